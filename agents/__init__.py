@@ -1,0 +1,1 @@
+"""Faust agents, each thin over the pure decision functions that live beside it."""

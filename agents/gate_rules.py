@@ -1,0 +1,166 @@
+"""The gate's decision: is this message from a county node admissible? Pure, no I/O.
+
+Order matters for the reasons given: first the bytes, then who signed, then what they may
+say, then whether it is new. A re-delivery of an event already admitted is a duplicate; the
+same event id on different content is a forgery and is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agents.registry import Publisher, Registry
+from contracts.envelope import Envelope
+from contracts.events import agreements, cooperation, migration
+from contracts.events.clock import ClockTicked
+from streams import signing
+from streams.codec import Codec, DecodeError
+
+
+class SeenIds(Protocol):
+    """Event id -> fingerprint of the content first admitted under it."""
+
+    def get(self, event_id: str, default: str | None = None, /) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    event: Envelope
+    fingerprint: str  # remembered under the event id, to tell re-deliveries from forgeries
+    tick: dt.datetime | None  # a clock tick's instant, to advance the partition's clock
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    event_id: str
+
+
+Decision = Accepted | Rejected | Duplicate
+
+
+@dataclass(frozen=True, slots=True)
+class GateLimits:
+    max_clock_skew: dt.timedelta = dt.timedelta(days=2)
+
+
+def decide(
+    value: bytes | None,
+    *,
+    codec: Codec[Any],
+    registry: Registry,
+    seen: SeenIds,
+    last_tick: dt.datetime | None,
+    limits: GateLimits,
+) -> Decision:
+    try:
+        decoded = codec.decode(value)
+    except DecodeError as exc:
+        return Rejected(exc.code, exc.reason)
+    event, raw = decoded.event, decoded.raw
+    refusal = _check_signer(event, raw, registry)
+    if refusal is None:
+        refusal = _check_time(event, last_tick, limits)
+    if refusal is not None:
+        return refusal
+    fingerprint = hashlib.sha256(signing.canonical_bytes(raw)).hexdigest()[:32]
+    previous = seen.get(str(event.event_id))
+    if previous == fingerprint:
+        return Duplicate(str(event.event_id))
+    if previous is not None:
+        return Rejected(
+            "event_id_reused", f"event id {event.event_id} was already used for other content"
+        )
+    tick = event.occurred_at if isinstance(event, ClockTicked) else None
+    return Accepted(event, fingerprint, tick)
+
+
+def _check_signer(event: Envelope, raw: dict[str, Any], registry: Registry) -> Rejected | None:
+    if event.signature is None:
+        return Rejected("missing_signature", "the event is not signed")
+    publisher = registry.publisher(event.publisher_id)
+    if publisher is None:
+        return Rejected("unknown_publisher", f"publisher {event.publisher_id} is not registered")
+    if publisher.county != event.source_county:
+        return Rejected(
+            "county_mismatch",
+            f"the key of {publisher.publisher_id} cannot publish as county {event.source_county}",
+        )
+    if not signing.verify(publisher.public_key, raw):
+        return Rejected(
+            "bad_signature", f"signature does not verify with {publisher.publisher_id}'s key"
+        )
+    if event.event_type not in publisher.event_types:
+        return Rejected(
+            "out_of_scope", f"{publisher.publisher_id} may not publish {event.event_type}"
+        )
+    reason = _party_problem(event, publisher)
+    return Rejected("not_a_party", reason) if reason else None
+
+
+def _party_problem(event: Envelope, publisher: Publisher) -> str | None:
+    """The publisher's county must be the party that acts in this kind of event."""
+    acting = publisher.county
+    if isinstance(event, migration.InflowRegistered):
+        by_office = (
+            publisher.stationed_in == event.destination_county and event.origin_county == acting
+        )
+        return (
+            None
+            if acting == event.destination_county or by_office
+            else (
+                f"{publisher.publisher_id} cannot register arrivals in {event.destination_county}"
+            )
+        )
+    expected: str | None = None
+    if isinstance(event, migration.OutflowRegistered | migration.OriginAnswered):
+        expected = event.origin_county
+    elif isinstance(event, migration.ArrivalNotFound):
+        expected = event.destination_county
+    elif isinstance(event, migration.MovedOn | migration.ReturnedHome):
+        expected = event.from_county
+    elif isinstance(event, migration.CaseTakenOver):
+        expected = event.by_county
+    elif isinstance(event, agreements.AgreementSigned):
+        if acting not in (event.origin_county, event.destination_county):
+            return f"{acting} is not a party to agreement {event.agreement_id}"
+    elif isinstance(
+        event,
+        cooperation.InquirySent | cooperation.InquiryAnswered | cooperation.ReceiptAcknowledged,
+    ):
+        if event.to_county == acting:
+            return f"{acting} cannot address its own county"
+    elif isinstance(event, cooperation.ServiceRecorded) and event.origin_county == acting:
+        return "a service is recorded by the destination, not the origin"
+    if expected is not None and expected != acting:
+        return f"{event.event_type} must come from {expected}, not {acting}"
+    return None
+
+
+def _check_time(
+    event: Envelope, last_tick: dt.datetime | None, limits: GateLimits
+) -> Rejected | None:
+    if last_tick is None:
+        return None
+    if isinstance(event, ClockTicked):
+        if event.occurred_at < last_tick:
+            return Rejected(
+                "clock_regression",
+                f"tick {event.occurred_at.isoformat()} is before {last_tick.isoformat()}",
+            )
+        return None
+    if event.occurred_at > last_tick + limits.max_clock_skew:
+        return Rejected(
+            "clock_skew",
+            f"occurred_at {event.occurred_at.isoformat()} is more than {limits.max_clock_skew} "
+            f"past the logical clock ({last_tick.isoformat()})",
+        )
+    return None

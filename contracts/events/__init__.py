@@ -1,0 +1,1 @@
+"""Every event type, grouped by what it is about."""

@@ -1,0 +1,41 @@
+"""National ID numbers (GB 11643-1999) checked at the county node, before hashing.
+
+The raw number never leaves the node: only :func:`person_key` of it does (see
+``streams.county_node``). This module only validates and normalizes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2: index = weighted sum mod 11
+_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+
+
+class InvalidNationalId(ValueError):
+    """The number is not a valid 18-character citizen ID number."""
+
+
+def check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def normalize_national_id(raw: str) -> str:
+    """Strip, fold full-width digits and lower-case x; raise InvalidNationalId when invalid."""
+    number = raw.strip().translate(_FULLWIDTH).upper()
+    if not _SHAPE.match(number):
+        raise InvalidNationalId("national ID must be 17 digits and a check digit or X")
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidNationalId("national ID has an impossible birth date") from None
+    expected = check_char(number[:17])
+    if number[17] != expected:
+        raise InvalidNationalId(
+            f"national ID check digit is {number[17]!r}, GB 11643 requires {expected!r}"
+        )
+    return number

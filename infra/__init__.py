@@ -1,0 +1,1 @@
+"""How the real components start and are reached: Kafka, PostgreSQL, settings, logging."""

@@ -1,0 +1,68 @@
+"""`liudong kafka start|stop|status` handlers: one-line messages, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import sys
+
+from infra.kafka.cluster import (
+    ClusterState,
+    KafkaClusterError,
+    cluster_status,
+    start_cluster,
+    stop_cluster,
+)
+from infra.kafka.jars import KafkaSetupError
+from infra.settings import Settings
+
+EXIT_OK = 0
+EXIT_NOT_RUNNING = 1
+EXIT_ERROR = 2
+
+
+def cmd_kafka_start(settings: Settings, nodes: int = 1) -> int:
+    running = cluster_status(settings)
+    if running is not None:
+        print(f"kafka already running: bootstrap {running.bootstrap} {_pids(running)}")
+        return EXIT_OK
+    try:
+        state = start_cluster(settings, nodes)
+    except (KafkaSetupError, KafkaClusterError, OSError, ValueError) as exc:
+        return _error(exc)
+    plural = "s" if nodes > 1 else ""
+    print(f"kafka started ({nodes} node{plural}): bootstrap {state.bootstrap} {_pids(state)}")
+    return EXIT_OK
+
+
+def cmd_kafka_stop(settings: Settings) -> int:
+    try:
+        state = stop_cluster(settings)
+    except (KafkaClusterError, OSError) as exc:
+        return _error(exc)
+    if state is None:
+        print("kafka not running")
+        return EXIT_OK
+    print(f"kafka stopped: {_pids(state)}")
+    return EXIT_OK
+
+
+def cmd_kafka_status(settings: Settings) -> int:
+    try:
+        state = cluster_status(settings)
+    except (OSError, ValueError, KeyError) as exc:
+        return _error(exc)
+    if state is None:
+        print("kafka not running")
+        return EXIT_NOT_RUNNING
+    dead = sorted(n for n, up in state.alive.items() if not up)
+    note = f" (nodes down: {dead})" if dead else ""
+    print(f"kafka running: bootstrap {state.bootstrap} {_pids(state)}{note}")
+    return EXIT_OK
+
+
+def _pids(state: ClusterState) -> str:
+    return "pids " + ",".join(str(p) for p in state.pids.values() if p is not None)
+
+
+def _error(exc: BaseException) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_ERROR

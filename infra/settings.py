@@ -1,0 +1,58 @@
+"""Settings from the environment (``LIUDONG_*``), read once by the composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".liudong"
+
+
+class Settings(BaseSettings):
+    """Every tunable the processes share; each field maps to ``LIUDONG_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="LIUDONG_", extra="ignore", frozen=True)
+
+    # Where downloaded jars, broker data, embedded PostgreSQL data and runtime state live:
+    # outside the repository, so nothing fetched is ever committed.
+    home: Path = Field(default_factory=_default_home)
+    kafka_version: str = "4.1.1"
+    # When set, use this cluster instead of starting an embedded one.
+    kafka_bootstrap: str | None = None
+    # When set, use this PostgreSQL server instead of the embedded one.
+    pg_dsn: str | None = None
+    topic_prefix: str = "liudong"
+    partitions: int = 6
+    replication_factor: int = 1
+    # Keyed-hash secret for person keys, shared by the region's county nodes. Unset: a random
+    # one is generated once under ``home`` (fine for the demo; set it for a real region).
+    person_key_secret: SecretStr | None = None
+    # Events claiming an occurred-at further than this past the newest clock tick are rejected.
+    max_clock_skew_days: int = 2
+    max_event_bytes: int = 64 * 1024
+    # The region (Ankang City by default) and its Ed25519 public key, the root of trust. Unset
+    # key: read from the region key file under ``home`` (the demo creates one).
+    region_code: str = "610900"
+    region_public_key: str | None = None
+    # Faust table store: memory in tests, rocksdb (rocksdict) in production.
+    faust_store: str = "memory://"
+    commit_interval_s: float = 1.0
+    log_format: str = "auto"  # auto | console | json
+    log_level: str = "info"
+    worker_log_level: str = "warning"  # Faust and aiokafka: chatty at info
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"

@@ -1,0 +1,1 @@
+"""Topics, the codec, the county-node client, the Faust app and the operator CLI."""

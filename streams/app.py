@@ -1,0 +1,82 @@
+"""The composition root: one Faust app, its topics, and every agent wired to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import faust
+
+from agents import gate
+from agents.gate_rules import GateLimits
+from agents.registry import Registry
+from infra.settings import Settings
+from streams import signing, topics
+from streams.registry_reader import RegistryReader, RegistryReaderService
+
+
+@dataclass(frozen=True)
+class AppTopics:
+    registry: faust.TopicT
+    county_events: faust.TopicT
+    validated: faust.TopicT
+    obligations: faust.TopicT
+    alerts: faust.TopicT
+    scorecards: faust.TopicT
+    dead_letters: faust.TopicT
+
+
+def _topic(app: faust.App, spec: topics.TopicSpec, settings: Settings) -> faust.TopicT:
+    # Bytes in, bytes out: the project codec (streams.codec) decodes, never Faust's records.
+    return app.topic(
+        spec.full_name(settings.topic_prefix),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=spec.partitions(settings.partitions),
+        internal=False,
+    )
+
+
+def build_app(
+    settings: Settings, *, bootstrap_servers: str, region_code: str, region_key: str
+) -> faust.App:
+    """The worker's app. ``region_key`` is the region's public key: the root of trust."""
+    app = faust.App(
+        f"{settings.topic_prefix}-workers",
+        broker=[f"kafka://{server}" for server in bootstrap_servers.split(",")],
+        store=settings.faust_store,
+        datadir=str(settings.home / "faust"),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_disable_leader=True,
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=settings.commit_interval_s,
+        web_enabled=False,
+        # Table keys are str: JSON keeps them str when tables recover from their changelogs.
+        key_serializer="json",
+        value_serializer="json",
+        autodiscover=False,
+    )
+    t = AppTopics(*(_topic(app, spec, settings) for spec in topics.CATALOG))
+    registry = Registry(region_code, signing.load_public_key(region_key))
+    reader = RegistryReader(
+        registry,
+        bootstrap_servers=bootstrap_servers,
+        topic=topics.REGISTRY.full_name(settings.topic_prefix),
+    )
+    app.add_dependency(RegistryReaderService(reader))
+    gate.register(
+        app,
+        source=t.county_events,
+        registry_source=t.registry,
+        validated=t.validated,
+        dead_letters=t.dead_letters,
+        reader=reader,
+        limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
+        max_bytes=settings.max_event_bytes,
+    )
+    return app

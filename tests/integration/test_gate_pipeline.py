@@ -1,0 +1,280 @@
+"""The foundation end to end on the real broker: CountyNode -> gate worker -> topics.
+
+A real worker process (``liudong worker``) runs the gate. Valid events must all come back on
+the validated topic exactly once (broadcast ones once per partition), the forged and the
+malformed ones must sit in the dead-letter topic with their reasons, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from contracts.envelope import Envelope
+from contracts.events.agreements import AgreementSigned
+from contracts.events.clock import ClockTicked
+from contracts.events.cooperation import InquirySent
+from contracts.events.migration import InflowRegistered, OutflowRegistered
+from contracts.events.registry import CountyRegistered, PublisherRegistered
+from contracts.identity import check_char
+from streams.admin import ensure_topics
+from streams.county_node import CountyNode
+from streams.signing import public_key_b64
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 3
+REGION = "610900"
+T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+SECRET = b"integration-test-secret"
+
+
+def an_id(n: int) -> str:
+    first17 = f"610902{1980 + n % 30:04d}0101{n % 1000:03d}"
+    return first17 + check_char(first17)
+
+
+class Pipeline:
+    def __init__(self, bootstrap: str, prefix: str, home: Path) -> None:
+        self.bootstrap = bootstrap
+        self.prefix = prefix
+        self.home = home
+        self.region_key = Ed25519PrivateKey.generate()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def node(self, county: str, key: Ed25519PrivateKey, publisher: str | None = None) -> CountyNode:
+        return CountyNode(
+            county=county,
+            private_key=key,
+            person_key_secret=SECRET,
+            bootstrap_servers=self.bootstrap,
+            publisher_id=publisher,
+            topic_prefix=self.prefix,
+        )
+
+    def start_worker(self) -> None:
+        env = dict(
+            os.environ,
+            LIUDONG_HOME=str(self.home),
+            LIUDONG_KAFKA_BOOTSTRAP=self.bootstrap,
+            LIUDONG_TOPIC_PREFIX=self.prefix,
+            LIUDONG_PARTITIONS=str(PARTITIONS),
+            LIUDONG_REGION_CODE=REGION,
+            LIUDONG_REGION_PUBLIC_KEY=public_key_b64(self.region_key),
+            LIUDONG_LOG_FORMAT="json",
+        )
+        with (self.home / "worker.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streams.cli", "worker"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop_worker(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    async def read(self, name: str, want: int, wait_s: float = 90.0) -> list[tuple[int, bytes]]:
+        consumer = AIOKafkaConsumer(
+            f"{self.prefix}.{name}",
+            bootstrap_servers=self.bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        got: list[tuple[int, bytes]] = []
+        deadline = time.monotonic() + wait_s
+        try:
+            while len(got) < want and time.monotonic() < deadline:
+                for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
+                    got.extend((tp.partition, m.value) for m in messages if m.value is not None)
+            # Anything beyond what was expected would be a duplicate: give it a moment to show.
+            for tp, messages in (await consumer.getmany(timeout_ms=1500)).items():
+                got.extend((tp.partition, m.value) for m in messages if m.value is not None)
+        finally:
+            await consumer.stop()
+        return got
+
+
+@pytest.fixture
+def pipeline(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Pipeline]:
+    p = Pipeline(kafka_bootstrap, f"t{uuid.uuid4().hex[:8]}", tmp_path)
+    try:
+        yield p
+    finally:
+        p.stop_worker()
+        if p.process is not None and p.process.returncode not in (0, -signal.SIGTERM):
+            print((tmp_path / "worker.log").read_text()[-4000:])
+
+
+@pytest.fixture
+async def topics_ready(pipeline: Pipeline) -> None:
+    await ensure_topics(
+        pipeline.bootstrap, prefix=pipeline.prefix, partitions=PARTITIONS, replication_factor=1
+    )
+
+
+async def test_valid_events_pass_and_bad_ones_are_dead_lettered(
+    pipeline: Pipeline, topics_ready: None
+) -> None:
+    keys = {code: Ed25519PrivateKey.generate() for code in ("610902", "610921", "440306")}
+    office_key = Ed25519PrivateKey.generate()
+    region = pipeline.node(REGION, pipeline.region_key, f"{REGION}/region")
+    nodes = {code: pipeline.node(code, key) for code, key in keys.items()}
+    office = pipeline.node("610902", office_key, "610902/office-440306")
+    for n in (region, *nodes.values(), office):
+        await n.start()
+    try:
+        await region.publish_many(
+            region.build(
+                CountyRegistered,
+                occurred_at=T0,
+                county=code,
+                name=code,
+                public_key=public_key_b64(key),
+            )
+            for code, key in keys.items()
+        )
+        await nodes["610902"].publish(
+            nodes["610902"].build(
+                PublisherRegistered,
+                occurred_at=T0,
+                county="610902",
+                publisher="610902/office-440306",
+                role="outposted_office",
+                public_key=public_key_b64(office_key),
+                event_types=("inflow_registered", "inquiry_sent"),
+                stationed_in="440306",
+            )
+        )
+        pipeline.start_worker()
+
+        valid: list[Envelope] = [region.build(ClockTicked, occurred_at=T0)]
+        valid.append(
+            nodes["610902"].build(
+                AgreementSigned,
+                occurred_at=T0,
+                agreement_id="a-1",
+                origin_county="610902",
+                destination_county="440306",
+                effective_from=T0,
+            )
+        )
+        origin, dest = nodes["610902"], nodes["440306"]
+        for i in range(30):
+            key = origin.person_key(an_id(i))
+            at = T0 + dt.timedelta(hours=i)
+            valid.append(
+                origin.build(
+                    OutflowRegistered,
+                    occurred_at=at,
+                    person_key=key,
+                    origin_county="610902",
+                    destination_county="440306",
+                )
+            )
+            arrival_by = dest if i % 2 else office  # the outposted office registers some arrivals
+            valid.append(
+                arrival_by.build(
+                    InflowRegistered,
+                    occurred_at=at,
+                    person_key=key,
+                    origin_county="610902",
+                    destination_county="440306",
+                )
+            )
+        valid.append(
+            dest.build(
+                InquirySent,
+                occurred_at=T0,
+                person_key=origin.person_key(an_id(1)),
+                inquiry_id="q-1",
+                to_county="610902",
+                kind="urgent",
+            )
+        )
+        by_publisher = {n.publisher_id: n for n in (region, office, *nodes.values())}
+        for event in valid:
+            await by_publisher[event.publisher_id].publish(event)
+
+        # Bad input: a re-delivery, a forged signature, a county signing as another, bytes.
+        await origin.publish(valid[5])
+        forger = pipeline.node("610921", Ed25519PrivateKey.generate())
+        forged = forger.build(
+            OutflowRegistered,
+            occurred_at=T0,
+            person_key=origin.person_key(an_id(99)),
+            origin_county="610921",
+            destination_county="440306",
+        )
+        impostor = pipeline.node("610902", keys["610921"], "610921/node")
+        as_other = impostor.build(
+            OutflowRegistered,
+            occurred_at=T0,
+            person_key=origin.person_key(an_id(98)),
+            origin_county="610902",
+            destination_county="440306",
+        )
+        office_out_of_scope = office.build(
+            OutflowRegistered,
+            occurred_at=T0,
+            person_key=origin.person_key(an_id(97)),
+            origin_county="610902",
+            destination_county="440306",
+        )
+        for bad in (forged, as_other, office_out_of_scope):
+            await origin.publish(bad)
+        await origin.send_raw(b"\xff\xfe not utf-8", key=b"k")
+        await origin.send_raw(b'{"event_type": "outflow_registered"', key=b"k")
+    finally:
+        for n in (region, *nodes.values(), office):
+            await n.stop()
+
+    broadcast = {"clock_ticked", "agreement_signed"}
+    expected = sum(PARTITIONS if e.event_type in broadcast else 1 for e in valid)
+    got = await pipeline.read("validated", expected)
+    assert len(got) == expected, f"validated has {len(got)} messages, expected {expected}"
+    ids = [json.loads(value)["event_id"] for _, value in got]
+    for event in valid:
+        copies = ids.count(str(event.event_id))
+        assert copies == (PARTITIONS if event.event_type in broadcast else 1), event.event_type
+    assert sorted(p for p, v in got if b"clock_ticked" in v) == list(range(PARTITIONS))
+
+    dead = [json.loads(v) for _, v in await pipeline.read("dead-letters", 5)]
+    reasons = sorted(d["reason_code"] for d in dead)
+    assert reasons == [
+        "bad_signature",
+        "county_mismatch",
+        "malformed_json",
+        "not_utf8",
+        "out_of_scope",
+    ]
+    raws = {base64.b64decode(d["raw"]) for d in dead}
+    assert b"\xff\xfe not utf-8" in raws
+    assert b'{"event_type": "outflow_registered"' in raws
+    for d in dead:
+        assert d["reason"]
+        assert d["source_topic"] == f"{pipeline.prefix}.county-events"
+    # in = valid + dead-lettered + duplicates: 1 re-delivery was dropped, nothing else missing.
+    published = expected + 1 + 5
+    assert published == len(got) + len(dead) + 1
