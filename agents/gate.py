@@ -16,6 +16,7 @@ from typing import Any
 import faust
 import structlog
 
+from agents.emit import Output, send_all
 from agents.gate_rules import Accepted, Duplicate, GateLimits, Rejected, decide
 from agents.registry import RegistryRejection
 from contracts import unions
@@ -77,7 +78,7 @@ def register(
         counts[f"reason:{code}"] += 1
         record = dead_letter(event.message, code, reason, region_code=region, publisher_id=gate_id)
         key = f"{event.message.topic}/{event.message.partition}".encode()
-        await event.send(dead_letters, key=key, value=codec_module.encode(record))
+        await send_all([Output(dead_letters, key, codec_module.encode(record))])
         log.info(
             "event_dead_lettered",
             reason_code=code,
@@ -148,13 +149,13 @@ async def _admit(
     validated: faust.TopicT,
     partition: int,
 ) -> None:
+    # Forward the bytes as received (the signature stays verifiable downstream), and only
+    # once the broker has them remember the id: see agents.emit for why in this order.
+    message = event.message
+    await send_all([Output(validated, message.key, message.value or b"", partition)])
     state[f"{partition}:{decision.event.event_id}"] = decision.fingerprint
     if decision.tick is not None:
         state[f"{partition}:clock"] = decision.tick.isoformat()
-    # Forward the bytes as received, so the signature stays verifiable downstream.
-    await event.send(
-        validated, key=event.message.key, value=event.message.value, partition=partition
-    )
 
 
 class _SeenView:

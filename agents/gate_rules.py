@@ -67,10 +67,9 @@ def decide(
         return Rejected(exc.code, exc.reason)
     event, raw = decoded.event, decoded.raw
     refusal = _check_signer(event, raw, registry)
-    if refusal is None:
-        refusal = _check_time(event, last_tick, limits)
     if refusal is not None:
         return refusal
+    # Before the clock check: a re-delivered old tick is a duplicate, not a regression.
     fingerprint = hashlib.sha256(signing.canonical_bytes(raw)).hexdigest()[:32]
     previous = seen.get(str(event.event_id))
     if previous == fingerprint:
@@ -79,6 +78,9 @@ def decide(
         return Rejected(
             "event_id_reused", f"event id {event.event_id} was already used for other content"
         )
+    refusal = _check_time(event, last_tick, limits)
+    if refusal is not None:
+        return refusal
     tick = event.occurred_at if isinstance(event, ClockTicked) else None
     return Accepted(event, fingerprint, tick)
 

@@ -11,7 +11,7 @@ import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2: index = weighted sum mod 11
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d would admit other scripts
 _FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 
@@ -27,7 +27,7 @@ def check_char(first17: str) -> str:
 def normalize_national_id(raw: str) -> str:
     """Strip, fold full-width digits and lower-case x; raise InvalidNationalId when invalid."""
     number = raw.strip().translate(_FULLWIDTH).upper()
-    if not _SHAPE.match(number):
+    if not _SHAPE.fullmatch(number):
         raise InvalidNationalId("national ID must be 17 digits and a check digit or X")
     try:
         dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -23,7 +23,11 @@ def _authority(code: str) -> str:
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        # pydantic does not turn OverflowError into a validation error; ValueError it does.
+        raise ValueError("instant is out of range once converted to UTC") from None
 
 
 _SixDigits = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]

@@ -88,6 +88,9 @@ class Codec(Generic[E]):
             raise DecodeError(
                 "malformed_json", f"{exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
+        except (ValueError, RecursionError) as exc:
+            # Over-long integers and deep nesting: valid JSON syntax Python will not read.
+            raise DecodeError("malformed_json", f"unreadable JSON ({exc})"[:200]) from None
         if not isinstance(obj, dict):
             raise DecodeError("not_an_object", f"expected a JSON object, got {type(obj).__name__}")
         return obj

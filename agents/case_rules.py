@@ -1,0 +1,568 @@
+"""A person's case between counties and the obligations it gives rise to. Pure, no I/O.
+
+``decide(state, event)`` is what the case agent, the replay and the unit tests all call.
+Rules as implemented (days come from the agreement in force for the flow, else ``Defaults``):
+
+- outflow A->B opens ``arrival_registration`` on B (arrival days) unless B's inflow came first;
+  an outflow matching a pending inflow instead fulfils A's ``origin_confirmation``.
+- inflow at B from A fulfils B's open arrival obligation for A; with none it opens
+  ``origin_confirmation`` on A (origin confirmation days).
+- arrival_not_found fulfils the arrival obligation; origin_answered the origin confirmation.
+- inquiry_sent opens ``inquiry_answer`` on the asked county (certificate / urgent / other
+  days); inquiry_answered with the same inquiry id fulfils it.
+- service_recorded opens ``receipt_acknowledgement`` on the origin (receipt days; urgent days
+  for pregnancy and birth); receipt_acknowledged with the same service id fulfils it.
+- moved_on B->C and returned_home B->A open ``case_takeover`` on C / A (handover days); the
+  notice itself is B's handover, so no separate handover_notice is opened. B's own open
+  arrival or takeover duty is cancelled (the person left before B registered them); if
+  already breached, the notice closes it as fulfilled late and the breach stands.
+- case_taken_over fulfils the takeover and moves the case owner.
+- A county acts through any of its publishers: ``610902/office-440306`` acts for 610902.
+  Only the responsible county's act fulfils an obligation.
+- An answer after the due instant is fulfilled late; if no tick had breached it yet, the
+  breach is emitted first, so the outcome does not depend on how ticks interleave.
+- Ticks: remind once at ``remind_at`` (if not yet past due), breach once after ``due_at``,
+  escalate to the region once after ``escalate_at`` if still unfulfilled.
+- An obligation keeps the terms it opened with: amending or revoking the agreement later
+  changes only obligations opened afterwards.
+- Idempotency: person events are remembered by id. Ticks are not (that would grow every case
+  with every tick); they are idempotent anyway, each transition firing at most once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from agents.agreement_terms import AgreementBook, Defaults, ResolvedTerms
+from contracts.envelope import Envelope
+from contracts.events.clock import ClockTicked
+from contracts.events.cooperation import (
+    InquiryAnswered,
+    InquirySent,
+    ReceiptAcknowledged,
+    ServiceRecorded,
+)
+from contracts.events.derived import (
+    AlertRaised,
+    ObligationBreached,
+    ObligationCancelled,
+    ObligationEscalated,
+    ObligationFulfilled,
+    ObligationKind,
+    ObligationOpened,
+    ObligationReminded,
+)
+from contracts.events.migration import (
+    ArrivalNotFound,
+    CaseTakenOver,
+    InflowRegistered,
+    MovedOn,
+    OriginAnswered,
+    OutflowRegistered,
+    PersonEvent,
+    ReturnedHome,
+)
+
+# Fixed forever: derived event ids are uuid5 under it, so replays give the same ids.
+NAMESPACE = uuid.UUID("5b0f6c1e-6f4a-5d2c-9a51-7c3e2f1d8b40")
+URGENT_SERVICES = frozenset({"pregnancy", "birth"})
+
+ObligationState = Literal["opened", "reminded", "fulfilled", "breached", "escalated", "cancelled"]
+Derived = (
+    ObligationOpened
+    | ObligationReminded
+    | ObligationFulfilled
+    | ObligationBreached
+    | ObligationEscalated
+    | ObligationCancelled
+)
+D = TypeVar("D", bound=Envelope)
+
+
+class _Frozen(BaseModel):
+    # Not strict: from_dict reads the JSON forms (ISO strings) a Faust table gives back.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Obligation(_Frozen):
+    obligation_id: str
+    kind: ObligationKind
+    responsible: str
+    counterpart: str
+    ref: str | None = None  # inquiry or service id the answer must name
+    opened_at: dt.datetime
+    due_at: dt.datetime
+    remind_at: dt.datetime
+    escalate_at: dt.datetime
+    urgent: bool = False
+    agreement_id: str | None = None
+    state: ObligationState = "opened"
+    reminded: bool = False
+    breached: bool = False  # stays true when fulfilled late: the breach stands
+    escalated: bool = False
+    late: bool = False
+
+    @property
+    def closed(self) -> bool:
+        return self.state in ("fulfilled", "cancelled")
+
+
+class Flow(_Frozen):
+    """An outflow or inflow not yet matched by the other side."""
+
+    origin: str
+    destination: str
+    event_id: str
+    at: dt.datetime
+
+
+class CaseState(_Frozen):
+    person_key: str
+    origin: str | None = None
+    destination: str | None = None
+    owner: str | None = None
+    obligations: tuple[Obligation, ...] = ()
+    processed: frozenset[str] = frozenset()
+    pending_outflow: Flow | None = None
+    pending_inflow: Flow | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["processed"] = sorted(self.processed)  # sets have no JSON order; make one
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaseState:
+        return cls.model_validate(data)
+
+    def open_obligations(self) -> tuple[Obligation, ...]:
+        return tuple(o for o in self.obligations if not o.closed)
+
+
+class _Step:
+    """Accumulates one event's effects: the evolving state and the events derived so far."""
+
+    def __init__(self, state: CaseState, cause: Envelope, region: str) -> None:
+        self.state = state
+        self.cause = cause
+        self.region = region
+        self.out: list[Derived] = []
+
+    def emit(self, cls: type[D], key: str, transition: str, /, **fields: Any) -> D:
+        # Positional-only: the event's own fields include obligation_id.
+        cause = self.cause
+        event_id = uuid.uuid5(NAMESPACE, f"{cause.event_id}:{key}:{transition}")
+        return cls.model_validate(
+            {
+                "event_id": event_id,
+                "schema_version": cls.SCHEMA_VERSION,
+                "occurred_at": cause.occurred_at,
+                "recorded_at": cause.occurred_at,  # event time: never the wall clock
+                "source_county": self.region,
+                "publisher_id": f"{self.region}/agents",
+                "correlation_id": cause.correlation_id,
+                "causation_id": cause.event_id,
+                **fields,
+            }
+        )
+
+    def replace(self, new: Obligation) -> None:
+        obligations = tuple(
+            new if o.obligation_id == new.obligation_id else o for o in self.state.obligations
+        )
+        self.state = self.state.model_copy(update={"obligations": obligations})
+
+    def get(self, obligation_id: str) -> Obligation:
+        return next(o for o in self.state.obligations if o.obligation_id == obligation_id)
+
+    def update(self, **fields: Any) -> None:
+        self.state = self.state.model_copy(update=fields)
+
+    def _base(self, ob: Obligation) -> dict[str, Any]:
+        return {
+            "person_key": self.state.person_key,
+            "obligation_id": ob.obligation_id,
+            "responsible_county": ob.responsible,
+        }
+
+    def open(
+        self,
+        kind: ObligationKind,
+        *,
+        responsible: str,
+        counterpart: str,
+        days: int,
+        terms: ResolvedTerms,
+        ref: str | None = None,
+        urgent: bool = False,
+    ) -> None:
+        at = self.cause.occurred_at
+        period = dt.timedelta(days=days)
+        due = at + period
+        ob = Obligation(
+            obligation_id=f"{kind}:{self.cause.event_id}",
+            kind=kind,
+            responsible=responsible,
+            counterpart=counterpart,
+            ref=ref,
+            opened_at=at,
+            due_at=due,
+            remind_at=at + period * terms.remind_fraction,
+            escalate_at=due + dt.timedelta(days=terms.escalate_after_days),
+            urgent=urgent,
+            agreement_id=terms.agreement_id,
+        )
+        self.update(obligations=(*self.state.obligations, ob))
+        fields = ob.model_dump(include={"kind", "opened_at", "due_at", "remind_at", "escalate_at"})
+        self.out.append(
+            self.emit(
+                ObligationOpened,
+                ob.obligation_id,
+                "opened",
+                **self._base(ob),
+                **fields,
+                counterpart_county=counterpart,
+                urgent=urgent,
+                agreement_id=terms.agreement_id,
+            )
+        )
+
+    def fulfil(self, ob: Obligation) -> None:
+        late = self.cause.occurred_at > ob.due_at
+        if late and not ob.breached:
+            self.breach(ob)
+            ob = ob.model_copy(update={"breached": True})
+        self.replace(ob.model_copy(update={"state": "fulfilled", "late": late}))
+        self.out.append(
+            self.emit(
+                ObligationFulfilled,
+                ob.obligation_id,
+                "fulfilled",
+                **self._base(ob),
+                late=late,
+                fulfilled_by_publisher=self.cause.publisher_id,
+            )
+        )
+
+    def cancel(self, ob: Obligation, reason: str) -> None:
+        self.replace(ob.model_copy(update={"state": "cancelled"}))
+        self.out.append(
+            self.emit(
+                ObligationCancelled, ob.obligation_id, "cancelled", **self._base(ob), reason=reason
+            )
+        )
+
+    def breach(self, ob: Obligation) -> None:
+        self.replace(ob.model_copy(update={"state": "breached", "breached": True}))
+        self.out.append(
+            self.emit(
+                ObligationBreached, ob.obligation_id, "breached", **self._base(ob), due_at=ob.due_at
+            )
+        )
+
+    def remind(self, ob: Obligation) -> None:
+        self.replace(ob.model_copy(update={"state": "reminded", "reminded": True}))
+        self.out.append(
+            self.emit(
+                ObligationReminded, ob.obligation_id, "reminded", **self._base(ob), due_at=ob.due_at
+            )
+        )
+
+    def escalate(self, ob: Obligation) -> None:
+        self.replace(ob.model_copy(update={"state": "escalated", "escalated": True}))
+        self.out.append(
+            self.emit(
+                ObligationEscalated,
+                ob.obligation_id,
+                "escalated",
+                **self._base(ob),
+                escalated_to=self.region,
+            )
+        )
+
+    def find(
+        self,
+        kind: ObligationKind,
+        responsible: str,
+        *,
+        counterpart: str | None = None,
+        ref: str | None = None,
+    ) -> Obligation | None:
+        for ob in self.state.open_obligations():
+            if ob.kind != kind or ob.responsible != responsible:
+                continue
+            if counterpart is not None and ob.counterpart != counterpart:
+                continue
+            if ref is not None and ob.ref != ref:
+                continue
+            return ob
+        return None
+
+    def fulfil_if(self, ob: Obligation | None) -> None:
+        if ob is not None:
+            self.fulfil(ob)
+
+
+def acting_county(event: Envelope) -> str:
+    """The county an event is the act of: its publisher's county (an office acts for its own)."""
+    county, _, _ = event.publisher_id.partition("/")
+    return county if county.isdigit() and len(county) == 6 else event.source_county
+
+
+def decide(
+    state: CaseState | None,
+    event: PersonEvent | ClockTicked,
+    *,
+    book: AgreementBook,
+    region: str,
+    defaults: Defaults,
+) -> tuple[CaseState, list[Derived]]:
+    """The case after ``event`` and the obligation events it derives.
+
+    A tick reaches only cases that exist (the agent iterates its table), so a tick without a
+    state is a caller's error.
+    """
+    if isinstance(event, ClockTicked):
+        if state is None:
+            raise ValueError("a clock tick needs an existing case")
+        return _tick(state, event, region)
+    if state is None:
+        state = CaseState(person_key=event.person_key)
+    key = str(event.event_id)
+    if key in state.processed:
+        return state, []
+    step = _Step(state, event, region)
+    _apply(step, event, book, defaults)
+    step.update(processed=step.state.processed | {key})
+    return step.state, step.out
+
+
+def _tick(state: CaseState, tick: ClockTicked, region: str) -> tuple[CaseState, list[Derived]]:
+    step = _Step(state, tick, region)
+    now = tick.occurred_at
+    for ob in state.open_obligations():
+        # Each transition at most once; a tick far past several instants fires them in order.
+        if not ob.reminded and not ob.breached and ob.remind_at <= now <= ob.due_at:
+            step.remind(ob)
+            ob = step.get(ob.obligation_id)
+        if not ob.breached and now > ob.due_at:
+            step.breach(ob)
+            ob = step.get(ob.obligation_id)
+        if not ob.escalated and now > ob.escalate_at:
+            step.escalate(ob)
+    return step.state, step.out
+
+
+def _pair(state: CaseState, x: str, y: str) -> tuple[str, str]:
+    """The flow whose agreement sets terms between x and y: the case's, if it is theirs."""
+    origin, destination = state.origin, state.destination
+    if origin is not None and destination is not None and {x, y} == {origin, destination}:
+        return origin, destination
+    return x, y
+
+
+def _outflow(
+    step: _Step, event: OutflowRegistered, book: AgreementBook, defaults: Defaults
+) -> None:
+    a, b = event.origin_county, event.destination_county
+    pending = step.state.pending_inflow
+    step.update(origin=a, destination=b, owner=step.state.owner or a)
+    if pending is not None and (pending.origin, pending.destination) == (a, b):
+        # The inflow came first: this outflow is the origin's confirmation.
+        step.fulfil_if(step.find("origin_confirmation", a, counterpart=b))
+        step.update(pending_inflow=None)
+        return
+    terms = book.terms_for(a, b, event.occurred_at, defaults)
+    step.open(
+        "arrival_registration", responsible=b, counterpart=a, days=terms.arrival_days, terms=terms
+    )
+    step.update(pending_outflow=_flow(event, a, b))
+
+
+def _inflow(step: _Step, event: InflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
+    a, b = event.origin_county, event.destination_county
+    step.update(origin=a, destination=b, owner=b)
+    waiting = step.find("arrival_registration", b, counterpart=a)
+    if waiting is not None and acting_county(event) == b:
+        step.fulfil(waiting)
+        step.update(pending_outflow=None)
+        return
+    terms = book.terms_for(a, b, event.occurred_at, defaults)
+    step.open(
+        "origin_confirmation",
+        responsible=a,
+        counterpart=b,
+        days=terms.origin_confirmation_days,
+        terms=terms,
+    )
+    step.update(pending_inflow=_flow(event, a, b))
+
+
+def _flow(event: Envelope, origin: str, destination: str) -> Flow:
+    return Flow(
+        origin=origin, destination=destination, event_id=str(event.event_id), at=event.occurred_at
+    )
+
+
+def _not_found(
+    step: _Step, event: ArrivalNotFound, book: AgreementBook, defaults: Defaults
+) -> None:
+    ob = step.find("arrival_registration", acting_county(event), counterpart=event.origin_county)
+    step.fulfil_if(ob)
+    if ob is not None:
+        step.update(pending_outflow=None)
+
+
+def _origin_answered(
+    step: _Step, event: OriginAnswered, book: AgreementBook, defaults: Defaults
+) -> None:
+    ob = step.find(
+        "origin_confirmation", acting_county(event), counterpart=event.destination_county
+    )
+    step.fulfil_if(ob)
+    if ob is not None:
+        step.update(pending_inflow=None)
+
+
+def _inquiry_sent(step: _Step, event: InquirySent, book: AgreementBook, defaults: Defaults) -> None:
+    sender = acting_county(event)
+    terms = book.terms_for(*_pair(step.state, sender, event.to_county), event.occurred_at, defaults)
+    days = {
+        "certificate": terms.inquiry_certificate_days,
+        "urgent": terms.inquiry_urgent_days,
+        "other": terms.inquiry_other_days,
+    }[event.kind]
+    step.open(
+        "inquiry_answer",
+        responsible=event.to_county,
+        counterpart=sender,
+        days=days,
+        terms=terms,
+        ref=event.inquiry_id,
+        urgent=event.kind == "urgent",
+    )
+
+
+def _inquiry_answered(
+    step: _Step, event: InquiryAnswered, book: AgreementBook, defaults: Defaults
+) -> None:
+    step.fulfil_if(step.find("inquiry_answer", acting_county(event), ref=event.inquiry_id))
+
+
+def _service(step: _Step, event: ServiceRecorded, book: AgreementBook, defaults: Defaults) -> None:
+    recorder, origin = acting_county(event), event.origin_county
+    terms = book.terms_for(*_pair(step.state, origin, recorder), event.occurred_at, defaults)
+    urgent = event.service in URGENT_SERVICES
+    step.open(
+        "receipt_acknowledgement",
+        responsible=origin,
+        counterpart=recorder,
+        days=terms.receipt_urgent_days if urgent else terms.receipt_days,
+        terms=terms,
+        ref=event.service_id,
+        urgent=urgent,
+    )
+
+
+def _receipt(
+    step: _Step, event: ReceiptAcknowledged, book: AgreementBook, defaults: Defaults
+) -> None:
+    step.fulfil_if(step.find("receipt_acknowledgement", acting_county(event), ref=event.service_id))
+
+
+def _handover(
+    step: _Step, event: MovedOn | ReturnedHome, book: AgreementBook, defaults: Defaults
+) -> None:
+    b = event.from_county
+    c = event.to_county if isinstance(event, MovedOn) else event.home_county
+    _close_left_duties(step, b)
+    terms = book.terms_for(b, c, event.occurred_at, defaults)
+    step.open("case_takeover", responsible=c, counterpart=b, days=terms.handover_days, terms=terms)
+    step.update(destination=c, pending_outflow=None)
+
+
+def _close_left_duties(step: _Step, county: str) -> None:
+    """The person left ``county``: its duties to register or take them over lapse."""
+    for ob in step.state.open_obligations():
+        if ob.responsible != county or ob.kind not in ("arrival_registration", "case_takeover"):
+            continue
+        if ob.breached:
+            step.fulfil(ob)  # the notice is the county's (late) answer; the breach stands
+        else:
+            step.cancel(ob, f"the person left {county} before it was due")
+
+
+def _taken_over(step: _Step, event: CaseTakenOver, book: AgreementBook, defaults: Defaults) -> None:
+    by = acting_county(event)
+    ob = step.find("case_takeover", by, counterpart=event.from_county)
+    step.fulfil_if(ob)
+    if by == event.by_county:  # only the county itself can take the case over
+        home = by == step.state.origin
+        step.update(owner=by, destination=None if home else by)
+
+
+def _apply(step: _Step, event: PersonEvent, book: AgreementBook, defaults: Defaults) -> None:
+    # A person event with no rule here (a campaign's, say) is remembered and derives nothing.
+    match event:
+        case OutflowRegistered():
+            _outflow(step, event, book, defaults)
+        case InflowRegistered():
+            _inflow(step, event, book, defaults)
+        case ArrivalNotFound():
+            _not_found(step, event, book, defaults)
+        case OriginAnswered():
+            _origin_answered(step, event, book, defaults)
+        case InquirySent():
+            _inquiry_sent(step, event, book, defaults)
+        case InquiryAnswered():
+            _inquiry_answered(step, event, book, defaults)
+        case ServiceRecorded():
+            _service(step, event, book, defaults)
+        case ReceiptAcknowledged():
+            _receipt(step, event, book, defaults)
+        case MovedOn() | ReturnedHome():
+            _handover(step, event, book, defaults)
+        case CaseTakenOver():
+            _taken_over(step, event, book, defaults)
+
+
+def period_of(at: dt.datetime) -> str:
+    """The calendar month of an instant (UTC), e.g. "2026-03": the alert period."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m")
+
+
+def missing_agreement_alerts(
+    seen_pairs: frozenset[tuple[str, str, str]],
+    event: Envelope,
+    book: AgreementBook,
+    region: str,
+) -> tuple[frozenset[tuple[str, str, str]], list[AlertRaised]]:
+    """Raise agreement_missing once per (origin, destination, month) for uncovered flows.
+
+    ``seen_pairs`` is per agent partition; ``alert_id`` names the pair and month so that
+    consumers can fold alerts raised by several partitions into one.
+    """
+    if not isinstance(event, OutflowRegistered | InflowRegistered):
+        return seen_pairs, []
+    a, b = event.origin_county, event.destination_county
+    period = period_of(event.occurred_at)
+    key = (a, b, period)
+    if key in seen_pairs or book.in_force(a, b, event.occurred_at) is not None:
+        return seen_pairs, []
+    alert_id = f"agreement_missing:{a}-{b}:{period}"
+    step = _Step(CaseState(person_key=event.person_key), event, region)
+    alert = step.emit(
+        AlertRaised,
+        alert_id,
+        "alert",
+        alert_id=alert_id,
+        kind="agreement_missing",
+        counties=(a, b),
+        period=period,
+        detail=f"no agreement in force for flows {a} -> {b}",
+    )
+    return seen_pairs | {key}, [alert]
