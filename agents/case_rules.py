@@ -32,6 +32,7 @@ Rules as implemented (days come from the agreement in force for the flow, else `
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any, Literal, TypeVar
 
@@ -120,6 +121,15 @@ class Flow(_Frozen):
     at: dt.datetime
 
 
+class FlowRecord(_Frozen):
+    """A move between counties, counted once (at its first side) for agreement coverage."""
+
+    period: str
+    origin: str
+    destination: str
+    covered: bool
+
+
 class CaseState(_Frozen):
     person_key: str
     origin: str | None = None
@@ -129,6 +139,9 @@ class CaseState(_Frozen):
     processed: frozenset[str] = frozenset()
     pending_outflow: Flow | None = None
     pending_inflow: Flow | None = None
+    # Kept in the case (not in a per-partition tally) so that coverage and missing-agreement
+    # alerts are rebuilt from the cases table alone and can never disagree with it.
+    flows: tuple[FlowRecord, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
@@ -138,6 +151,13 @@ class CaseState(_Frozen):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseState:
         return cls.model_validate(data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> CaseState:
+        return cls.model_validate_json(text)
 
     def open_obligations(self) -> tuple[Obligation, ...]:
         return tuple(o for o in self.obligations if not o.closed)
@@ -336,8 +356,11 @@ def decide(
     if key in state.processed:
         return state, []
     step = _Step(state, event, region)
+    new_flow = is_new_flow(state, event)
     _apply(step, event, book, defaults)
     step.update(processed=step.state.processed | {key})
+    if new_flow and isinstance(event, OutflowRegistered | InflowRegistered):
+        step.update(flows=(*step.state.flows, _flow_record(event, book)))
     return step.state, step.out
 
 
@@ -390,6 +413,10 @@ def _inflow(step: _Step, event: InflowRegistered, book: AgreementBook, defaults:
     if waiting is not None and acting_county(event) == b:
         step.fulfil(waiting)
         step.update(pending_outflow=None)
+        return
+    if acting_county(event) == a:
+        # The origin's own outposted office registered the arrival: the origin has nothing
+        # to confirm, and the destination's duty to register it stays the destination's.
         return
     terms = book.terms_for(a, b, event.occurred_at, defaults)
     step.open(
@@ -566,3 +593,35 @@ def missing_agreement_alerts(
         detail=f"no agreement in force for flows {a} -> {b}",
     )
     return seen_pairs | {key}, [alert]
+
+
+def next_fire(state: CaseState) -> dt.datetime | None:
+    """The earliest instant at which a tick could change this case, or None if none can.
+
+    The agent keeps an index of these per partition, so a tick only visits cases that are
+    due instead of every case in the table.
+    """
+    instants: list[dt.datetime] = []
+    for ob in state.open_obligations():
+        if not ob.reminded and not ob.breached:
+            instants.append(ob.remind_at)
+        if not ob.breached:
+            instants.append(ob.due_at)
+        if not ob.escalated:
+            instants.append(ob.escalate_at)
+    return min(instants, default=None)
+
+
+def is_new_flow(before: CaseState | None, event: Envelope) -> bool:
+    """An outflow or inflow that is not the other side of a flow already seen."""
+    if not isinstance(event, OutflowRegistered | InflowRegistered):
+        return False
+    a, b = event.origin_county, event.destination_county
+    return before is None or (before.origin, before.destination) != (a, b)
+
+
+def _flow_record(event: OutflowRegistered | InflowRegistered, book: AgreementBook) -> FlowRecord:
+    a, b, at = event.origin_county, event.destination_county, event.occurred_at
+    return FlowRecord(
+        period=period_of(at), origin=a, destination=b, covered=book.in_force(a, b, at) is not None
+    )

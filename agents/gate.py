@@ -153,9 +153,11 @@ async def _admit(
     # once the broker has them remember the id: see agents.emit for why in this order.
     message = event.message
     await send_all([Output(validated, message.key, message.value or b"", partition)])
-    state[f"{partition}:{decision.event.event_id}"] = decision.fingerprint
+    # The clock before the id: both go to the same changelog partition, in order, so an id
+    # that survived a crash implies its tick did (a re-delivered tick is then a duplicate).
     if decision.tick is not None:
         state[f"{partition}:clock"] = decision.tick.isoformat()
+    state[f"{partition}:{decision.event.event_id}"] = decision.fingerprint
 
 
 class _SeenView:

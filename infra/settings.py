@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Faust table store: memory in tests, rocksdb (rocksdict) in production.
     faust_store: str = "memory://"
     commit_interval_s: float = 1.0
+    # How long the group waits for a silent worker before giving its partitions to another.
+    session_timeout_s: float = 10.0
     log_format: str = "auto"  # auto | console | json
     log_level: str = "info"
     worker_log_level: str = "warning"  # Faust and aiokafka: chatty at info

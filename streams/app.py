@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import faust
 
-from agents import gate
+from agents import cases, gate
+from agents.agreement_terms import Defaults
 from agents.gate_rules import GateLimits
 from agents.registry import Registry
 from infra.settings import Settings
@@ -55,6 +56,8 @@ def build_app(
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.session_timeout_s / 4,
         web_enabled=False,
         # Table keys are str: JSON keeps them str when tables recover from their changelogs.
         key_serializer="json",
@@ -78,5 +81,13 @@ def build_app(
         reader=reader,
         limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
         max_bytes=settings.max_event_bytes,
+    )
+    cases.register(
+        app,
+        source=t.validated,
+        obligations=t.obligations,
+        alerts=t.alerts,
+        region=region_code,
+        defaults=Defaults(),
     )
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from contracts import divisions
 from infra.settings import Settings
+from streams import obligation_view
 
 EXIT_USAGE = 2
 
@@ -30,6 +32,36 @@ def county_code(value: str) -> str:
     if divisions.county(value) is None:
         raise argparse.ArgumentTypeError(f"{value!r} is not a current GB/T 2260 county-level code")
     return value
+
+
+def positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be positive")
+    return number
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be positive")
+    return number
+
+
+def instant(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 instant") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs a time zone, e.g. +08:00 or Z")
+    return parsed.astimezone(dt.UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,6 +95,31 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("source", nargs="?", default="-", help="JSON-lines file, or - for stdin")
 
     sub.add_parser("worker", help="run a Faust worker with every agent")
+
+    simulate = sub.add_parser("simulate", help="publish simulated counties' events, signed")
+    simulate.add_argument("--counties", type=positive_int, default=10, help="origin counties")
+    simulate.add_argument("--persons", type=positive_int, default=1000)
+    simulate.add_argument("--months", type=positive_int, default=12)
+    simulate.add_argument("--seed", type=int, default=2026)
+    simulate.add_argument("--rate", type=positive_float, help="events per second (default: max)")
+
+    sub.add_parser("project", help="keep the PostgreSQL read models up to date")
+
+    clock = sub.add_parser("clock", help="publish the region's logical clock ticks")
+    clock.add_argument(
+        "--every",
+        type=positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds between ticks (default 60)",
+    )
+    clock.add_argument("--at", type=instant, help="publish one tick at this ISO instant")
+    clock.add_argument("--count", type=int, help="stop after this many ticks")
+
+    obligations = sub.add_parser("obligations", help="list obligations from the running system")
+    obligations.add_argument("--county", type=county_code)
+    obligations.add_argument("--state", choices=obligation_view.STATES)
+    obligations.add_argument("--format", choices=("table", "json"), default="table")
 
     demo = sub.add_parser("demo", help="broker, database, gate and a small scenario")
     demo.add_argument(
@@ -113,6 +170,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _keys_generate(args.file)
     if args.command == "publish":
         return _publish(args, settings)
+    if args.command == "simulate":
+        return _simulate(args, settings)
+    if args.command == "project":
+        return _project(settings)
+    if args.command == "clock":
+        return _clock(args, settings)
+    if args.command == "obligations":
+        return _obligations(args, settings)
     if args.command == "worker":
         from streams.worker import run_worker
 
@@ -135,7 +200,7 @@ def _keys_generate(path: Path) -> int:
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
     from streams.county_node import CountyNode
-    from streams.keys import KeyFileError, load_key_file, person_key_secret
+    from streams.keys import KeyFileError, load_key_file
     from streams.publish_cmd import run_publish
 
     bootstrap = resolve_bootstrap(settings)
@@ -146,10 +211,7 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     except KeyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    secret = person_key_secret(
-        settings.person_key_secret.get_secret_value() if settings.person_key_secret else None,
-        settings.keys_dir,
-    )
+    secret = _person_secret(settings)
 
     async def go() -> int:
         node = CountyNode(
@@ -163,6 +225,144 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         return await run_publish(node, args.source)
 
     return asyncio.run(go())
+
+
+def _person_secret(settings: Settings) -> bytes:
+    from streams.keys import person_key_secret
+
+    configured = settings.person_key_secret
+    return person_key_secret(
+        configured.get_secret_value() if configured else None, settings.keys_dir
+    )
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.admin import ensure_topics
+    from streams.region import region_private_key
+    from streams.simulation.publisher import SimulationProgress, run_simulation
+    from streams.simulation.scenario import SimulationConfig
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    try:
+        config = SimulationConfig(
+            counties=args.counties,
+            persons=args.persons,
+            months=args.months,
+            seed=args.seed,
+            region=settings.region_code,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(p: SimulationProgress) -> None:
+        print(
+            f"{p.events} events, {p.messages} messages, event time {p.event_time:%Y-%m-%d}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def go() -> int:
+        await ensure_topics(
+            bootstrap,
+            prefix=settings.topic_prefix,
+            partitions=settings.partitions,
+            replication_factor=settings.replication_factor,
+        )
+        report = await run_simulation(
+            config,
+            bootstrap_servers=bootstrap,
+            topic_prefix=settings.topic_prefix,
+            keys_dir=settings.keys_dir / "simulation",
+            region_key=region_private_key(settings, create=True),
+            person_key_secret=_person_secret(settings),
+            rate=args.rate,
+            progress=progress,
+        )
+        print("\n".join(report.lines()))
+        return 0
+
+    return asyncio.run(go())
+
+
+def _project(settings: Settings) -> int:
+    import signal
+
+    from infra.postgres import resolve_dsn
+    from infra.projection.projector import Projector
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+
+    async def go() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await Projector(resolve_dsn(settings), bootstrap, settings.topic_prefix).run(stop)
+        return 0
+
+    return asyncio.run(go())
+
+
+def _clock(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.clock_cmd import run_clock
+    from streams.county_node import CountyNode
+    from streams.keys import KeyFileError
+    from streams.region import region_private_key
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    try:
+        key = region_private_key(settings)
+    except KeyFileError as exc:
+        print(f"error: the region key: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    region = CountyNode(
+        county=settings.region_code,
+        publisher_id=f"{settings.region_code}/region",
+        private_key=key,
+        person_key_secret=b"",
+        bootstrap_servers=bootstrap,
+        topic_prefix=settings.topic_prefix,
+    )
+    return asyncio.run(run_clock(region, at=args.at, every_s=args.every, count=args.count))
+
+
+def _obligations(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from contracts import unions
+    from streams import topics
+    from streams.topic_reader import read_all
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    topic = topics.OBLIGATIONS.full_name(settings.topic_prefix)
+    try:
+        events = asyncio.run(read_all(bootstrap, topic, unions.ObligationEvent))
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    rows = obligation_view.select(
+        obligation_view.fold(events).values(), county=args.county, state=args.state
+    )
+    if args.format == "json":
+        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'due':<17} {'state':<10} {'kind':<24} {'on':<7} {'for':<7} person")
+    for r in rows:
+        print(
+            f"{r.due_at:%Y-%m-%d %H:%M} {r.state:<10} {r.kind:<24} {r.responsible:<7} "
+            f"{r.counterpart:<7} {r.person_key[:12]}"
+        )
+    print(f"{len(rows)} obligation(s)", file=sys.stderr)
+    return 0
 
 
 def resolve_bootstrap(settings: Settings) -> str | None:

@@ -99,6 +99,9 @@ class AgreementCoveragePublished(Envelope):
 
     event_type: Literal["agreement_coverage_published"] = "agreement_coverage_published"
     period: Identifier
+    # Figures are tallied per agent partition: the region's figure is the sum over
+    # partitions of each partition's newest publication for the period.
+    partition: int = Field(ge=0)
     figures: tuple[CoverageFigure, ...]
 
 

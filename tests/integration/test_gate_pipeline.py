@@ -10,17 +10,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import Envelope
@@ -31,15 +26,13 @@ from contracts.events.migration import InflowRegistered, OutflowRegistered
 from contracts.events.registry import CountyRegistered, PublisherRegistered
 from contracts.identity import check_char
 from streams.admin import ensure_topics
-from streams.county_node import CountyNode
 from streams.signing import public_key_b64
+from tests.integration.pipeline import REGION, Pipeline
 
 pytestmark = pytest.mark.integration
 
 PARTITIONS = 3
-REGION = "610900"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-SECRET = b"integration-test-secret"
 
 
 def an_id(n: int) -> str:
@@ -47,78 +40,9 @@ def an_id(n: int) -> str:
     return first17 + check_char(first17)
 
 
-class Pipeline:
-    def __init__(self, bootstrap: str, prefix: str, home: Path) -> None:
-        self.bootstrap = bootstrap
-        self.prefix = prefix
-        self.home = home
-        self.region_key = Ed25519PrivateKey.generate()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def node(self, county: str, key: Ed25519PrivateKey, publisher: str | None = None) -> CountyNode:
-        return CountyNode(
-            county=county,
-            private_key=key,
-            person_key_secret=SECRET,
-            bootstrap_servers=self.bootstrap,
-            publisher_id=publisher,
-            topic_prefix=self.prefix,
-        )
-
-    def start_worker(self) -> None:
-        env = dict(
-            os.environ,
-            LIUDONG_HOME=str(self.home),
-            LIUDONG_KAFKA_BOOTSTRAP=self.bootstrap,
-            LIUDONG_TOPIC_PREFIX=self.prefix,
-            LIUDONG_PARTITIONS=str(PARTITIONS),
-            LIUDONG_REGION_CODE=REGION,
-            LIUDONG_REGION_PUBLIC_KEY=public_key_b64(self.region_key),
-            LIUDONG_LOG_FORMAT="json",
-        )
-        with (self.home / "worker.log").open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def stop_worker(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    async def read(self, name: str, want: int, wait_s: float = 90.0) -> list[tuple[int, bytes]]:
-        consumer = AIOKafkaConsumer(
-            f"{self.prefix}.{name}",
-            bootstrap_servers=self.bootstrap,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        got: list[tuple[int, bytes]] = []
-        deadline = time.monotonic() + wait_s
-        try:
-            while len(got) < want and time.monotonic() < deadline:
-                for tp, messages in (await consumer.getmany(timeout_ms=500)).items():
-                    got.extend((tp.partition, m.value) for m in messages if m.value is not None)
-            # Anything beyond what was expected would be a duplicate: give it a moment to show.
-            for tp, messages in (await consumer.getmany(timeout_ms=1500)).items():
-                got.extend((tp.partition, m.value) for m in messages if m.value is not None)
-        finally:
-            await consumer.stop()
-        return got
-
-
 @pytest.fixture
 def pipeline(kafka_bootstrap: str, tmp_path: Path) -> Iterator[Pipeline]:
-    p = Pipeline(kafka_bootstrap, f"t{uuid.uuid4().hex[:8]}", tmp_path)
+    p = Pipeline(kafka_bootstrap, f"t{uuid.uuid4().hex[:8]}", tmp_path, PARTITIONS)
     try:
         yield p
     finally:

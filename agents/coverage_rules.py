@@ -1,0 +1,88 @@
+"""Agreement coverage (协议覆盖率): the share of flows between counties covered by an agreement
+in force when the flow was registered. Pure, no I/O.
+
+A flow is one person's move from an origin to a destination, counted once, at whichever of
+its outflow or inflow arrives first (``case_rules.FlowRecord``); it counts for the region
+and for both counties. The tally of a partition is a function of its cases alone, so it is
+rebuilt from the cases table after a restart. Figures are published per agent partition,
+and a reader sums the newest figure of every partition (see ``streams.coverage_view``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from agents.case_rules import CaseState, FlowRecord
+from contracts.events.clock import ClockTicked
+from contracts.events.derived import AgreementCoveragePublished, CoverageFigure
+
+NAMESPACE = uuid.UUID("0c7e4f51-2a9d-4b36-8e1f-5d6a7b8c9d01")
+REGION_SCOPE = "region"
+
+
+@dataclass
+class CoverageTally:
+    """period -> scope -> [flows, covered]; mutable, owned by one partition's agent."""
+
+    periods: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)  # periods changed since last published
+
+    def add(self, flow: FlowRecord) -> None:
+        counts = self.periods.setdefault(flow.period, {})
+        for scope in (REGION_SCOPE, flow.origin, flow.destination):
+            tally = counts.setdefault(scope, [0, 0])
+            tally[0] += 1
+            tally[1] += int(flow.covered)
+        self.changed.add(flow.period)
+
+    def add_new(self, before: CaseState | None, after: CaseState) -> None:
+        """Count the flows ``after`` recorded that ``before`` had not."""
+        for flow in after.flows[len(before.flows) if before else 0 :]:
+            self.add(flow)
+
+    @classmethod
+    def of(cls, cases: Iterable[CaseState]) -> CoverageTally:
+        tally = cls()
+        for case in cases:
+            for flow in case.flows:
+                tally.add(flow)
+        return tally
+
+    def figures(self, period: str) -> Mapping[str, list[int]]:
+        return self.periods.get(period, {})
+
+
+def publish(
+    tally: CoverageTally, tick: ClockTicked, *, region: str, partition: int
+) -> list[AgreementCoveragePublished]:
+    """On a tick, the figures of every period that changed since the last publication
+    (the caller clears ``tally.changed`` once they are sent)."""
+    events = []
+    for period in sorted(tally.changed):
+        event_id = uuid.uuid5(NAMESPACE, f"{tick.event_id}:{partition}:{period}")
+        figures = tuple(
+            CoverageFigure(scope=scope, flows=flows, covered=covered)
+            for scope, (flows, covered) in sorted(tally.figures(period).items())
+        )
+        events.append(
+            AgreementCoveragePublished(
+                event_id=event_id,
+                schema_version=AgreementCoveragePublished.SCHEMA_VERSION,
+                occurred_at=tick.occurred_at,
+                recorded_at=tick.occurred_at,
+                source_county=region,
+                publisher_id=f"{region}/agents",
+                correlation_id=tick.correlation_id,
+                causation_id=tick.event_id,
+                period=period,
+                partition=partition,
+                figures=figures,
+            )
+        )
+    return events
+
+
+def ratio(flows: int, covered: int) -> float:
+    return covered / flows if flows else 0.0

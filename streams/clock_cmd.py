@@ -1,0 +1,45 @@
+"""``liudong clock``: the region's logical clock in live operation.
+
+Each tick is a signed ClockTicked event broadcast to every partition; deadlines fire on
+ticks only. Live, event time is the wall clock here, at the clock service and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import signal
+import sys
+from collections.abc import Callable
+
+from contracts.events.clock import ClockTicked
+from streams.county_node import CountyNode
+
+
+async def run_clock(
+    region: CountyNode,
+    *,
+    at: dt.datetime | None,
+    every_s: float,
+    count: int | None,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    sent = 0
+    async with region:
+        while not stop.is_set() and (count is None or sent < count):
+            instant = at if at is not None else now()
+            await region.publish(region.build(ClockTicked, occurred_at=instant))
+            sent += 1
+            print(f"tick {instant.isoformat()}", flush=True)
+            if at is not None:
+                break
+            try:
+                await asyncio.wait_for(stop.wait(), every_s)
+            except TimeoutError:
+                continue
+    print(f"published {sent} tick(s)", file=sys.stderr)
+    return 0
