@@ -6,6 +6,9 @@ re-delivers the input and re-sends the same outputs (deterministic ids: consumer
 repeat); a crash after it finds the input already done. Faust's attachments would instead
 send outputs at commit time, after the state was already written: a crash in between would
 lose them, so they are bypassed (force=True).
+
+A send that fails is retried, with backoff, until it succeeds: an exception escaping an
+agent would make Faust acknowledge the input it was handling, and the input would be lost.
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import faust
+import structlog
+from aiokafka.errors import KafkaError
+
+log = structlog.get_logger(__name__)
+
+INITIAL_BACKOFF_S = 0.2
+MAX_BACKOFF_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +36,32 @@ class Output:
 
 
 async def send_all(outputs: Iterable[Output]) -> None:
-    """Send every output now and return once the broker acknowledged them all."""
+    """Send every output and return once the broker acknowledged them all."""
+    batch = list(outputs)
+    backoff = INITIAL_BACKOFF_S
+    attempt = 0
+    while True:
+        try:
+            await _send_once(batch)
+            return
+        except (KafkaError, TimeoutError) as exc:
+            attempt += 1
+            log.warning(
+                "output_send_retry",
+                attempt=attempt,
+                outputs=len(batch),
+                error=repr(exc),
+                retry_in_s=backoff,
+            )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+
+async def _send_once(batch: list[Output]) -> None:
+    # Re-sending the whole batch after a failure is safe: consumers drop repeated ids.
     pending = [
         await out.topic.send(key=out.key, value=out.value, partition=out.partition, force=True)
-        for out in outputs
+        for out in batch
     ]
     if pending:
         await asyncio.gather(*pending)

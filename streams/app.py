@@ -54,6 +54,9 @@ def build_app(
         topic_disable_leader=True,
         processing_guarantee="at_least_once",
         producer_acks=-1,
+        # Faust's default is 20 minutes: a stuck send would stall an agent silently for that
+        # long. Fail sooner and let agents.emit retry with a log line each time.
+        producer_request_timeout=30.0,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
         broker_session_timeout=settings.session_timeout_s,

@@ -105,6 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("project", help="keep the PostgreSQL read models up to date")
 
+    replay = sub.add_parser("replay", help="rebuild derived state from the log (audit replay)")
+    replay.add_argument("--as-of", type=instant, help="state as it stood at this ISO instant")
+    replay.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare with the live projection; exit 1 on a difference",
+    )
+    replay.add_argument("--format", choices=("table", "json"), default="table")
+
+    audit = sub.add_parser("audit", help="timelines with their causes; reads are audited")
+    audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    person = audit_sub.add_parser("person", help="a person's events and decisions")
+    person.add_argument("subject", help="a national ID number or a 64-hex person key")
+    person.add_argument("--as-of", type=instant)
+    person.add_argument("--format", choices=("table", "json"), default="table")
+    county = audit_sub.add_parser("county", help="a county's obligations in a period")
+    county.add_argument("county", type=county_code)
+    county.add_argument("--period", required=True, help="2026-03, 2026-Q1 or 2026")
+    county.add_argument("--format", choices=("table", "json"), default="table")
+    audit_log = audit_sub.add_parser("log", help="who read which personal data, when")
+    audit_log.add_argument("--limit", type=positive_int, default=50)
+    audit_log.add_argument("--format", choices=("table", "json"), default="table")
+
     clock = sub.add_parser("clock", help="publish the region's logical clock ticks")
     clock.add_argument(
         "--every",
@@ -174,6 +197,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _simulate(args, settings)
     if args.command == "project":
         return _project(settings)
+    if args.command == "replay":
+        from streams.replay import cmd_replay
+
+        return cmd_replay(settings, as_of=args.as_of, verify=args.verify, fmt=args.format)
+    if args.command == "audit":
+        return _audit(args, settings)
     if args.command == "clock":
         return _clock(args, settings)
     if args.command == "obligations":
@@ -306,6 +335,16 @@ def _project(settings: Settings) -> int:
         return 0
 
     return asyncio.run(go())
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import audit
+
+    if args.action == "person":
+        return audit.cmd_audit_person(settings, args.subject, as_of=args.as_of, fmt=args.format)
+    if args.action == "county":
+        return audit.cmd_audit_county(settings, args.county, period=args.period, fmt=args.format)
+    return audit.cmd_audit_log(settings, limit=args.limit, fmt=args.format)
 
 
 def _clock(args: argparse.Namespace, settings: Settings) -> int:

@@ -90,7 +90,7 @@ async def _derived(pipeline: Pipeline) -> list[Envelope]:
 
 
 async def _wait_for_obligations(pipeline: Pipeline, minimum: int) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine starts a worker slowly
     while time.monotonic() < deadline:
         if len(await _derived(pipeline)) >= minimum:
             return

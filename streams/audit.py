@@ -1,0 +1,513 @@
+"""``liudong audit``: a person's or a county's history with the causes of every decision.
+
+- ``audit person ID-OR-KEY [--as-of INSTANT]``: the person's events from the projector's
+  archive (what counties reported and what the agents derived), as of the instant, each
+  derived event with its causation chain (``causation_id`` -> the cause event -> its cause,
+  up to :data:`MAX_CHAIN`), and the person's obligations as they stood at the instant.
+  ID-OR-KEY is a 64-hex person key, or a raw national ID number that is hashed here with
+  the region's person-key secret (the raw number is never stored or logged).
+- ``audit county CODE --period P``: the obligations the county is party to (responsible or
+  counterpart) that were live at some moment of the period (opened before its end, not
+  closed before its start), each with its lifecycle events and their causes. ``P`` is a
+  month (``2026-03``), a quarter (``2026-Q1``) or a year (``2026``), in UTC.
+- ``audit log [--limit N]``: the newest audit-log rows.
+
+Every read of personal data (both queries above: person keys are pseudonymous personal
+data) writes one ``audit_log`` row in the same transaction as the read: who (the
+``LIUDONG_OPERATOR`` environment variable, else the OS user), when (the database's clock),
+what (command, person key or county and period, the as-of instant) and how many rows were
+returned. Nothing is printed unless that row was committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import getpass
+import json
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from contracts import unions
+from contracts.identity import InvalidNationalId
+from infra.projection import queries
+from infra.projection.migrate import migrate
+from infra.settings import Settings
+from streams import obligation_view, topics
+from streams.codec import Codec, DecodeError
+from streams.identity import person_key
+
+EXIT_ERROR = 2
+MAX_CHAIN = 8
+_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+_ENVELOPE = frozenset(
+    {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "recorded_at",
+        "source_county",
+        "publisher_id",
+        "correlation_id",
+        "causation_id",
+        "signature",
+        "person_key",
+    }
+)
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def operator() -> str:
+    """Who is reading: ``LIUDONG_OPERATOR``, else the OS user."""
+    configured = os.environ.get("LIUDONG_OPERATOR", "").strip()
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid
+        return f"uid:{os.getuid()}"
+
+
+def resolve_person(subject: str, secret: bytes | None) -> str:
+    """A person key from a 64-hex key or a raw national ID (raises ValueError if neither)."""
+    text = subject.strip()
+    if _KEY.match(text):
+        return text.lower()
+    if secret is None:
+        raise ValueError(
+            "no person-key secret (LIUDONG_PERSON_KEY_SECRET or the keys dir): "
+            "give the 64-hex person key instead"
+        )
+    try:
+        return person_key(text, secret)
+    except InvalidNationalId as exc:
+        raise ValueError(f"neither a 64-hex person key nor a valid ID number: {exc}") from None
+
+
+def parse_period(text: str) -> tuple[dt.datetime, dt.datetime]:
+    """``2026-03``, ``2026-Q1`` or ``2026`` -> [start, end) in UTC."""
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    quarter = re.fullmatch(r"(\d{4})-[Qq]([1-4])", text)
+    year = re.fullmatch(r"(\d{4})", text)
+    if month and 1 <= int(month.group(2)) <= 12:
+        y, first, months = int(month.group(1)), int(month.group(2)), 1
+    elif quarter:
+        y, first, months = int(quarter.group(1)), 3 * int(quarter.group(2)) - 2, 3
+    elif year:
+        y, first, months = int(year.group(1)), 1, 12
+    else:
+        raise ValueError(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn or YYYY")
+    start = dt.datetime(y, first, 1, tzinfo=dt.UTC)
+    end_month = first + months
+    end = dt.datetime(y + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1, tzinfo=dt.UTC)
+    return start, end
+
+
+# --- what is read --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    event_id: str
+    event_type: str
+    occurred_at: dt.datetime | None  # None: not in the archive (not projected yet)
+    publisher_id: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
+            "publisher_id": self.publisher_id,
+        }
+
+    def label(self) -> str:
+        at = f" {self.occurred_at:%Y-%m-%d %H:%M}" if self.occurred_at else ""
+        return f"{self.event_type} {self.event_id[:8]}{at}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    event_id: str
+    event_type: str
+    derived: bool  # written by the region's agents (not reported by a county)
+    occurred_at: dt.datetime
+    source_county: str
+    publisher_id: str
+    fields: dict[str, Any]
+    causes: tuple[Cause, ...]  # the causation chain, nearest cause first
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "derived": self.derived,
+            "occurred_at": self.occurred_at.isoformat(),
+            "source_county": self.source_county,
+            "publisher_id": self.publisher_id,
+            "fields": self.fields,
+            "causation_chain": [c.as_json() for c in self.causes],
+        }
+
+    def detail(self, width: int = 70) -> str:
+        text = ", ".join(f"{k}={_short(v)}" for k, v in sorted(self.fields.items()))
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass
+class PersonReport:
+    person_key: str
+    as_of: dt.datetime | None
+    timeline: list[Entry] = field(default_factory=list)
+    obligations: list[obligation_view.ObligationRow] = field(default_factory=list)
+    read: queries.AuditedRead | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "person_key": self.person_key,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "timeline": [e.as_json() for e in self.timeline],
+            "obligations": [r.as_json() for r in self.obligations],
+            "audit": _audit_json(self.read),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CountyObligation:
+    record: dict[str, Any]
+    lifecycle: tuple[Entry, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            **{k: _jsonable(v) for k, v in self.record.items()},
+            "lifecycle": [e.as_json() for e in self.lifecycle],
+        }
+
+
+@dataclass
+class CountyReport:
+    county: str
+    period: str
+    start: dt.datetime
+    end: dt.datetime
+    obligations: list[CountyObligation] = field(default_factory=list)
+    read: queries.AuditedRead | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "county": self.county,
+            "period": self.period,
+            "from": self.start.isoformat(),
+            "until": self.end.isoformat(),
+            "obligations": [o.as_json() for o in self.obligations],
+            "audit": _audit_json(self.read),
+        }
+
+
+# --- the audited reads ---------------------------------------------------------------------------
+
+
+async def read_person(
+    conn: Any,
+    key: str,
+    *,
+    as_of: dt.datetime | None,
+    prefix: str,
+    who: str,
+    command: str = "audit person",
+) -> PersonReport:
+    read = queries.AuditedRead(who, command, "person", key, as_of=as_of)
+    validated = topics.VALIDATED.full_name(prefix)
+    async with queries.audited(conn, read):
+        records = await queries.person_timeline(conn, key, as_of, validated)
+        timeline = await _entries(conn, records, validated)
+        read.rows = len(records)
+    report = PersonReport(key, as_of, timeline, _obligations_of(records), read)
+    return report
+
+
+async def read_county(
+    conn: Any, county: str, *, period: str, prefix: str, who: str, command: str = "audit county"
+) -> CountyReport:
+    start, end = parse_period(period)
+    read = queries.AuditedRead(who, command, "county", county, period=period)
+    validated = topics.VALIDATED.full_name(prefix)
+    async with queries.audited(conn, read):
+        rows = await queries.county_obligations(conn, county, start, end)
+        ids = [r["obligation_id"] for r in rows]
+        events = await queries.obligation_events(conn, ids)
+        entries = await _entries(conn, events, validated)
+        read.rows = len(rows)
+    by_obligation: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_obligation.setdefault(str(entry.fields.get("obligation_id")), []).append(entry)
+    report = CountyReport(county, period, start, end, read=read)
+    report.obligations = [
+        CountyObligation(dict(r), tuple(by_obligation.get(r["obligation_id"], []))) for r in rows
+    ]
+    return report
+
+
+async def _entries(conn: Any, records: Sequence[Any], validated: str) -> list[Entry]:
+    """The records as entries, each with its causation chain read from the archive."""
+    known: dict[uuid.UUID, Any] = {r["event_id"]: r for r in records}
+    wanted = {r["causation_id"] for r in records if r["causation_id"] is not None}
+    for _ in range(MAX_CHAIN):
+        missing = [i for i in wanted if i not in known]
+        if not missing:
+            break
+        found = await queries.events_by_id(conn, missing)
+        for r in found:
+            known[r["event_id"]] = r
+        unknown = set(missing) - {r["event_id"] for r in found}
+        for i in unknown:
+            known[i] = None  # not in the archive: the chain stops there
+        wanted = {r["causation_id"] for r in found if r["causation_id"] is not None}
+    return [_entry(r, known, validated) for r in records]
+
+
+def _entry(record: Any, known: dict[uuid.UUID, Any], validated: str) -> Entry:
+    payload = queries.payload(record)
+    chain: list[Cause] = []
+    cause_id = record["causation_id"]
+    seen: set[uuid.UUID] = {record["event_id"]}
+    while cause_id is not None and cause_id not in seen and len(chain) < MAX_CHAIN:
+        seen.add(cause_id)
+        cause = known.get(cause_id)
+        if cause is None:
+            chain.append(Cause(str(cause_id), "(not in the archive)", None, None))
+            break
+        chain.append(
+            Cause(str(cause_id), cause["event_type"], cause["occurred_at"], cause["publisher_id"])
+        )
+        cause_id = cause["causation_id"]
+    return Entry(
+        event_id=str(record["event_id"]),
+        event_type=record["event_type"],
+        derived=record["topic"] != validated,
+        occurred_at=record["occurred_at"],
+        source_county=record["source_county"],
+        publisher_id=record["publisher_id"],
+        fields={k: v for k, v in payload.items() if k not in _ENVELOPE},
+        causes=tuple(chain),
+    )
+
+
+_OBLIGATION_CODEC: Codec[Any] = Codec(unions.ObligationEvent, max_bytes=10 * 1024 * 1024)
+
+
+def _obligations_of(records: Iterable[Any]) -> list[obligation_view.ObligationRow]:
+    """The person's obligations folded from their lifecycle events (as of the instant)."""
+    events = []
+    for r in records:
+        if not str(r["event_type"]).startswith("obligation_"):
+            continue
+        try:
+            events.append(_OBLIGATION_CODEC.decode(json.dumps(queries.payload(r)).encode()).event)
+        except DecodeError:
+            continue  # the archive holds only decoded events; a newer schema would land here
+    rows = obligation_view.fold(events).values()
+    return sorted(rows, key=lambda r: (r.opened_at, r.obligation_id))
+
+
+async def audit_rows(conn: Any, limit: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await queries.audit_log(conn, limit)]
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+
+def person_table(report: PersonReport) -> list[str]:
+    as_of = report.as_of.isoformat() if report.as_of else "now"
+    out = [f"person {report.person_key}  as of {as_of}", ""]
+    out.append(f"{'when (UTC)':<16}  {'event':<28} {'by':<22} detail")
+    for e in report.timeline:
+        name = ("↳ " if e.derived else "") + e.event_type
+        out.append(
+            f"{e.occurred_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}  {name:<28} "
+            f"{e.publisher_id:<22} {e.detail()}"
+        )
+        if e.causes:
+            out.append(f"{'':<18}  caused by " + " <- ".join(c.label() for c in e.causes))
+    out += ["", f"obligations as of {as_of}:"]
+    out += obligation_table(report.obligations)
+    return out
+
+
+def obligation_table(rows: Iterable[obligation_view.ObligationRow]) -> list[str]:
+    out = [f"  {'due (UTC)':<16}  {'state':<10} {'kind':<24} {'on':<7} {'for':<7} flags"]
+    for r in rows:
+        flags = ",".join(
+            n for n, f in (("reminded", r.reminded), ("breached", r.breached),
+                           ("escalated", r.escalated), ("late", r.late)) if f
+        )  # fmt: skip
+        out.append(
+            f"  {r.due_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}  {r.state:<10} {r.kind:<24} "
+            f"{r.responsible:<7} {r.counterpart:<7} {flags or '-'}"
+        )
+    return out
+
+
+def county_table(report: CountyReport) -> list[str]:
+    out = [
+        f"county {report.county}  period {report.period} "
+        f"[{report.start:%Y-%m-%d}, {report.end:%Y-%m-%d})  {len(report.obligations)} obligation(s)"
+    ]
+    for ob in report.obligations:
+        r = ob.record
+        due = r["due_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if r["due_at"] else "?"
+        out.append("")
+        out.append(
+            f"{r['obligation_id']}  {r['kind'] or '?'}  on {r['responsible_county']} "
+            f"for {r['counterpart_county'] or '?'}  due {due}  {r['state']}  "
+            f"person {str(r['person_key'])[:12]}"
+        )
+        for e in ob.lifecycle:
+            causes = " <- ".join(c.label() for c in e.causes) or "-"
+            out.append(
+                f"  {e.occurred_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}  {e.event_type:<22} "
+                f"caused by {causes}"
+            )
+    return out
+
+
+def log_table(rows: Sequence[dict[str, Any]]) -> list[str]:
+    out = [f"{'read at (UTC)':<19}  {'operator':<14} {'command':<14} {'subject':<24} rows"]
+    for r in rows:
+        subject = str(r["subject"])
+        if r["subject_kind"] == "person":
+            subject = f"person {subject[:16]}"
+        else:
+            subject = f"county {subject} {r['period'] or ''}".rstrip()
+        as_of = f" as of {r['as_of'].isoformat()}" if r["as_of"] else ""
+        out.append(
+            f"{r['read_at'].astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}  {r['operator']:<14} "
+            f"{r['command']:<14} {subject:<24} {r['rows_returned']}{as_of}"
+        )
+    return out
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def cmd_audit_person(
+    settings: Settings, subject: str, *, as_of: dt.datetime | None = None, fmt: str = "table"
+) -> int:
+    try:
+        key = resolve_person(subject, _secret(settings))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    async def go(conn: Any) -> PersonReport:
+        return await read_person(
+            conn, key, as_of=as_of, prefix=settings.topic_prefix, who=operator()
+        )
+
+    report = _run(settings, go)
+    if report is None:
+        return EXIT_ERROR
+    if fmt == "json":
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(person_table(report)))
+        print(f"{len(report.timeline)} event(s); this read is in the audit log", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_county(settings: Settings, county: str, *, period: str, fmt: str = "table") -> int:
+    try:
+        parse_period(period)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    async def go(conn: Any) -> CountyReport:
+        return await read_county(
+            conn, county, period=period, prefix=settings.topic_prefix, who=operator()
+        )
+
+    report = _run(settings, go)
+    if report is None:
+        return EXIT_ERROR
+    if fmt == "json":
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(county_table(report)))
+    return 0
+
+
+def cmd_audit_log(settings: Settings, *, limit: int = 50, fmt: str = "table") -> int:
+    async def go(conn: Any) -> list[dict[str, Any]]:
+        return await audit_rows(conn, limit)
+
+    rows = _run(settings, go)
+    if rows is None:
+        return EXIT_ERROR
+    if fmt == "json":
+        print(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=1))
+    else:
+        print("\n".join(log_table(rows)))
+    return 0
+
+
+def _run(settings: Settings, work: Any) -> Any:
+    """Connect (migrating, so the audit log exists), run ``work(conn)``; None on failure."""
+    from infra.postgres import resolve_dsn
+
+    async def go() -> Any:
+        conn = await asyncpg.connect(resolve_dsn(settings))
+        try:
+            await migrate(conn)
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(go())
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"error: the projection database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+
+
+def _secret(settings: Settings) -> bytes | None:
+    """The person-key secret if one is configured or was generated; never generates one."""
+    configured = settings.person_key_secret
+    if configured is not None:
+        return configured.get_secret_value().encode()
+    path = settings.keys_dir / "person-key.secret"
+    return path.read_text().strip().encode() if path.exists() else None
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text[:24] + "…" if len(text) > 25 else text
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _audit_json(read: queries.AuditedRead | None) -> dict[str, Any] | None:
+    if read is None:
+        return None
+    return {
+        "read_id": str(read.read_id),
+        "operator": read.operator,
+        "read_at": read.read_at.isoformat() if read.read_at else None,
+        "rows_returned": read.rows,
+    }

@@ -1,0 +1,279 @@
+"""Batch replay of the validated topic: the cases agent's decisions, without Faust or I/O.
+
+:class:`PartitionReplay` is :class:`agents.cases.CasesAgent` for one partition with its
+Faust tables replaced by plain dicts and its sends by a returned list. It calls the very
+same pure functions, in the same order, with the same arguments:
+
+* agreement events: ``AgreementBook.apply`` (a book handed back unchanged is a repeat);
+* person events: ``case_rules.decide``; if the case recorded a new flow,
+  ``case_rules.missing_agreement_alerts``; then the due index (``case_rules.next_fire``)
+  and the coverage tally (``CoverageTally.add_new``);
+* ticks: ``decide`` on every case whose ``next_fire <= tick``, in ``(next_fire, person)``
+  order; on a fresh tick (later than the last one) ``coverage_rules.publish`` and the
+  tally's ``changed`` cleared.
+
+**It must stay in step with agents/cases.py** (``CasesAgent.handle``, ``_agreement``,
+``_person``, ``_tick``, ``_index``): any change to how the agent calls the decision functions
+is a change here too. ``tests/unit/test_replay_engine.py`` drives the real ``CasesAgent``
+(dict tables, a captured ``send_all``) and a ``PartitionReplay`` through the same events and
+requires identical outputs and cases; it fails when the two drift apart.
+
+What the agent does only because it is live is left out: nothing is sent, and the state is
+held as ``CaseState`` objects rather than JSON text (``from_json(to_json(s)) == s``).
+After a restart the live agent republishes coverage figures (``_load``); a replay never
+restarts, so its figures are those of one uninterrupted run.
+
+``as_of``: a partition stops at its first event with ``occurred_at > as_of`` (a tick too),
+and everything after it in that partition is left unapplied: the state is what the live
+agent held when its log reached that instant. An event published later with an earlier
+``occurred_at`` (backdated) is therefore not included, exactly as the live agent had not
+seen it at the time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import case_rules, coverage_rules
+from agents.agreement_terms import AgreementBook, Defaults
+from agents.case_rules import CaseState, Derived
+from contracts import unions
+from contracts.envelope import Envelope
+from contracts.events.agreements import AgreementAmended, AgreementRevoked, AgreementSigned
+from contracts.events.clock import ClockTicked
+from contracts.events.derived import AgreementCoveragePublished, AlertRaised
+from contracts.events.migration import PersonEvent
+from streams.codec import Codec, DecodeError
+from streams.replay import digest as digest_module
+
+# The same tuple as agents.cases.AGREEMENT_EVENTS (kept local: importing agents.cases
+# pulls in Faust, which the replay does not need).
+AGREEMENT_EVENTS = (AgreementSigned, AgreementAmended, AgreementRevoked)
+MAX_EVENT_BYTES = 10 * 1024 * 1024  # as the cases agent's codec
+
+Output = Derived | AlertRaised | AgreementCoveragePublished
+
+
+@dataclass
+class PartitionReplay:
+    """One validated-topic partition's cases, rebuilt in log order. No I/O."""
+
+    partition: int
+    region: str
+    defaults: Defaults = field(default_factory=Defaults)
+    as_of: dt.datetime | None = None
+    book: AgreementBook = field(default_factory=AgreementBook)
+    cases: dict[str, CaseState] = field(default_factory=dict)
+    due: dict[str, dt.datetime] = field(default_factory=dict)  # person key -> next fire
+    alerts: frozenset[tuple[str, str, str]] = frozenset()
+    coverage: coverage_rules.CoverageTally = field(default_factory=coverage_rules.CoverageTally)
+    last_tick: dt.datetime | None = None
+    applied: int = 0  # events applied (whatever their effect)
+    cut: bool = False  # reached an event past as_of: nothing more is applied
+
+    def apply(self, event: Envelope) -> list[Output]:
+        """Apply one decoded event; returns what the agent would have sent for it."""
+        if self.cut:
+            return []
+        if self.as_of is not None and event.occurred_at > self.as_of:
+            self.cut = True
+            return []
+        self.applied += 1
+        if isinstance(event, AGREEMENT_EVENTS):
+            self.book = self.book.apply(event)  # unchanged book: a re-delivery
+            return []
+        if isinstance(event, ClockTicked):
+            return self._tick(event)
+        if isinstance(event, PersonEvent):
+            return self._person(event)
+        return []
+
+    def _person(self, event: PersonEvent) -> list[Output]:
+        before = self.cases.get(event.person_key)
+        after, derived = case_rules.decide(
+            before, event, book=self.book, region=self.region, defaults=self.defaults
+        )
+        if after is before:
+            return []  # a re-delivery: decide() hands back the very same state
+        alerts, raised = self.alerts, list[AlertRaised]()
+        if len(after.flows) > (len(before.flows) if before else 0):
+            alerts, raised = case_rules.missing_agreement_alerts(
+                self.alerts, event, self.book, self.region
+            )
+        self.cases[event.person_key] = after
+        self._index(after)
+        self.alerts = alerts
+        self.coverage.add_new(before, after)
+        return [*derived, *raised]
+
+    def _tick(self, tick: ClockTicked) -> list[Output]:
+        now = tick.occurred_at
+        due = sorted((at, person) for person, at in self.due.items() if at <= now)
+        updates: list[CaseState] = []
+        out: list[Output] = []
+        for _, person in due:
+            after, derived = case_rules.decide(
+                self.cases[person], tick, book=self.book, region=self.region, defaults=self.defaults
+            )
+            if derived:
+                updates.append(after)
+                out.extend(derived)
+        fresh = self.last_tick is None or now > self.last_tick
+        if fresh:
+            out.extend(
+                coverage_rules.publish(
+                    self.coverage, tick, region=self.region, partition=self.partition
+                )
+            )
+        for state in updates:
+            self.cases[state.person_key] = state
+            self._index(state)
+        if fresh:
+            self.coverage.changed.clear()
+            self.last_tick = now
+        return out
+
+    def _index(self, state: CaseState) -> None:
+        at = case_rules.next_fire(state)
+        if at is None:
+            self.due.pop(state.person_key, None)
+        else:
+            self.due[state.person_key] = at
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    events: int  # messages read
+    applied: int  # events applied (before each partition's cut)
+    undecodable: int
+    cases: int
+    obligations: Mapping[str, int]  # by state
+    breaches: int  # obligations breached (on time or not, the breach stands)
+    alerts: int  # distinct alert ids raised
+    coverage: Mapping[str, tuple[int, int]]  # period -> (flows, covered), region scope
+    positions: Mapping[int, int]  # partition -> next offset read
+    cut: tuple[int, ...]  # partitions stopped by as_of
+    digest: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "events": self.events,
+            "applied": self.applied,
+            "undecodable": self.undecodable,
+            "cases": self.cases,
+            "obligations": dict(sorted(self.obligations.items())),
+            "breaches": self.breaches,
+            "alerts": self.alerts,
+            "coverage": {
+                period: {"flows": f, "covered": c, "ratio": coverage_rules.ratio(f, c)}
+                for period, (f, c) in sorted(self.coverage.items())
+            },
+            "positions": {str(p): o for p, o in sorted(self.positions.items())},
+            "cut_by_as_of": list(self.cut),
+            "digest": self.digest,
+        }
+
+    def lines(self) -> list[str]:
+        states = ", ".join(f"{s} {n}" for s, n in sorted(self.obligations.items())) or "none"
+        out = [
+            f"events read      {self.events} ({self.applied} applied, "
+            f"{self.undecodable} undecodable)",
+            f"cases            {self.cases}",
+            f"obligations      {sum(self.obligations.values())} ({states})",
+            f"breaches         {self.breaches}",
+            f"alerts           {self.alerts}",
+        ]
+        for period, (flows, covered) in sorted(self.coverage.items()):
+            pct = 100 * coverage_rules.ratio(flows, covered)
+            out.append(f"coverage {period}  {covered}/{flows} flows covered ({pct:.1f}%)")
+        out.append(f"digest           {self.digest}")
+        return out
+
+
+class Replay:
+    """Every partition's replay; ``feed`` decodes and applies one partition's batch."""
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        defaults: Defaults | None = None,
+        as_of: dt.datetime | None = None,
+        keep_outputs: bool = False,
+    ) -> None:
+        self.region = region
+        self.defaults = defaults or Defaults()
+        self.as_of = as_of
+        self.partitions: dict[int, PartitionReplay] = {}
+        self.codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=MAX_EVENT_BYTES)
+        self.positions: dict[int, int] = {}
+        self.read = 0
+        self.undecodable = 0
+        self.alert_ids: set[str] = set()
+        self.outputs: list[Output] | None = [] if keep_outputs else None
+
+    def partition(self, number: int) -> PartitionReplay:
+        replay = self.partitions.get(number)
+        if replay is None:
+            replay = self.partitions[number] = PartitionReplay(
+                number, self.region, self.defaults, self.as_of
+            )
+        return replay
+
+    def feed(self, partition: int, messages: Iterable[tuple[int, bytes | None]]) -> bool:
+        """Apply ``(offset, value)`` messages in offset order; True once the partition is cut."""
+        replay = self.partition(partition)
+        for offset, value in messages:
+            if replay.cut:
+                break
+            self.read += 1
+            try:
+                event = self.codec.decode(value).event
+            except DecodeError:  # the agent logs and skips these: so does the replay
+                self.undecodable += 1
+                self.positions[partition] = offset + 1
+                continue
+            self.apply(replay, event)
+            if not replay.cut:
+                self.positions[partition] = offset + 1
+        return replay.cut
+
+    def apply(self, replay: PartitionReplay, event: Envelope) -> None:
+        outputs = replay.apply(event)
+        for out in outputs:
+            if isinstance(out, AlertRaised):
+                self.alert_ids.add(out.alert_id)
+        if self.outputs is not None:
+            self.outputs.extend(outputs)
+
+    def cases(self) -> list[CaseState]:
+        return [case for p in self.partitions.values() for case in p.cases.values()]
+
+    def rows(self) -> list[digest_module.ObligationRow]:
+        return digest_module.rows_of_cases(self.cases())
+
+    def summary(self) -> Summary:
+        rows = self.rows()
+        coverage: dict[str, tuple[int, int]] = {}
+        for p in self.partitions.values():
+            for period, scopes in p.coverage.periods.items():
+                flows, covered = scopes.get(coverage_rules.REGION_SCOPE, [0, 0])
+                old = coverage.get(period, (0, 0))
+                coverage[period] = (old[0] + flows, old[1] + covered)
+        return Summary(
+            events=self.read,
+            applied=sum(p.applied for p in self.partitions.values()),
+            undecodable=self.undecodable,
+            cases=sum(len(p.cases) for p in self.partitions.values()),
+            obligations=dict(Counter(r.state for r in rows)),
+            breaches=sum(1 for r in rows if r.breached),
+            alerts=len(self.alert_ids),
+            coverage=coverage,
+            positions=dict(self.positions),
+            cut=tuple(sorted(n for n, p in self.partitions.items() if p.cut)),
+            digest=digest_module.digest(rows),
+        )
