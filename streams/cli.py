@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("project", help="keep the PostgreSQL read models up to date")
 
+    from streams.dashboard.cli import configure_parser as configure_dashboard
+
+    configure_dashboard(
+        sub.add_parser("dashboard", help="the operators' dashboard on loopback; add-user")
+    )
+
     replay = sub.add_parser("replay", help="rebuild derived state from the log (audit replay)")
     replay.add_argument("--as-of", type=instant, help="state as it stood at this ISO instant")
     replay.add_argument(
@@ -197,6 +203,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _simulate(args, settings)
     if args.command == "project":
         return _project(settings)
+    if args.command == "dashboard":
+        from streams.dashboard.cli import run as run_dashboard
+
+        return run_dashboard(args, settings)
     if args.command == "replay":
         from streams.replay import cmd_replay
 

@@ -1,6 +1,7 @@
 """``liudong demo``: the whole system on the embedded defaults, fed by simulated counties.
 
-Kafka, PostgreSQL, a worker (gate and cases agents), the projector and the simulator run
+Kafka, PostgreSQL, a worker (gate and cases agents), the projector, the dashboard and the
+simulator run
 under a fresh directory of ``home``; a one-line summary from PostgreSQL follows the run.
 Everything is stopped on exit, Ctrl-C included.
 """
@@ -26,6 +27,7 @@ from infra.postgres import EmbeddedPostgres
 from infra.settings import Settings
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
+from streams.dashboard.demo import start_demo_dashboard
 from streams.keys import generate_key_file, load_key_file, person_key_secret
 from streams.region import region_private_key
 from streams.signing import public_key_b64
@@ -115,6 +117,9 @@ class Demo:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         conn = await _connect(dsn)
+        dashboard = await start_demo_dashboard(dsn, bootstrap)
+        for line in dashboard.lines():
+            self.say(line)
         try:
             simulation = asyncio.create_task(self._simulate(bootstrap))
             while not simulation.done() and not stop.is_set():
@@ -127,8 +132,10 @@ class Demo:
             await self._publish_bad(bootstrap)
             await self._settle(conn)
             await self._final_report(conn)
+            self.say(f"dashboard at {dashboard.server.url} (sign-ins above)")
             await self._linger(conn, stop)
         finally:
+            await dashboard.server.stop()
             await conn.close()
 
     def _spawn(self, command: str, env: dict[str, str]) -> None:

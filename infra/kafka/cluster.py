@@ -437,7 +437,9 @@ class KafkaCluster:
 
     def _start_format(self, node: _Node, cluster_id: str) -> subprocess.Popen[str]:
         cmd = _java_cmd(self._java, self._libs, node.dir, "256m", "kafka.tools.StorageTool")
-        cmd += ["format", "--ignore-formatted", "-t", cluster_id, "-c", str(node.props)]
+        # "--cluster-id=<id>": a random id may start with "-", which argparse would take
+        # for an option if passed as a separate argument.
+        cmd += ["format", "--ignore-formatted", f"--cluster-id={cluster_id}", "-c", str(node.props)]
         return subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,

@@ -1,0 +1,92 @@
+"""``liudong dashboard add-user``, the demo's dashboard and the lag probe without a broker."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import asyncpg
+import pytest
+
+from streams.dashboard.cli import cmd_add_user
+from streams.dashboard.demo import start_demo_dashboard
+from streams.dashboard.lag import LagProbe
+from tests.integration.test_dashboard_fixtures import fresh_database
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+
+
+@pytest.fixture
+async def dsn(pg_dsn: str) -> AsyncIterator[str]:
+    async with fresh_database(pg_dsn) as database:
+        yield database
+
+
+async def test_add_user_creates_then_updates(dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await cmd_add_user(dsn, "ops", "first password", "county", "610921") == 0
+    assert "created county operator ops for 610921" in capsys.readouterr().out
+    assert await cmd_add_user(dsn, "ops", "second password", "region", None) == 0
+    assert "updated region operator ops" in capsys.readouterr().out
+    assert await cmd_add_user(dsn, "ops", "short", "region", None) == 2
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow("SELECT * FROM dashboard_users WHERE username = 'ops'")
+    finally:
+        await conn.close()
+    assert row["role"] == "region"
+    assert row["county"] is None
+    assert row["password_hash"].startswith("scrypt$")
+    assert "second password" not in row["password_hash"]
+
+
+async def test_demo_dashboard_signs_in_its_operators(dsn: str) -> None:
+    demo = await start_demo_dashboard(dsn, None)
+    try:
+        assert demo.lines()[0] == f"dashboard at {demo.server.url}"
+        async with aiohttp.ClientSession() as session:
+            for user, password in demo.passwords.items():
+                async with session.post(
+                    f"{demo.server.url}api/login", json={"username": user, "password": password}
+                ) as r:
+                    assert r.status == 200
+    finally:
+        await demo.server.stop()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_lag_is_unavailable_while_kafka_is_down() -> None:
+    probe = LagProbe(f"127.0.0.1:{_closed_port()}", timeout_s=1.0)
+    lag = await probe.probe({("liudong.validated", 0): 3})
+    assert lag["available"] is False
+    assert "kafka unreachable" in lag["reason"]
+    assert (await LagProbe(None).probe({}))["reason"] == "kafka not configured"
+
+
+async def test_lag_against_the_real_broker(kafka_bootstrap: str) -> None:
+    import uuid
+
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    topic = f"dash-lag-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for i in range(5):
+            await producer.send_and_wait(topic, f"m{i}".encode(), partition=0)
+    finally:
+        await producer.stop()
+    lag = await LagProbe(kafka_bootstrap, timeout_s=10.0).probe({(topic, 0): 2})
+    assert lag == {"available": True, "total": 3, "by_topic": {topic: 3}}

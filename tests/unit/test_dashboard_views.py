@@ -1,0 +1,146 @@
+"""Pure pieces of the dashboard: names, league, decisions, throughput, lag, metrics, CLI."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from streams.dashboard import cli, names, queries
+from streams.dashboard.lag import compute_lag, unavailable
+from streams.dashboard.live import Throughput
+from streams.dashboard.metrics import HttpMetrics, ProjectionMetrics, new_registry, render
+
+
+def test_county_names_in_both_languages() -> None:
+    assert names.names(["610902", "440306", "441900", "610900"]) == {
+        "440306": {"zh": "宝安区", "en": "Bao'an District"},
+        "441900": {"zh": "东莞市", "en": "Dongguan City"},
+        "610900": {"zh": "安康市", "en": "Ankang City"},
+        "610902": {"zh": "汉滨区", "en": "Hanbin District"},
+    }
+    assert names.english("610921") == "Hanyin County"
+    assert names.english("610981") == "Xunyang City"
+    assert names.english("110105") == "Chaoyang District"
+    assert names.english("130102") == "长安区 (130102)"  # no pinyin entry: Chinese and code
+    assert names.english("000000") == "County 000000"
+
+
+def test_every_simulated_county_has_an_english_name() -> None:
+    from streams.simulation.geography import ANKANG, CORRIDORS, corridor_counties
+
+    codes = set(ANKANG).union(*(corridor_counties(c) for c in CORRIDORS))
+    assert len(codes) > 50
+    missing = {c for c in codes if c not in names.PINYIN and c not in names.FULL}
+    assert not missing
+    assert names.english("310115") == "Pudong New Area"
+
+
+def test_league_ranks_the_latest_period_with_trends() -> None:
+    rows: list[dict[str, Any]] = [
+        {"county": "A", "period": "2026-01", "combined_score": 50.0},
+        {"county": "A", "period": "2026-02", "combined_score": 70.0},
+        {"county": "B", "period": "2026-02", "combined_score": 80.0},
+    ]
+    league = queries.league(rows)
+    assert league["period"] == "2026-02"
+    assert [(r["rank"], r["county"], r["trend"]) for r in league["table"]] == [
+        (1, "B", [None, 80.0]),
+        (2, "A", [50.0, 70.0]),
+    ]
+    assert queries.league([]) == {"period": None, "periods": [], "table": []}
+
+
+def test_decisions_attach_lifecycle_events_with_causes() -> None:
+    cause = {"event_type": "clock_ticked"}
+    events = [
+        {
+            "derived": False,
+            "payload": {"obligation_id": "x"},
+            "event_type": "outflow_registered",
+            "occurred_at": "t0",
+            "event_id": "e0",
+            "cause": None,
+        },
+        {
+            "derived": True,
+            "payload": {"obligation_id": "x"},
+            "event_type": "obligation_breached",
+            "occurred_at": "t1",
+            "event_id": "e1",
+            "cause": cause,
+        },
+    ]
+    obligations: list[dict[str, Any]] = [{"obligation_id": "x"}, {"obligation_id": "y"}]
+    queries.decisions(events, obligations)
+    assert obligations[0]["history"] == [
+        {"event_type": "obligation_breached", "occurred_at": "t1", "event_id": "e1", "cause": cause}
+    ]
+    assert obligations[1]["history"] == []
+
+
+def test_throughput_rates() -> None:
+    t = Throughput(window=4)
+    assert t.rate() == 0.0
+    for second, count in enumerate((0, 10, 30, 30, 60)):
+        t.record(float(second), count)
+    assert len(t.samples) == 4  # the window
+    assert t.series() == [20.0, 0.0, 30.0]
+    assert t.rate(over=3) == pytest.approx(50 / 3)
+
+
+def test_lag_per_topic() -> None:
+    stored = {("v", 0): 5, ("v", 1): 7, ("o", 0): 3}
+    end = {("v", 0): 9, ("v", 1): 7, ("o", 0): 2}
+    assert compute_lag(end, stored) == {"available": True, "total": 4, "by_topic": {"v": 4, "o": 0}}
+    assert unavailable("kafka down")["available"] is False
+
+
+def test_metrics_render_in_prometheus_text_format() -> None:
+    registry = new_registry()
+    HttpMetrics(registry)
+    projection = ProjectionMetrics(registry)
+    projection.update(
+        by_state={"opened": 2, "reminded": 1, "breached": 4},
+        dead_letters=[{"reason_code": "bad_signature", "detected_by": "gate", "n": 3}],
+        events=42,
+        lag_by_topic={"liudong.validated": 7},
+    )
+    body, content_type = render(registry)
+    assert content_type.startswith("text/plain")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(body.decode())
+        for s in f.samples
+    }
+    assert samples[("liudong_obligations_open", ())] == 3
+    assert samples[("liudong_obligations", (("state", "breached"),))] == 4
+    assert samples[("liudong_events_archived", ())] == 42
+    assert samples[("liudong_projector_lag_messages", (("topic", "liudong.validated"),))] == 7
+    projection.database_down()
+    assert b"liudong_dashboard_database_up 0.0" in render(registry)[0]
+
+
+def test_cli_parser_and_password_input() -> None:
+    parser = argparse.ArgumentParser()
+    cli.configure_parser(parser)
+    serve = parser.parse_args(["--port", "0"])
+    assert (serve.port, serve.dashboard_action) == (0, None)
+    add = parser.parse_args(
+        ["add-user", "hanbin", "--role", "county", "--county", "610902", "--password-stdin"]
+    )
+    assert (add.dashboard_action, add.username, add.county) == ("add-user", "hanbin", "610902")
+    assert cli.read_password(True, io.StringIO("pw with spaces\nrest\n")) == "pw with spaces"
+    with pytest.raises(ValueError, match="no password"):
+        cli.read_password(True, io.StringIO(""))
+
+
+def test_the_server_binds_loopback_only() -> None:
+    from streams.dashboard.server import DashboardConfig
+
+    assert DashboardConfig(dsn="postgresql://x", host="::1").host == "::1"
+    with pytest.raises(ValueError, match="loopback"):
+        DashboardConfig(dsn="postgresql://x", host="0.0.0.0")  # noqa: S104 (the refused case)
