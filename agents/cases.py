@@ -39,6 +39,7 @@ from contracts.events.derived import AlertRaised
 from contracts.events.migration import PersonEvent
 from streams import codec as codec_module
 from streams.codec import Codec, DecodeError
+from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +59,8 @@ class PartitionView:
 
 
 class CasesAgent:
+    metrics: WorkerMetrics | None = None  # counting only; set by register()
+
     def __init__(
         self,
         app: faust.App,
@@ -118,7 +121,7 @@ class CasesAgent:
             alerts, raised = case_rules.missing_agreement_alerts(
                 view.alerts, event, view.book, self.region
             )
-        await send_all([*self._outputs(derived), *self._alert_outputs(raised)])
+        await send_all([*self._outputs(derived), *self._alert_outputs(raised)], self._sent)
         self.cases[key] = after.to_json()
         self._index(view, after)
         view.alerts = alerts
@@ -148,7 +151,7 @@ class CasesAgent:
         coverage_out = [
             Output(self.alerts, f.period.encode(), codec_module.encode(f)) for f in figures
         ]
-        await send_all([*self._outputs(derived), *coverage_out])
+        await send_all([*self._outputs(derived), *coverage_out], self._sent)
         for state in updates:
             self.cases[f"{partition}:{state.person_key}"] = state.to_json()
             self._index(view, state)
@@ -165,7 +168,15 @@ class CasesAgent:
                 derived=len(derived),
             )
 
+    def _sent(self, outputs: list[Output]) -> None:
+        if self.metrics is not None:
+            self.metrics.sent(outputs)
+
     def _outputs(self, derived: Iterable[Derived]) -> list[Output]:
+        derived = list(derived)
+        if self.metrics is not None:
+            for e in derived:
+                self.metrics.obligation_events.labels(e.event_type).inc()
         return [
             Output(self.obligations, e.person_key.encode(), codec_module.encode(e)) for e in derived
         ]
@@ -225,16 +236,24 @@ def register(
     alerts: faust.TopicT,
     region: str,
     defaults: Defaults,
+    metrics: WorkerMetrics | None = None,
 ) -> CasesAgent:
     agent = CasesAgent(
         app, obligations=obligations, alerts=alerts, region=region, defaults=defaults
     )
+    agent.metrics = metrics
     source_name = source.get_topic_name()
 
     @app.agent(source, name="cases", concurrency=1)
     async def cases(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            await agent.handle(event.message.value, event.message.partition)
+            if metrics is None:
+                await agent.handle(event.message.value, event.message.partition)
+                continue
+            metrics.received(app, event.message)
+            with metrics.timing("cases"):
+                await agent.handle(event.message.value, event.message.partition)
+            metrics.cases_due.set(sum(len(view.due) for view in agent.views.values()))
 
     async def on_revoked(
         sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any

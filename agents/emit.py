@@ -14,7 +14,7 @@ agent would make Faust acknowledge the input it was handling, and the input woul
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import faust
@@ -35,7 +35,9 @@ class Output:
     partition: int | None = None
 
 
-async def send_all(outputs: Iterable[Output]) -> None:
+async def send_all(
+    outputs: Iterable[Output], on_sent: Callable[[list[Output]], None] | None = None
+) -> None:
     """Send every output and return once the broker acknowledged them all."""
     batch = list(outputs)
     backoff = INITIAL_BACKOFF_S
@@ -43,6 +45,8 @@ async def send_all(outputs: Iterable[Output]) -> None:
     while True:
         try:
             await _send_once(batch)
+            if on_sent is not None:
+                on_sent(batch)
             return
         except (KafkaError, TimeoutError) as exc:
             attempt += 1

@@ -11,19 +11,21 @@ import base64
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import faust
 import structlog
 
 from agents.emit import Output, send_all
-from agents.gate_rules import Accepted, Duplicate, GateLimits, Rejected, decide
+from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
 from agents.registry import RegistryRejection
 from contracts import unions
 from contracts.events.derived import DeadLettered
 from streams import codec as codec_module
 from streams.codec import Codec, DecodeError
 from streams.registry_reader import RegistryReader
+from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +66,7 @@ def register(
     reader: RegistryReader,
     limits: GateLimits,
     max_bytes: int,
+    metrics: WorkerMetrics | None = None,
 ) -> None:
     county_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=max_bytes)
     registry_codec: Codec[Any] = Codec(unions.RegistryEvent, max_bytes=max_bytes)
@@ -78,7 +81,9 @@ def register(
         counts[f"reason:{code}"] += 1
         record = dead_letter(event.message, code, reason, region_code=region, publisher_id=gate_id)
         key = f"{event.message.topic}/{event.message.partition}".encode()
-        await send_all([Output(dead_letters, key, codec_module.encode(record))])
+        await send_all([Output(dead_letters, key, codec_module.encode(record))], sent)
+        if metrics is not None:
+            metrics.dead_letters.labels(code).inc()
         log.info(
             "event_dead_lettered",
             reason_code=code,
@@ -87,18 +92,20 @@ def register(
             offset=event.message.offset,
         )
 
-    @app.agent(source, name="gate", concurrency=1)
-    async def gate(stream: faust.StreamT[bytes]) -> None:
-        await reader.started()
-        async for event in stream.events():
-            counts["in"] += 1
-            message = event.message
-            partition = message.partition
-            clock_key = f"{partition}:clock"
-            last = state.get(clock_key)
-            last_tick = dt.datetime.fromisoformat(last) if last else None
-            seen = _SeenView(state, partition)
-            decision = decide(
+    def sent(outputs: list[Output]) -> None:
+        if metrics is not None:
+            metrics.sent(outputs)
+
+    async def handle(event: faust.EventT[bytes]) -> None:
+        counts["in"] += 1
+        message = event.message
+        partition = message.partition
+        last = state.get(f"{partition}:clock")
+        last_tick = dt.datetime.fromisoformat(last) if last else None
+        seen = _SeenView(state, partition)
+
+        def decision_now() -> Decision:
+            return decide(
                 message.value,
                 codec=county_codec,
                 registry=reader.registry,
@@ -106,24 +113,32 @@ def register(
                 last_tick=last_tick,
                 limits=limits,
             )
-            if isinstance(decision, Rejected) and decision.code == "unknown_publisher":
-                await reader.sync()  # it may have registered a moment ago
-                decision = decide(
-                    message.value,
-                    codec=county_codec,
-                    registry=reader.registry,
-                    seen=seen,
-                    last_tick=last_tick,
-                    limits=limits,
-                )
-            if isinstance(decision, Rejected):
-                await refuse(event, decision.code, decision.reason)
-            elif isinstance(decision, Duplicate):
-                counts["duplicates"] += 1
-                log.info("event_duplicate", event_id=decision.event_id, partition=partition)
-            else:
-                await _admit(event, decision, state, validated, partition)
-                counts["valid"] += 1
+
+        decision = decision_now()
+        if isinstance(decision, Rejected) and decision.code == "unknown_publisher":
+            await reader.sync()  # it may have registered a moment ago
+            decision = decision_now()
+        if isinstance(decision, Rejected):
+            await refuse(event, decision.code, decision.reason)
+        elif isinstance(decision, Duplicate):
+            counts["duplicates"] += 1
+            if metrics is not None:
+                metrics.duplicates.inc()
+            log.info("event_duplicate", event_id=decision.event_id, partition=partition)
+        else:
+            await _admit(event, decision, state, validated, partition, sent)
+            counts["valid"] += 1
+
+    @app.agent(source, name="gate", concurrency=1)
+    async def gate(stream: faust.StreamT[bytes]) -> None:
+        await reader.started()
+        async for event in stream.events():
+            if metrics is None:
+                await handle(event)
+                continue
+            metrics.received(app, event.message)
+            with metrics.timing("gate"):
+                await handle(event)
 
     @app.agent(registry_source, name="registry-gate", concurrency=1)
     async def registry_gate(stream: faust.StreamT[bytes]) -> None:
@@ -148,11 +163,12 @@ async def _admit(
     state: Any,
     validated: faust.TopicT,
     partition: int,
+    on_sent: Callable[[list[Output]], None],
 ) -> None:
     # Forward the bytes as received (the signature stays verifiable downstream), and only
     # once the broker has them remember the id: see agents.emit for why in this order.
     message = event.message
-    await send_all([Output(validated, message.key, message.value or b"", partition)])
+    await send_all([Output(validated, message.key, message.value or b"", partition)], on_sent)
     # The clock before the id: both go to the same changelog partition, in order, so an id
     # that survived a crash implies its tick did (a re-delivered tick is then a duplicate).
     if decision.tick is not None:

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     commit_interval_s: float = 1.0
     # How long the group waits for a silent worker before giving its partitions to another.
     session_timeout_s: float = 10.0
+    # Prometheus metrics of each worker on loopback; 0 picks a free port (logged at start).
+    metrics_port: int = Field(default=0, ge=0, le=65535)
     log_format: str = "auto"  # auto | console | json
     log_level: str = "info"
     worker_log_level: str = "warning"  # Faust and aiokafka: chatty at info

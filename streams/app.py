@@ -14,6 +14,7 @@ from agents.registry import Registry
 from infra.settings import Settings
 from streams import signing, topics
 from streams.registry_reader import RegistryReader, RegistryReaderService
+from streams.worker_metrics import MetricsService, WorkerMetrics
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def build_app(
         topic=topics.REGISTRY.full_name(settings.topic_prefix),
     )
     app.add_dependency(RegistryReaderService(reader))
+    metrics = WorkerMetrics()
+    app.add_dependency(MetricsService(metrics, settings.metrics_port))
     gate.register(
         app,
         source=t.county_events,
@@ -84,6 +87,7 @@ def build_app(
         reader=reader,
         limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
         max_bytes=settings.max_event_bytes,
+        metrics=metrics,
     )
     cases.register(
         app,
@@ -92,5 +96,6 @@ def build_app(
         alerts=t.alerts,
         region=region_code,
         defaults=Defaults(),
+        metrics=metrics,
     )
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ class Pipeline:
         self.home = home
         self.region_key = Ed25519PrivateKey.generate()
         self.process: subprocess.Popen[bytes] | None = None
+        self.metrics_port = _free_port()
 
     def node(self, county: str, key: Ed25519PrivateKey, publisher: str | None = None) -> CountyNode:
         return CountyNode(
@@ -48,6 +50,7 @@ class Pipeline:
             LIUDONG_REGION_CODE=REGION,
             LIUDONG_REGION_PUBLIC_KEY=public_key_b64(self.region_key),
             LIUDONG_LOG_FORMAT="json",
+            LIUDONG_METRICS_PORT=str(self.metrics_port),
         )
         with (self.home / "worker.log").open("ab") as log:
             self.process = subprocess.Popen(
@@ -93,3 +96,9 @@ class Pipeline:
         finally:
             await consumer.stop()
         return got
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

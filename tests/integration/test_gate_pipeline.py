@@ -199,6 +199,30 @@ async def test_valid_events_pass_and_bad_ones_are_dead_lettered(
     for d in dead:
         assert d["reason"]
         assert d["source_topic"] == f"{pipeline.prefix}.county-events"
+    # The worker's own Prometheus metrics tell the same story.
+    scraped = await _scrape(f"http://127.0.0.1:{pipeline.metrics_port}/metrics")
+    for code in reasons:
+        assert scraped[f'liudong_worker_dead_letters_total{{reason="{code}"}}'] >= 1
+    assert scraped["liudong_worker_duplicates_total"] == 1
+    assert scraped[
+        f'liudong_worker_events_in_total{{topic="{pipeline.prefix}.county-events"}}'
+    ] == (expected + 1 + 5)
     # in = valid + dead-lettered + duplicates: 1 re-delivery was dropped, nothing else missing.
     published = expected + 1 + 5
     assert published == len(got) + len(dead) + 1
+
+
+async def _scrape(url: str) -> dict[str, float]:
+    """Prometheus text format -> {'name{labels}': value}, parsed by prometheus_client."""
+    from aiohttp import ClientSession
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        text = await response.text()
+    values: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            values[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return values
