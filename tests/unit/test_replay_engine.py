@@ -161,7 +161,7 @@ async def test_partition_replay_is_in_step_with_the_cases_agent(
     sent: dict[int, list[bytes]] = {0: [], 1: []}
     current = [0]
 
-    async def capture(outputs: Iterable[Output]) -> None:
+    async def capture(outputs: Iterable[Output], on_sent: object = None) -> None:
         sent[current[0]].extend(o.value for o in outputs)
 
     monkeypatch.setattr(cases_module, "send_all", capture)
