@@ -11,7 +11,7 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from streams.topics import CATALOG
+from streams.topics import CATALOG, changelog_topics
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +40,13 @@ async def ensure_topics(
             )
             for spec in CATALOG
             if spec.full_name(prefix) not in existing
+        ]
+        wanted += [
+            NewTopic(
+                name, partitions, replication_factor, topic_configs={"cleanup.policy": "compact"}
+            )
+            for name in changelog_topics(prefix)
+            if name not in existing
         ]
         if wanted:
             # Another process may create them first: that is the outcome we wanted.

@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     obligations.add_argument("--state", choices=obligation_view.STATES)
     obligations.add_argument("--format", choices=("table", "json"), default="table")
 
+    bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
+    bench.add_argument("--quick", action="store_true", help="small counts (about 2-3 minutes)")
+
     demo = sub.add_parser("demo", help="broker, database, gate and a small scenario")
     demo.add_argument(
         "--duration",
@@ -203,6 +206,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _simulate(args, settings)
     if args.command == "project":
         return _project(settings)
+    if args.command == "bench":
+        from streams.bench import cmd_bench  # lazy: it pulls in Kafka, the replay and asyncpg
+
+        return cmd_bench(settings, args.quick)
     if args.command == "dashboard":
         from streams.dashboard.cli import run as run_dashboard
 

@@ -87,3 +87,13 @@ CATALOG: tuple[TopicSpec, ...] = (
     SCORECARDS,
     DEAD_LETTERS,
 )
+
+
+# The Faust tables' changelogs: created up front with the catalog (compacted, one partition
+# per source partition) rather than by the first worker, which on a first start with input
+# already waiting could record them with no partitions and stop on PartitionsMismatch.
+WORKER_TABLES = ("gate-state", "cases", "case-partitions")
+
+
+def changelog_topics(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}-workers-{table}-changelog" for table in WORKER_TABLES)

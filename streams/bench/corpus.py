@@ -1,0 +1,174 @@
+"""The benchmark's event set: simulated, signed and published once, then cloned byte for byte.
+
+Every stage that needs fresh state (a fresh consumer group, fresh tables) gets its own topic
+prefix; cloning the already-signed messages there costs a producer run, not a re-signing.
+Partitions, keys and each partition's order are kept, so the gate and the cases agent see
+exactly what they saw on the source topics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from streams import topics
+from streams.admin import _wait_for_leaders, ensure_topics
+from streams.simulation.publisher import SimulationReport, run_simulation
+from streams.simulation.scenario import SimulationConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    partition: int
+    key: bytes | None
+    value: bytes
+    timestamp_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    registry: tuple[Message, ...]
+    county_events: tuple[Message, ...]  # in publish order across partitions
+
+    @property
+    def size(self) -> int:
+        return len(self.county_events)
+
+
+async def publish_corpus(
+    config: SimulationConfig,
+    *,
+    bootstrap: str,
+    prefix: str,
+    partitions: int,
+    keys_dir: Path,
+    region_key: Ed25519PrivateKey,
+    secret: bytes,
+) -> SimulationReport:
+    await ensure_topics(bootstrap, prefix=prefix, partitions=partitions, replication_factor=1)
+    return await run_simulation(
+        config,
+        bootstrap_servers=bootstrap,
+        topic_prefix=prefix,
+        keys_dir=keys_dir,
+        region_key=region_key,
+        person_key_secret=secret,
+    )
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[list[Message]]:
+    """Every message of ``topic``, one list per partition, in offset order."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        numbers = sorted(await _partitions(consumer, topic))
+        tps = [TopicPartition(topic, p) for p in numbers]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = {tp: int(o) for tp, o in (await consumer.end_offsets(tps)).items()}
+        out: list[list[Message]] = [[] for _ in numbers]
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            for tp, batch in (await consumer.getmany(timeout_ms=1000, max_records=10_000)).items():
+                for m in batch:
+                    if m.value is not None:
+                        out[numbers.index(tp.partition)].append(
+                            Message(tp.partition, m.key, m.value, int(m.timestamp))
+                        )
+                if batch and batch[-1].offset + 1 >= ends[tp]:
+                    remaining.discard(tp)
+        return out
+    finally:
+        await consumer.stop()
+
+
+async def load_corpus(bootstrap: str, prefix: str) -> Corpus:
+    registry = await read_topic(bootstrap, topics.REGISTRY.full_name(prefix))
+    events = await read_topic(bootstrap, topics.COUNTY_EVENTS.full_name(prefix))
+    merged = heapq.merge(*events, key=lambda m: m.timestamp_ms)  # keeps each partition's order
+    return Corpus(tuple(m for part in registry for m in part), tuple(merged))
+
+
+async def write(bootstrap: str, topic: str, messages: Iterable[Message]) -> int:
+    """Produce ``messages`` to their partitions of ``topic`` (acks=all); returns the count."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1 << 20
+    )
+    await producer.start()
+    try:
+        pending: list[asyncio.Future[object]] = []
+        count = 0
+        for m in messages:
+            pending.append(await producer.send(topic, m.value, key=m.key, partition=m.partition))
+            count += 1
+            if len(pending) >= 5_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+        return count
+    finally:
+        await producer.stop()
+
+
+async def clone(
+    corpus: Corpus,
+    *,
+    bootstrap: str,
+    prefix: str,
+    partitions: int,
+    events: Sequence[Message] | None = None,
+) -> None:
+    """Fresh topics under ``prefix``: the registry, then ``events`` (default: all of them)."""
+    await ensure_topics(bootstrap, prefix=prefix, partitions=partitions, replication_factor=1)
+    await precreate_changelogs(bootstrap, prefix, partitions)
+    await write(bootstrap, topics.REGISTRY.full_name(prefix), corpus.registry)
+    chosen = corpus.county_events if events is None else events
+    await write(bootstrap, topics.COUNTY_EVENTS.full_name(prefix), chosen)
+
+
+# The worker's tables (agents/gate.py, agents/cases.py): Faust names their changelogs
+# ``<app id>-<table>-changelog`` and the app id is ``<prefix>-workers`` (streams/app.py).
+WORKER_TABLES = ("gate-state", "cases", "case-partitions")
+
+
+async def precreate_changelogs(bootstrap: str, prefix: str, partitions: int) -> None:
+    """Create the worker's changelog topics before its first start.
+
+    A worker that creates them itself can snapshot them with 0 partitions when it joins the
+    group, and its agents then die on their first table write (Faust ``PartitionsMismatch``).
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        names = [f"{prefix}-workers-{table}-changelog" for table in WORKER_TABLES]
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(
+                [
+                    NewTopic(name, partitions, 1, topic_configs={"cleanup.policy": "compact"})
+                    for name in names
+                ]
+            )
+        await _wait_for_leaders(admin, names)
+    finally:
+        await admin.close()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    for _ in range(50):
+        found = consumer.partitions_for_topic(topic)
+        if found:
+            return set(found)
+        await consumer._client.force_metadata_update()
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"topic {topic} has no partitions")
