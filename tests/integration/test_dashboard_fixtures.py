@@ -13,13 +13,13 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from infra.projection.migrate import migrate
 from streams.dashboard.auth import add_user
 from streams.dashboard.server import DashboardConfig, DashboardServer
+from tests.integration.databases import empty_database
 
 VALIDATED = "liudong.validated"
 OBLIGATIONS = "liudong.obligations"
@@ -39,35 +39,18 @@ USERS = {  # name: (role, county)
 }
 
 
-def with_database(dsn: str, database: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{database}"))
-
-
 @contextlib.asynccontextmanager
 async def fresh_database(server_dsn: str) -> AsyncIterator[str]:
     """A new database with every migration applied and the operators created; dropped after."""
-    name = f"dash_{uuid.uuid4().hex[:12]}"  # an identifier, not a value: cannot be a $n
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = with_database(server_dsn, name)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await migrate(conn)
-        for user, (role, county) in USERS.items():
-            await add_user(conn, user, PASSWORD, role, county)
-    finally:
-        await conn.close()
-    try:
-        yield dsn
-    finally:
-        admin = await asyncpg.connect(server_dsn)
+    async with empty_database(server_dsn, "dash") as dsn:
+        conn = await asyncpg.connect(dsn)
         try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await migrate(conn)
+            for user, (role, county) in USERS.items():
+                await add_user(conn, user, PASSWORD, role, county)
         finally:
-            await admin.close()
+            await conn.close()
+        yield dsn
 
 
 @contextlib.asynccontextmanager

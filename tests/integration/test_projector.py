@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -48,6 +46,7 @@ from infra.projection.projector import Projector
 from streams import topics
 from streams.admin import ensure_topics
 from streams.codec import encode
+from tests.integration.databases import empty_database
 from tests.unit.factories import COUNTY_A, COUNTY_B, COUNTY_C, REGION, T0, unsigned
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -396,33 +395,9 @@ async def prefix(kafka_bootstrap: str) -> str:
     return name
 
 
-def with_database(dsn: str, database: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(server_dsn: str) -> AsyncIterator[str]:
-    """A new, empty database on the server of ``server_dsn``; dropped afterwards."""
-    name = f"proj_{uuid.uuid4().hex[:12]}"  # an identifier, not a value: cannot be a $n
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield with_database(server_dsn, name)
-    finally:
-        admin = await asyncpg.connect(server_dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 @pytest.fixture
 async def database(pg_dsn: str) -> AsyncIterator[str]:
-    async with fresh_database(pg_dsn) as dsn:
+    async with empty_database(pg_dsn, "proj") as dsn:
         yield dsn
 
 
@@ -461,7 +436,7 @@ def projector(dsn: str, bootstrap: str, prefix: str, **options: Any) -> Projecto
 
 async def reference_dump(server_dsn: str, bootstrap: str, prefix: str) -> Dump:
     """What one uninterrupted run over the whole log gives, in a database of its own."""
-    async with fresh_database(server_dsn) as dsn:
+    async with empty_database(server_dsn, "proj") as dsn:
         await projector(dsn, bootstrap, prefix).catch_up(30)
         return await dump(dsn)
 

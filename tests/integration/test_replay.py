@@ -11,7 +11,6 @@ agents' code); ``audit person`` prints the timeline with causes and is itself au
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import uuid
@@ -19,7 +18,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -31,6 +29,7 @@ from streams.identity import person_key
 from streams.replay import cmd_replay, replay_and_verify, replay_log
 from streams.replay.digest import ObligationRow, instant
 from tests.integration import obligation_scenario as script
+from tests.integration.databases import empty_database
 from tests.integration.pipeline import REGION, SECRET, Pipeline
 from tests.integration.test_obligations_scenario import run_scenario
 
@@ -68,24 +67,6 @@ class Live:
         )
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(server_dsn: str) -> AsyncIterator[str]:
-    name = f"replay_{uuid.uuid4().hex[:12]}"  # an identifier, not a value: cannot be a $n
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield urlunsplit(urlsplit(server_dsn)._replace(path=f"/{name}"))
-    finally:
-        admin = await asyncpg.connect(server_dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
 @pytest.fixture(scope="module")
 async def live(
     kafka_bootstrap: str, pg_dsn: str, tmp_path_factory: pytest.TempPathFactory
@@ -99,7 +80,7 @@ async def live(
         try:
             await run_scenario(pipeline)
             scenario = script.build()
-            async with fresh_database(pg_dsn) as dsn:
+            async with empty_database(pg_dsn, "replay") as dsn:
                 await Projector(dsn, kafka_bootstrap, pipeline.prefix).catch_up(30)
                 yield Live(kafka_bootstrap, pipeline.prefix, dsn, scenario, home)
         finally:
