@@ -40,6 +40,11 @@ from pydantic import BaseModel, ConfigDict
 
 from agents.agreement_terms import AgreementBook, Defaults, ResolvedTerms
 from contracts.envelope import Envelope
+from contracts.events.campaigns import (
+    RecordsSplit,
+    VerificationResultReported,
+    VerificationTaskAssigned,
+)
 from contracts.events.clock import ClockTicked
 from contracts.events.cooperation import (
     InquiryAnswered,
@@ -67,6 +72,7 @@ from contracts.events.migration import (
     PersonEvent,
     ReturnedHome,
 )
+from contracts.types import CheckKind, VerificationResult
 
 # Fixed forever: derived event ids are uuid5 under it, so replays give the same ids.
 NAMESPACE = uuid.UUID("5b0f6c1e-6f4a-5d2c-9a51-7c3e2f1d8b40")
@@ -80,6 +86,7 @@ Derived = (
     | ObligationBreached
     | ObligationEscalated
     | ObligationCancelled
+    | VerificationTaskAssigned
 )
 D = TypeVar("D", bound=Envelope)
 
@@ -130,6 +137,31 @@ class FlowRecord(_Frozen):
     covered: bool
 
 
+class Registration(_Frozen):
+    """The person registered as living in ``county`` (an inflow there): one record."""
+
+    record_id: str  # the registering event's id
+    county: str
+    since: dt.datetime
+    active: bool = True
+    merged_into: str | None = None  # the record it was found to duplicate (undone by a split)
+    merged_by: str | None = None  # the task whose result merged it
+
+
+class Task(_Frozen):
+    """A campaign's verification task on this case; its obligation is ``obligation_id``."""
+
+    task_id: str
+    campaign_id: str
+    check: CheckKind
+    assignee: str
+    counterpart: str
+    obligation_id: str
+    record_id: str | None = None  # the record in question (the duplicate one, for duplicates)
+    result: VerificationResult | None = None
+    closed: bool = False  # the campaign closed before an answer
+
+
 class CaseState(_Frozen):
     person_key: str
     origin: str | None = None
@@ -142,6 +174,11 @@ class CaseState(_Frozen):
     # Kept in the case (not in a per-partition tally) so that coverage and missing-agreement
     # alerts are rebuilt from the cases table alone and can never disagree with it.
     flows: tuple[FlowRecord, ...] = ()
+    # What the clean-up campaigns check and change (agents.campaign_rules).
+    registrations: tuple[Registration, ...] = ()
+    last_activity: dt.datetime | None = None
+    status: Literal["active", "lost_contact", "closed"] = "active"
+    tasks: tuple[Task, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
@@ -219,12 +256,15 @@ class _Step:
         terms: ResolvedTerms,
         ref: str | None = None,
         urgent: bool = False,
-    ) -> None:
+        due_at: dt.datetime | None = None,
+        obligation_id: str | None = None,
+    ) -> Obligation:
+        """Open an obligation due ``days`` after the cause (or at ``due_at``)."""
         at = self.cause.occurred_at
-        period = dt.timedelta(days=days)
-        due = at + period
+        due = due_at if due_at is not None else at + dt.timedelta(days=days)
+        period = due - at
         ob = Obligation(
-            obligation_id=f"{kind}:{self.cause.event_id}",
+            obligation_id=obligation_id or f"{kind}:{self.cause.event_id}",
             kind=kind,
             responsible=responsible,
             counterpart=counterpart,
@@ -250,6 +290,7 @@ class _Step:
                 agreement_id=terms.agreement_id,
             )
         )
+        return ob
 
     def fulfil(self, ob: Obligation) -> None:
         late = self.cause.occurred_at > ob.due_at
@@ -358,10 +399,20 @@ def decide(
     step = _Step(state, event, region)
     new_flow = is_new_flow(state, event)
     _apply(step, event, book, defaults)
-    step.update(processed=step.state.processed | {key})
+    _touch(step, event)
     if new_flow and isinstance(event, OutflowRegistered | InflowRegistered):
         step.update(flows=(*step.state.flows, _flow_record(event, book)))
     return step.state, step.out
+
+
+def _touch(step: _Step, event: PersonEvent) -> None:
+    """Remember the event as done, and when the record last showed activity."""
+    last = step.state.last_activity
+    at = event.occurred_at
+    step.update(
+        processed=step.state.processed | {str(event.event_id)},
+        last_activity=at if last is None or at > last else last,
+    )
 
 
 def _tick(state: CaseState, tick: ClockTicked, region: str) -> tuple[CaseState, list[Derived]]:
@@ -408,6 +459,7 @@ def _outflow(
 
 def _inflow(step: _Step, event: InflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
     a, b = event.origin_county, event.destination_county
+    register(step, b, str(event.event_id))
     step.update(origin=a, destination=b, owner=b)
     waiting = step.find("arrival_registration", b, counterpart=a)
     if waiting is not None and acting_county(event) == b:
@@ -427,6 +479,24 @@ def _inflow(step: _Step, event: InflowRegistered, book: AgreementBook, defaults:
         terms=terms,
     )
     step.update(pending_inflow=_flow(event, a, b))
+
+
+def register(step: _Step, county: str, record_id: str) -> None:
+    """The person is registered as living in ``county``, unless a record there is active."""
+    if any(r.active and r.county == county for r in step.state.registrations):
+        return
+    record = Registration(record_id=record_id, county=county, since=step.cause.occurred_at)
+    step.update(registrations=(*step.state.registrations, record))
+
+
+def leave(step: _Step, county: str) -> None:
+    """The person no longer lives in ``county``: its records there lapse."""
+    step.update(
+        registrations=tuple(
+            r.model_copy(update={"active": False}) if r.active and r.county == county else r
+            for r in step.state.registrations
+        )
+    )
 
 
 def _flow(event: Envelope, origin: str, destination: str) -> Flow:
@@ -506,13 +576,19 @@ def _handover(
 ) -> None:
     b = event.from_county
     c = event.to_county if isinstance(event, MovedOn) else event.home_county
-    _close_left_duties(step, b)
-    terms = book.terms_for(b, c, event.occurred_at, defaults)
+    handover(step, b, c, book, defaults)
+
+
+def handover(step: _Step, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
+    """The person left ``b`` for ``c`` (another county, or home): ``c`` takes the case over."""
+    close_left_duties(step, b)
+    leave(step, b)
+    terms = book.terms_for(b, c, step.cause.occurred_at, defaults)
     step.open("case_takeover", responsible=c, counterpart=b, days=terms.handover_days, terms=terms)
     step.update(destination=c, pending_outflow=None)
 
 
-def _close_left_duties(step: _Step, county: str) -> None:
+def close_left_duties(step: _Step, county: str) -> None:
     """The person left ``county``: its duties to register or take them over lapse."""
     for ob in step.state.open_obligations():
         if ob.responsible != county or ob.kind not in ("arrival_registration", "case_takeover"):
@@ -555,6 +631,11 @@ def _apply(step: _Step, event: PersonEvent, book: AgreementBook, defaults: Defau
             _handover(step, event, book, defaults)
         case CaseTakenOver():
             _taken_over(step, event, book, defaults)
+        case VerificationResultReported() | RecordsSplit():
+            # Imported here: campaign_rules builds on this module's steps and helpers.
+            from agents import campaign_rules
+
+            campaign_rules.apply_answer(step, event, book, defaults)
 
 
 def period_of(at: dt.datetime) -> str:

@@ -1,61 +1,113 @@
 """The cases agent: obligations between counties, on the validated topic, per partition.
 
-Thin over :mod:`agents.case_rules` (one person's case), :mod:`agents.agreement_terms` (the
-agreements in force) and :mod:`agents.coverage_rules`. State lives in Faust tables keyed
-by ``<partition>:<...>`` so it recovers from the changelogs with its partition:
+Thin over :class:`agents.partition_cases.PartitionCases`, the pure engine it shares with
+the audit replay. Events come in batches; each partition's events go through its engine in
+log order, then the outputs are sent and acknowledged, then the changed state is written
+and its changelog acknowledged (:mod:`agents.emit`), and only then is the batch done.
+State lives in Faust tables keyed by ``<partition>:<...>`` so it recovers from the
+changelogs with its partition:
 
 * ``cases``: ``<p>:<person key>`` -> the person's case;
-* ``case-partitions``: ``<p>:agreements`` (agreement events seen, in log order) and
-  ``<p>:clock`` (the newest tick whose coverage figures were published).
+* ``case-partitions``: ``<p>:agreements`` and ``<p>:campaigns`` (the agreement and campaign
+  events that changed their book, in log order), ``<p>:next_offset`` (agents.input_position)
+  and ``<p>:clock`` (the newest tick whose coverage figures were published).
 
 Everything else a partition needs is rebuilt from its cases when it is (re)assigned: the
 index of cases due on the next ticks, the coverage tally, the missing-agreement alerts
-already raised. Nothing is kept in two tables that a crash could leave disagreeing:
-outputs are acknowledged before state is written (:mod:`agents.emit`), and a tick
-delivered twice fires nothing twice (each transition is recorded in its case).
+already raised. A tick delivered twice fires nothing twice (each transition is recorded in
+its case).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 import faust
 import structlog
 from mode.types.signals import BaseSignalT
 
-from agents import case_rules, coverage_rules
-from agents.agreement_terms import AgreementBook, Defaults
-from agents.case_rules import CaseState, Derived
-from agents.emit import Output, send_all
+from agents.agreement_terms import Defaults
+from agents.campaign_rules import CAMPAIGN_EVENTS
+from agents.case_rules import CaseState
+from agents.emit import BATCH_MAX, BATCH_WINDOW_S, Output, persist, send_all
+from agents.input_position import InputPositions, position_key
+from agents.partition_cases import AGREEMENT_EVENTS, PartitionCases
+from agents.partition_cases import Output as Derived
 from contracts import unions
-from contracts.envelope import Envelope
-from contracts.events.agreements import AgreementAmended, AgreementRevoked, AgreementSigned
-from contracts.events.clock import ClockTicked
-from contracts.events.derived import AlertRaised
-from contracts.events.migration import PersonEvent
+from contracts.events.derived import (
+    AgreementCoveragePublished,
+    AlertRaised,
+    CampaignProgressPublished,
+)
 from streams import codec as codec_module
 from streams.codec import Codec, DecodeError
 from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 
-AGREEMENT_EVENTS = (AgreementSigned, AgreementAmended, AgreementRevoked)
+
+class TableCases:
+    """A partition's slice of the cases table as ``CaseState``, with a batch's changes on top."""
+
+    def __init__(self, table: Any, partition: int) -> None:
+        self._table = table
+        self._prefix = f"{partition}:"
+        self.changed: dict[str, CaseState] = {}
+
+    def get(self, person_key: str, /) -> CaseState | None:
+        state = self.changed.get(person_key)
+        if state is None:
+            stored = self._table.get(self._prefix + person_key)
+            state = CaseState.from_json(stored) if stored else None
+        return state
+
+    def __setitem__(self, person_key: str, state: CaseState, /) -> None:
+        self.changed[person_key] = state
+
+    def values(self) -> list[CaseState]:
+        """Every case of the partition (a campaign opening checks them all)."""
+        held = {
+            k[len(self._prefix) :]: v
+            for k, v in self._table.items()
+            if k.startswith(self._prefix) and k[len(self._prefix) :] not in self.changed
+        }
+        return [*self.changed.values(), *(CaseState.from_json(v) for v in held.values())]
+
+    def take_writes(self) -> dict[str, str]:
+        writes = {self._prefix + k: v.to_json() for k, v in self.changed.items()}
+        self.changed.clear()
+        return writes
 
 
-@dataclass
+# The books rebuilt from their events on load: table key suffix -> the events that change it.
+BOOKS = {"agreements": AGREEMENT_EVENTS, "campaigns": CAMPAIGN_EVENTS}
+
+
 class PartitionView:
-    """What one partition's agent knows beyond single cases, loaded from the tables."""
+    """One partition's engine, and what of it is written back to ``case-partitions``."""
 
-    book: AgreementBook = field(default_factory=AgreementBook)
-    agreements: list[str] = field(default_factory=list)
-    last_tick: dt.datetime | None = None
-    alerts: frozenset[tuple[str, str, str]] = frozenset()
-    coverage: coverage_rules.CoverageTally = field(default_factory=coverage_rules.CoverageTally)
-    due: dict[str, dt.datetime] = field(default_factory=dict)  # person key -> next fire
+    def __init__(
+        self, engine: PartitionCases, store: TableCases, books: dict[str, list[str]]
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.books = books  # book name -> the events applied to it, encoded, in log order
+        self.saved = {name: len(events) for name, events in books.items()}  # in the table
+
+    @property
+    def due(self) -> dict[str, dt.datetime]:
+        return self.engine.due
+
+    @property
+    def alerts(self) -> frozenset[tuple[str, str, str]]:
+        return self.engine.alerts
+
+    @property
+    def last_tick(self) -> dt.datetime | None:
+        return self.engine.last_tick
 
 
 class CasesAgent:
@@ -85,115 +137,71 @@ class CasesAgent:
         for partition in partitions:
             self.views.pop(partition, None)
 
-    async def handle(self, value: bytes | None, partition: int) -> None:
-        try:
-            event = self.codec.decode(value).event
-        except DecodeError as exc:  # the gate admitted it: only a version skew gets here
-            log.error("validated_event_undecodable", partition=partition, error=str(exc))
-            return
+    async def handle(self, value: bytes | None, partition: int, event: Any = None) -> None:
+        await self.handle_batch([value], partition, event)
+
+    async def handle_batch(
+        self,
+        values: Sequence[bytes | None],
+        partition: int,
+        event: Any = None,
+        next_offset: int | None = None,
+    ) -> None:
+        """Apply one partition's events in log order; return once outputs and state are durable.
+
+        ``event`` is the batch's last Faust event (a persistent store needs it to file keys);
+        ``next_offset`` the input offset after it, recorded last (agents.input_position).
+        """
         view = self._view(partition)
-        if isinstance(event, AGREEMENT_EVENTS):
-            self._agreement(view, event, partition)
-        elif isinstance(event, ClockTicked):
-            await self._tick(view, event, partition)
-        elif isinstance(event, PersonEvent):
-            await self._person(view, event, partition)
-
-    def _agreement(self, view: PartitionView, event: Envelope, partition: int) -> None:
-        book = view.book.apply(event)
-        if book is view.book:
-            return  # a re-delivery: nothing changed
-        view.book = book
-        view.agreements.append(codec_module.encode(event).decode())
-        self.meta[f"{partition}:agreements"] = json.dumps(view.agreements)
-
-    async def _person(self, view: PartitionView, event: PersonEvent, partition: int) -> None:
-        key = f"{partition}:{event.person_key}"
-        stored = self.cases.get(key)
-        before = CaseState.from_json(stored) if stored else None
-        after, derived = case_rules.decide(
-            before, event, book=view.book, region=self.region, defaults=self.defaults
-        )
-        if after is before:
-            return  # a re-delivery: decide() hands back the very same state
-        alerts, raised = view.alerts, list[AlertRaised]()
-        if len(after.flows) > (len(before.flows) if before else 0):
-            alerts, raised = case_rules.missing_agreement_alerts(
-                view.alerts, event, view.book, self.region
-            )
-        await send_all([*self._outputs(derived), *self._alert_outputs(raised)], self._sent)
-        self.cases[key] = after.to_json()
-        self._index(view, after)
-        view.alerts = alerts
-        view.coverage.add_new(before, after)
-
-    async def _tick(self, view: PartitionView, tick: ClockTicked, partition: int) -> None:
-        # No "seen this tick already" shortcut: a case whose transition was recorded will not
-        # fire it again, and one whose state a crash lost fires it again with the same id.
-        now = tick.occurred_at
-        due = sorted((at, person) for person, at in view.due.items() if at <= now)
-        updates: list[CaseState] = []
+        engine = view.engine
+        clock_before = engine.last_tick
         derived: list[Derived] = []
-        for _, person in due:
-            state = CaseState.from_json(self.cases[f"{partition}:{person}"])
-            after, out = case_rules.decide(
-                state, tick, book=view.book, region=self.region, defaults=self.defaults
-            )
-            if out:
-                updates.append(after)
-                derived.extend(out)
-        fresh = view.last_tick is None or now > view.last_tick
-        figures = (
-            coverage_rules.publish(view.coverage, tick, region=self.region, partition=partition)
-            if fresh
-            else []
-        )
-        coverage_out = [
-            Output(self.alerts, f.period.encode(), codec_module.encode(f)) for f in figures
-        ]
-        await send_all([*self._outputs(derived), *coverage_out], self._sent)
-        for state in updates:
-            self.cases[f"{partition}:{state.person_key}"] = state.to_json()
-            self._index(view, state)
-        if fresh:
-            view.coverage.changed.clear()
-            view.last_tick = now
-            self.meta[f"{partition}:clock"] = now.isoformat()
-        if derived:
-            log.info(
-                "deadlines_evaluated",
-                partition=partition,
-                tick=now.isoformat(),
-                cases=len(due),
-                derived=len(derived),
-            )
+        for value in values:
+            try:
+                decoded = self.codec.decode(value).event
+            except DecodeError as exc:  # the gate admitted it: only a version skew gets here
+                log.error("validated_event_undecodable", partition=partition, error=str(exc))
+                continue
+            books = (engine.book, engine.campaigns)
+            derived.extend(engine.apply(decoded))
+            if books != (engine.book, engine.campaigns):
+                name = "agreements" if isinstance(decoded, AGREEMENT_EVENTS) else "campaigns"
+                view.books[name].append(codec_module.encode(decoded).decode())
+        await send_all(self._outputs(derived), self._sent)
+        meta: dict[str, str] = {}
+        for name, events in view.books.items():
+            if len(events) > view.saved[name]:
+                meta[f"{partition}:{name}"] = json.dumps(events)
+        if engine.last_tick is not None and engine.last_tick != clock_before:
+            meta[f"{partition}:clock"] = engine.last_tick.isoformat()
+        if next_offset is not None:
+            meta[position_key(partition)] = str(next_offset)
+        await persist(self.cases, view.store.take_writes(), partition=partition, event=event)
+        await persist(self.meta, meta, partition=partition, event=event)
+        view.saved = {name: len(events) for name, events in view.books.items()}
+
+    def _stored(self, partition: int, name: str) -> list[str]:
+        stored = self.meta.get(f"{partition}:{name}")
+        return list(json.loads(stored)) if stored else []
 
     def _sent(self, outputs: list[Output]) -> None:
         if self.metrics is not None:
             self.metrics.sent(outputs)
 
     def _outputs(self, derived: Iterable[Derived]) -> list[Output]:
-        derived = list(derived)
-        if self.metrics is not None:
-            for e in derived:
-                self.metrics.obligation_events.labels(e.event_type).inc()
-        return [
-            Output(self.obligations, e.person_key.encode(), codec_module.encode(e)) for e in derived
-        ]
-
-    def _alert_outputs(self, raised: Iterable[AlertRaised]) -> list[Output]:
-        return [
-            Output(self.alerts, "-".join(a.counties).encode(), codec_module.encode(a))
-            for a in raised
-        ]
-
-    @staticmethod
-    def _index(view: PartitionView, state: CaseState) -> None:
-        at = case_rules.next_fire(state)
-        if at is None:
-            view.due.pop(state.person_key, None)
-        else:
-            view.due[state.person_key] = at
+        outputs = []
+        for e in derived:
+            if isinstance(e, AlertRaised):
+                outputs.append(Output(self.alerts, "-".join(e.counties).encode(), _enc(e)))
+            elif isinstance(e, AgreementCoveragePublished):
+                outputs.append(Output(self.alerts, e.period.encode(), _enc(e)))
+            elif isinstance(e, CampaignProgressPublished):
+                outputs.append(Output(self.alerts, e.campaign_id.encode(), _enc(e)))
+            else:
+                if self.metrics is not None:
+                    self.metrics.obligation_events.labels(e.event_type).inc()
+                outputs.append(Output(self.obligations, e.person_key.encode(), _enc(e)))
+        return outputs
 
     def _view(self, partition: int) -> PartitionView:
         view = self.views.get(partition)
@@ -202,30 +210,33 @@ class CasesAgent:
         return view
 
     def _load(self, partition: int) -> PartitionView:
-        """Rebuild a partition's view from the (recovered) tables."""
-        view = PartitionView()
-        agreements = self.meta.get(f"{partition}:agreements")
-        for raw in json.loads(agreements) if agreements else []:
-            view.book = view.book.apply(self.codec.decode(raw.encode()).event)
-            view.agreements.append(raw)
+        """Rebuild a partition's engine from the (recovered) tables."""
+        store = TableCases(self.cases, partition)
+        engine = PartitionCases(partition, self.region, store, defaults=self.defaults)
+        books = {name: self._stored(partition, name) for name in BOOKS}
+        for raw in books["agreements"]:
+            engine.book = engine.book.apply(self.codec.decode(raw.encode()).event)
+        for raw in books["campaigns"]:
+            engine.campaigns = engine.campaigns.apply(self.codec.decode(raw.encode()).event)
         clock = self.meta.get(f"{partition}:clock")
-        view.last_tick = dt.datetime.fromisoformat(clock) if clock else None
+        engine.last_tick = dt.datetime.fromisoformat(clock) if clock else None
         prefix = f"{partition}:"
-        cases = [CaseState.from_json(v) for k, v in self.cases.items() if k.startswith(prefix)]
-        for case in cases:
-            self._index(view, case)
-        view.coverage = coverage_rules.CoverageTally.of(cases)
-        view.coverage.changed.update(view.coverage.periods)  # republish after a restart
-        view.alerts = frozenset(
-            (f.origin, f.destination, f.period) for c in cases for f in c.flows if not f.covered
+        engine.restore(
+            CaseState.from_json(v) for k, v in self.cases.items() if k.startswith(prefix)
         )
+        engine.coverage.changed.update(engine.coverage.periods)  # republish after a restart
         log.info(
             "partition_loaded",
             partition=partition,
-            agreements=len(view.agreements),
-            due=len(view.due),
+            agreements=len(books["agreements"]),
+            campaigns=len(books["campaigns"]),
+            due=len(engine.due),
         )
-        return view
+        return PartitionView(engine, store, books)
+
+
+def _enc(event: Derived) -> bytes:
+    return codec_module.encode(event)
 
 
 def register(
@@ -243,23 +254,39 @@ def register(
     )
     agent.metrics = metrics
     source_name = source.get_topic_name()
+    positions = InputPositions(app, agent.meta, source_name)
 
     @app.agent(source, name="cases", concurrency=1)
     async def cases(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            if metrics is None:
-                await agent.handle(event.message.value, event.message.partition)
-                continue
-            metrics.received(app, event.message)
-            with metrics.timing("cases"):
-                await agent.handle(event.message.value, event.message.partition)
-            metrics.cases_due.set(sum(len(view.due) for view in agent.views.values()))
+        # StreamT's stubs lack take_events; the stream Faust hands an agent is a Stream.
+        batches = cast(faust.Stream[bytes], stream).take_events(BATCH_MAX, within=BATCH_WINDOW_S)
+        async for batch in batches:
+            by_partition: dict[int, list[faust.EventT[bytes]]] = {}
+            for event in batch:
+                by_partition.setdefault(event.message.partition, []).append(event)
+                if metrics is not None:
+                    metrics.received(app, event.message)
+            for partition, events in by_partition.items():
+                kept = await positions.in_order(events, partition)
+                if not kept:
+                    continue
+                values = [e.message.value for e in kept]
+                args = (values, partition, kept[-1], kept[-1].message.offset + 1)
+                if metrics is None:
+                    await agent.handle_batch(*args)
+                    continue
+                with metrics.timing("cases"):
+                    await agent.handle_batch(*args)
+            if metrics is not None:
+                metrics.cases_due.set(sum(len(view.due) for view in agent.views.values()))
 
     async def on_revoked(
         sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
     ) -> None:
         revoked = args[0] if args else kwargs.get("revoked", set())
-        agent.forget(tp.partition for tp in revoked if tp.topic == source_name)
+        mine = [tp.partition for tp in revoked if tp.topic == source_name]
+        agent.forget(mine)
+        positions.forget(mine)
 
     app.on_partitions_revoked.connect(on_revoked)
     return agent

@@ -11,14 +11,16 @@ import base64
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import faust
 import structlog
+from mode.types.signals import BaseSignalT
 
-from agents.emit import Output, send_all
+from agents.emit import BATCH_MAX, BATCH_WINDOW_S, Output, persist, send_all
 from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
+from agents.input_position import InputPositions, position_key
 from agents.registry import RegistryRejection
 from contracts import unions
 from contracts.events.derived import DeadLettered
@@ -73,15 +75,15 @@ def register(
     # Per source partition: event id -> content fingerprint, and the partition's clock.
     state = app.Table("gate-state", default=None, key_type=str, value_type=str)
     counts: Counter[str] = Counter()
+    positions = InputPositions(app, state, source.get_topic_name())
     region = reader.registry.region_code
     gate_id = f"{region}/gate"
 
-    async def refuse(event: faust.EventT[bytes], code: str, reason: str) -> None:
+    def refusal(event: faust.EventT[bytes], code: str, reason: str) -> Output:
         counts["dead_lettered"] += 1
         counts[f"reason:{code}"] += 1
         record = dead_letter(event.message, code, reason, region_code=region, publisher_id=gate_id)
         key = f"{event.message.topic}/{event.message.partition}".encode()
-        await send_all([Output(dead_letters, key, codec_module.encode(record))], sent)
         if metrics is not None:
             metrics.dead_letters.labels(code).inc()
         log.info(
@@ -91,54 +93,72 @@ def register(
             partition=event.message.partition,
             offset=event.message.offset,
         )
+        return Output(dead_letters, key, codec_module.encode(record))
 
     def sent(outputs: list[Output]) -> None:
         if metrics is not None:
             metrics.sent(outputs)
 
-    async def handle(event: faust.EventT[bytes]) -> None:
-        counts["in"] += 1
-        message = event.message
-        partition = message.partition
-        last = state.get(f"{partition}:clock")
-        last_tick = dt.datetime.fromisoformat(last) if last else None
-        seen = _SeenView(state, partition)
+    async def handle_batch(events: Sequence[faust.EventT[bytes]], partition: int) -> None:
+        """Decide each event in log order, send, then remember what was admitted and how far."""
+        batch = _GateBatch(state, partition)
+        outputs: list[Output] = []
+        for event in events:
+            counts["in"] += 1
+            value = event.message.value
 
-        def decision_now() -> Decision:
-            return decide(
-                message.value,
-                codec=county_codec,
-                registry=reader.registry,
-                seen=seen,
-                last_tick=last_tick,
-                limits=limits,
-            )
+            def decision_now(value: bytes | None = value) -> Decision:
+                return decide(
+                    value,
+                    codec=county_codec,
+                    registry=reader.registry,
+                    seen=batch,
+                    last_tick=batch.clock,
+                    limits=limits,
+                )
 
-        decision = decision_now()
-        if isinstance(decision, Rejected) and decision.code == "unknown_publisher":
-            await reader.sync()  # it may have registered a moment ago
             decision = decision_now()
-        if isinstance(decision, Rejected):
-            await refuse(event, decision.code, decision.reason)
-        elif isinstance(decision, Duplicate):
-            counts["duplicates"] += 1
-            if metrics is not None:
-                metrics.duplicates.inc()
-            log.info("event_duplicate", event_id=decision.event_id, partition=partition)
-        else:
-            await _admit(event, decision, state, validated, partition, sent)
-            counts["valid"] += 1
+            if isinstance(decision, Rejected) and decision.code == "unknown_publisher":
+                await reader.sync()  # it may have registered a moment ago
+                decision = decision_now()
+            if isinstance(decision, Rejected):
+                outputs.append(refusal(event, decision.code, decision.reason))
+            elif isinstance(decision, Duplicate):
+                batch.repeated(decision)
+                counts["duplicates"] += 1
+                if metrics is not None:
+                    metrics.duplicates.inc()
+                log.info("event_duplicate", event_id=decision.event_id, partition=partition)
+            else:
+                # Forward the bytes as received: the signature stays verifiable downstream.
+                outputs.append(Output(validated, event.message.key, value or b"", partition))
+                batch.admit(decision)
+                counts["valid"] += 1
+        await send_all(outputs, sent)
+        writes = batch.writes()
+        writes[position_key(partition)] = str(events[-1].message.offset + 1)  # last
+        await persist(state, writes, partition=partition, event=events[-1])
 
     @app.agent(source, name="gate", concurrency=1)
     async def gate(stream: faust.StreamT[bytes]) -> None:
         await reader.started()
-        async for event in stream.events():
-            if metrics is None:
-                await handle(event)
-                continue
-            metrics.received(app, event.message)
-            with metrics.timing("gate"):
-                await handle(event)
+        # StreamT's stubs lack take_events; the stream Faust hands an agent is a Stream.
+        batches = cast(faust.Stream[bytes], stream).take_events(BATCH_MAX, within=BATCH_WINDOW_S)
+        async for taken in batches:
+            by_partition: dict[int, list[faust.EventT[bytes]]] = {}
+            for event in taken:
+                by_partition.setdefault(event.message.partition, []).append(event)
+                if metrics is not None:
+                    metrics.received(app, event.message)
+            for partition, events in by_partition.items():
+                kept = await positions.in_order(events, partition)
+                if not kept:
+                    continue
+                if metrics is None:
+                    await handle_batch(kept, partition)
+                    continue
+                with metrics.timing("gate"):
+                    await handle_batch(kept, partition)
 
     @app.agent(registry_source, name="registry-gate", concurrency=1)
     async def registry_gate(stream: faust.StreamT[bytes]) -> None:
@@ -148,7 +168,17 @@ def register(
                 decoded = registry_codec.decode(event.message.value)
                 reader.registry.apply(decoded.event, decoded.raw)
             except (DecodeError, RegistryRejection) as exc:
-                await refuse(event, exc.code, exc.reason)
+                await send_all([refusal(event, exc.code, exc.reason)], sent)
+
+    source_name = source.get_topic_name()
+
+    async def on_revoked(
+        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
+    ) -> None:
+        revoked = args[0] if args else kwargs.get("revoked", set())
+        positions.forget(tp.partition for tp in revoked if tp.topic == source_name)
+
+    app.on_partitions_revoked.connect(on_revoked)
 
     async def report_counts() -> None:
         if counts:
@@ -157,32 +187,44 @@ def register(
     app.timer(interval=10.0)(report_counts)
 
 
-async def _admit(
-    event: faust.EventT[bytes],
-    decision: Accepted,
-    state: Any,
-    validated: faust.TopicT,
-    partition: int,
-    on_sent: Callable[[list[Output]], None],
-) -> None:
-    # Forward the bytes as received (the signature stays verifiable downstream), and only
-    # once the broker has them remember the id: see agents.emit for why in this order.
-    message = event.message
-    await send_all([Output(validated, message.key, message.value or b"", partition)], on_sent)
-    # The clock before the id: both go to the same changelog partition, in order, so an id
-    # that survived a crash implies its tick did (a re-delivered tick is then a duplicate).
-    if decision.tick is not None:
-        state[f"{partition}:clock"] = decision.tick.isoformat()
-    state[f"{partition}:{decision.event.event_id}"] = decision.fingerprint
+class _GateBatch:
+    """One partition's gate state during a batch: {event id: fingerprint} and the clock.
 
-
-class _SeenView:
-    """The gate-state table seen as {event id: fingerprint} for one partition."""
+    Reads see what this batch admitted so far; ``writes`` is what to persist once the
+    admitted events are on the validated topic (see agents.emit for why in that order).
+    """
 
     def __init__(self, table: Any, partition: int) -> None:
         self._table = table
         self._prefix = f"{partition}:"
+        last = table.get(f"{partition}:clock")
+        self.clock: dt.datetime | None = dt.datetime.fromisoformat(last) if last else None
+        self._clock_changed = False
+        self._admitted: dict[str, str] = {}
 
     def get(self, event_id: str, default: str | None = None, /) -> str | None:
-        value = self._table.get(self._prefix + event_id)
+        value = self._admitted.get(event_id)
+        if value is None:
+            value = self._table.get(self._prefix + event_id)
         return value if isinstance(value, str) else default
+
+    def admit(self, decision: Accepted) -> None:
+        if decision.tick is not None:
+            self.clock = decision.tick
+            self._clock_changed = True
+        self._admitted[str(decision.event.event_id)] = decision.fingerprint
+
+    def repeated(self, decision: Duplicate) -> None:
+        if decision.tick is not None and (self.clock is None or decision.tick > self.clock):
+            self.clock = decision.tick
+            self._clock_changed = True
+
+    def writes(self) -> dict[str, str]:
+        # The clock last: the changelog keeps this order, so a clock that survived a crash
+        # implies every id admitted before it did. Clock first, a SIGKILL between the two
+        # left the clock ahead of ids it never recorded, and the re-delivered ticks were
+        # refused as clock regressions instead of being recognised as duplicates.
+        out = {self._prefix + k: v for k, v in self._admitted.items()}
+        if self._clock_changed and self.clock is not None:
+            out[self._prefix + "clock"] = self.clock.isoformat()
+        return out

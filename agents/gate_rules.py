@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -42,6 +43,9 @@ class Rejected:
 @dataclass(frozen=True, slots=True)
 class Duplicate:
     event_id: str
+    # A repeated tick still moves the gate's clock on: the crash that caused the repeat may
+    # have lost the clock record written after the tick's id (see agents.gate).
+    tick: dt.datetime | None = None
 
 
 Decision = Accepted | Rejected | Duplicate
@@ -61,11 +65,17 @@ def decide(
     last_tick: dt.datetime | None,
     limits: GateLimits,
 ) -> Decision:
+    if value is not None and not value:
+        # Zero bytes is as empty as a tombstone; the codec would call it malformed JSON.
+        return Rejected("empty_message", "the message has no value (0 bytes)")
     try:
         decoded = codec.decode(value)
     except DecodeError as exc:
         return Rejected(exc.code, exc.reason)
     event, raw = decoded.event, decoded.raw
+    refusal = _check_instants(event, raw)
+    if refusal is not None:
+        return refusal
     refusal = _check_signer(event, raw, registry)
     if refusal is not None:
         return refusal
@@ -73,7 +83,8 @@ def decide(
     fingerprint = hashlib.sha256(signing.canonical_bytes(raw)).hexdigest()[:32]
     previous = seen.get(str(event.event_id))
     if previous == fingerprint:
-        return Duplicate(str(event.event_id))
+        tick = event.occurred_at if isinstance(event, ClockTicked) else None
+        return Duplicate(str(event.event_id), tick)
     if previous is not None:
         return Rejected(
             "event_id_reused", f"event id {event.event_id} was already used for other content"
@@ -83,6 +94,27 @@ def decide(
         return refusal
     tick = event.occurred_at if isinstance(event, ClockTicked) else None
     return Accepted(event, fingerprint, tick)
+
+
+# RFC 3339 as the JSON Schema's "date-time" promises (seconds optional, as pydantic reads it).
+_ISO_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+def _check_instants(event: Envelope, raw: dict[str, Any]) -> Rejected | None:
+    """Instants must arrive as ISO 8601 strings. ``contracts.types.Instant`` is lax, so the
+    codec also reads a JSON number or a digit string as Unix time: admitted, such bytes
+    would reach the validated topic in a shape its published schema forbids."""
+    for name, parsed in event:
+        if isinstance(parsed, dt.datetime):
+            sent = raw.get(name)
+            if not isinstance(sent, str) or not _ISO_INSTANT.fullmatch(sent):
+                return Rejected(
+                    "invalid_fields",
+                    f"{name}: an instant must be an ISO 8601 string with an offset",
+                )
+    return None
 
 
 def _check_signer(event: Envelope, raw: dict[str, Any], registry: Registry) -> Rejected | None:

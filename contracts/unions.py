@@ -26,6 +26,7 @@ from contracts.events.cooperation import (
 from contracts.events.derived import (
     AgreementCoveragePublished,
     AlertRaised,
+    CampaignProgressPublished,
     DeadLettered,
     ObligationBreached,
     ObligationCancelled,
@@ -84,7 +85,10 @@ ObligationEvent = Annotated[
     Field(discriminator="event_type"),
 ]
 
-AlertEvent = Annotated[AlertRaised | AgreementCoveragePublished, Field(discriminator="event_type")]
+AlertEvent = Annotated[
+    AlertRaised | AgreementCoveragePublished | CampaignProgressPublished,
+    Field(discriminator="event_type"),
+]
 ScorecardEvent = Annotated[ScorecardPublished, Field(discriminator="event_type")]
 DeadLetterEvent = Annotated[DeadLettered, Field(discriminator="event_type")]
 
@@ -120,6 +124,7 @@ ALL_EVENTS: tuple[type[Envelope], ...] = (
     ObligationCancelled,
     AlertRaised,
     AgreementCoveragePublished,
+    CampaignProgressPublished,
     ScorecardPublished,
     DeadLettered,
 )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +24,13 @@ class Settings(BaseSettings):
     kafka_version: str = "4.1.1"
     # When set, use this cluster instead of starting an embedded one.
     kafka_bootstrap: str | None = None
+    # Kafka client security, off by default (loopback brokers). SASL_SSL: SCRAM over TLS, the
+    # broker's certificate checked against ``kafka_ssl_cafile`` (system CAs when unset).
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
     # When set, use this PostgreSQL server instead of the embedded one.
     pg_dsn: str | None = None
     topic_prefix: str = "liudong"
@@ -48,6 +56,18 @@ class Settings(BaseSettings):
     log_format: str = "auto"  # auto | console | json
     log_level: str = "info"
     worker_log_level: str = "warning"  # Faust and aiokafka: chatty at info
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> Settings:
+        # Fail at start-up, for every command alike, rather than at the first connection.
+        if self.kafka_security_protocol == "SASL_SSL" and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "LIUDONG_KAFKA_SECURITY_PROTOCOL=SASL_SSL needs LIUDONG_KAFKA_SASL_USERNAME "
+                "and LIUDONG_KAFKA_SASL_PASSWORD"
+            )
+        return self
 
     @property
     def cache_dir(self) -> Path:

@@ -24,10 +24,15 @@ async def ensure_topics(
     prefix: str,
     partitions: int,
     replication_factor: int,
+    min_insync_replicas: int | None = None,
     client_options: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Create every catalog topic that is missing; returns the names created."""
+    """Create every catalog topic that is missing; returns the names created.
+
+    ``min_insync_replicas`` sets the topic-level ``min.insync.replicas`` (unset: the
+    broker's default), so acks=all writes need that many live replicas."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **dict(client_options or {}))
+    isr = {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -36,14 +41,17 @@ async def ensure_topics(
                 spec.full_name(prefix),
                 spec.partitions(partitions),
                 replication_factor,
-                topic_configs=spec.config(),
+                topic_configs=spec.config() | isr,
             )
             for spec in CATALOG
             if spec.full_name(prefix) not in existing
         ]
         wanted += [
             NewTopic(
-                name, partitions, replication_factor, topic_configs={"cleanup.policy": "compact"}
+                name,
+                partitions,
+                replication_factor,
+                topic_configs={"cleanup.policy": "compact"} | isr,
             )
             for name in changelog_topics(prefix)
             if name not in existing

@@ -11,6 +11,7 @@ from agents import cases, gate
 from agents.agreement_terms import Defaults
 from agents.gate_rules import GateLimits
 from agents.registry import Registry
+from infra.kafka import client_security
 from infra.settings import Settings
 from streams import signing, topics
 from streams.registry_reader import RegistryReader, RegistryReaderService
@@ -48,6 +49,8 @@ def build_app(
     app = faust.App(
         f"{settings.topic_prefix}-workers",
         broker=[f"kafka://{server}" for server in bootstrap_servers.split(",")],
+        # SASL/SCRAM over TLS when LIUDONG_KAFKA_SECURITY_PROTOCOL=SASL_SSL; None: PLAINTEXT.
+        broker_credentials=client_security.faust_credentials(settings),
         store=settings.faust_store,
         datadir=str(settings.home / "faust"),
         topic_partitions=settings.partitions,
@@ -74,6 +77,7 @@ def build_app(
         registry,
         bootstrap_servers=bootstrap_servers,
         topic=topics.REGISTRY.full_name(settings.topic_prefix),
+        client_options=client_security.aiokafka_options(settings),
     )
     app.add_dependency(RegistryReaderService(reader))
     metrics = WorkerMetrics()

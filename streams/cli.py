@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -39,6 +40,8 @@ def positive_float(value: str) -> float:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not math.isfinite(number):  # float() reads "nan" and "inf", which no option means
+        raise argparse.ArgumentTypeError(f"{value!r} is not a finite number")
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be positive")
     return number
@@ -52,6 +55,13 @@ def positive_int(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} must be positive")
     return number
+
+
+def soak_minutes(value: str) -> float:
+    minutes = positive_float(value)
+    if minutes > 24 * 60:
+        raise argparse.ArgumentTypeError(f"{value!r} is more than a day (1440 minutes)")
+    return minutes
 
 
 def instant(value: str) -> dt.datetime:
@@ -150,8 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     obligations.add_argument("--state", choices=obligation_view.STATES)
     obligations.add_argument("--format", choices=("table", "json"), default="table")
 
+    from streams import assessment_cmd
+
+    assessment_cmd.configure_assess(sub.add_parser("assess", help="publish the scorecards"))
+    assessment_cmd.configure_scorecard(
+        sub.add_parser("scorecard", help="two-way assessment: league table, explain, what-if")
+    )
+
     bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
     bench.add_argument("--quick", action="store_true", help="small counts (about 2-3 minutes)")
+    bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
+    soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")
+    soak.add_argument("--minutes", type=soak_minutes, default=10.0, help="how long (default 10)")
+    soak.add_argument("--rate", type=positive_float, default=50.0, help="events/s (default 50)")
+    soak.add_argument(
+        "--sample-every", type=positive_float, default=10.0, metavar="SECONDS", help="default 10"
+    )
 
     demo = sub.add_parser("demo", help="broker, database, gate and a small scenario")
     demo.add_argument(
@@ -207,6 +231,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "project":
         return _project(settings)
     if args.command == "bench":
+        if args.bench_action == "soak":
+            from streams.bench.soak import cmd_soak
+
+            return cmd_soak(settings, args.minutes, args.rate, args.sample_every)
         from streams.bench import cmd_bench  # lazy: it pulls in Kafka, the replay and asyncpg
 
         return cmd_bench(settings, args.quick)
@@ -224,6 +252,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _clock(args, settings)
     if args.command == "obligations":
         return _obligations(args, settings)
+    if args.command in ("assess", "scorecard"):
+        from streams import assessment_cmd
+
+        run = (
+            assessment_cmd.run_assess if args.command == "assess" else assessment_cmd.run_scorecard
+        )
+        return run(args, settings)
     if args.command == "worker":
         from streams.worker import run_worker
 
@@ -267,6 +302,7 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
             bootstrap_servers=bootstrap,
             publisher_id=args.publisher,
             topic_prefix=settings.topic_prefix,
+            client_options=_kafka_options(settings),
         )
         return await run_publish(node, args.source)
 
@@ -316,6 +352,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
             prefix=settings.topic_prefix,
             partitions=settings.partitions,
             replication_factor=settings.replication_factor,
+            client_options=_kafka_options(settings),
         )
         report = await run_simulation(
             config,
@@ -326,6 +363,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
             person_key_secret=_person_secret(settings),
             rate=args.rate,
             progress=progress,
+            client_options=_kafka_options(settings),
         )
         print("\n".join(report.lines()))
         return 0
@@ -348,7 +386,12 @@ def _project(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await Projector(resolve_dsn(settings), bootstrap, settings.topic_prefix).run(stop)
+        await Projector(
+            resolve_dsn(settings),
+            bootstrap,
+            settings.topic_prefix,
+            client_options=_kafka_options(settings),
+        ).run(stop)
         return 0
 
     return asyncio.run(go())
@@ -385,6 +428,7 @@ def _clock(args: argparse.Namespace, settings: Settings) -> int:
         person_key_secret=b"",
         bootstrap_servers=bootstrap,
         topic_prefix=settings.topic_prefix,
+        client_options=_kafka_options(settings),
     )
     return asyncio.run(run_clock(region, at=args.at, every_s=args.every, count=args.count))
 
@@ -401,7 +445,14 @@ def _obligations(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     topic = topics.OBLIGATIONS.full_name(settings.topic_prefix)
     try:
-        events = asyncio.run(read_all(bootstrap, topic, unions.ObligationEvent))
+        events = asyncio.run(
+            read_all(
+                bootstrap,
+                topic,
+                unions.ObligationEvent,
+                client_options=_kafka_options(settings),
+            )
+        )
     except LookupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -419,6 +470,13 @@ def _obligations(args: argparse.Namespace, settings: Settings) -> int:
         )
     print(f"{len(rows)} obligation(s)", file=sys.stderr)
     return 0
+
+
+def _kafka_options(settings: Settings) -> dict[str, Any]:
+    """SASL/SCRAM-over-TLS client options when configured (LIUDONG_KAFKA_SECURITY_PROTOCOL)."""
+    from infra.kafka.client_security import aiokafka_options  # lazy, as every heavy import here
+
+    return aiokafka_options(settings)
 
 
 def resolve_bootstrap(settings: Settings) -> str | None:

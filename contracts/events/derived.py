@@ -13,7 +13,7 @@ from pydantic import Field
 from contracts.base import Contract
 from contracts.envelope import Envelope
 from contracts.events.migration import PersonEvent
-from contracts.types import CountyCode, Identifier, Instant, ShortText
+from contracts.types import CheckKind, CountyCode, Identifier, Instant, ShortText
 
 ObligationKind = Literal[
     "arrival_registration",  # B registers the arrival announced by A's outflow
@@ -103,6 +103,28 @@ class AgreementCoveragePublished(Envelope):
     # partitions of each partition's newest publication for the period.
     partition: int = Field(ge=0)
     figures: tuple[CoverageFigure, ...]
+
+
+class ProgressFigure(Contract):
+    county: CountyCode  # the assignee
+    check: CheckKind
+    assigned: int = Field(ge=0)
+    answered: int = Field(ge=0)
+    overdue: int = Field(ge=0)  # unanswered past the deadline
+
+
+class CampaignProgressPublished(Envelope):
+    """A campaign's tasks per assignee county and kind, as one agent partition sees them.
+
+    As for coverage, the campaign's figures are the sum over partitions of each partition's
+    newest publication.
+    """
+
+    event_type: Literal["campaign_progress_published"] = "campaign_progress_published"
+    campaign_id: Identifier
+    partition: int = Field(ge=0)
+    closed: bool
+    figures: tuple[ProgressFigure, ...]
 
 
 class IndicatorValue(Contract):

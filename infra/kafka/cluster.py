@@ -29,6 +29,15 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 
 from infra.kafka.jars import LOG4J2_CONFIG, KafkaSetupError, ensure_jars, require_java, tail
+from infra.kafka.secure_broker import (
+    AclRule,
+    SecurityConfig,
+    TlsFiles,
+    admin_client_options,
+    create_acls,
+    ensure_tls,
+    secure_properties,
+)
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -177,7 +186,12 @@ def server_properties(spec: NodeSpec, layout: Layout, node_dir: Path) -> dict[st
 
 
 def _write_properties(path: Path, props: dict[str, str]) -> None:
-    path.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+    path.write_text("".join(f"{k}={_escape(v)}\n" for k, v in props.items()))
+
+
+def _escape(value: str) -> str:
+    # java.util.Properties: a backslash escapes, a newline ends the value (inline PEM has both).
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def _java_cmd(java: str, libs: Path, node_dir: Path, heap: str, main: str) -> list[str]:
@@ -201,8 +215,8 @@ def _run_async(make: Coroutine[Any, Any, _T]) -> _T:
         return pool.submit(asyncio.run, make).result()
 
 
-async def _live_broker_ids(bootstrap: str) -> set[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+async def _live_broker_ids(bootstrap: str, options: dict[str, Any]) -> set[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, **options)
     try:
         await admin.start()
         info = await admin.describe_cluster()
@@ -257,7 +271,11 @@ class _Node:
 
 
 class KafkaCluster:
-    """N KRaft nodes with combined roles, each a JVM in its own session (process group)."""
+    """N KRaft nodes with combined roles, each a JVM in its own session (process group).
+
+    With ``security`` the nodes serve clients only over SASL_SSL (SCRAM users, ACLs enforced;
+    see infra.kafka.secure_broker); without it, PLAINTEXT as before.
+    """
 
     def __init__(
         self,
@@ -269,6 +287,7 @@ class KafkaCluster:
         heap: str = "512m",
         ready_timeout_s: float = 90.0,
         stop_timeout_s: float = 30.0,
+        security: SecurityConfig | None = None,
     ) -> None:
         if nodes < 1:
             raise ValueError("nodes must be >= 1")
@@ -283,6 +302,9 @@ class KafkaCluster:
         self._nodes: list[_Node] = []
         self._java = ""
         self._libs = Path()
+        self.security = security
+        self._tls: TlsFiles | None = None
+        self._internal_ports: dict[int, int] = {}
 
     # -- public API -------------------------------------------------------------------------
 
@@ -297,6 +319,24 @@ class KafkaCluster:
     def node_dir(self, index: int) -> Path:
         return self._require_nodes()[index].dir
 
+    @property
+    def ca_file(self) -> Path:
+        """The CA certificate clients trust (secure mode only)."""
+        return self._require_tls().ca_cert
+
+    def admin_client_options(self) -> dict[str, Any]:
+        """aiokafka options that connect as the admin super user; empty for PLAINTEXT."""
+        if self.security is None:
+            return {}
+        return admin_client_options(self.security, self._require_tls())
+
+    def create_acls(self, rules: list[AclRule]) -> None:
+        """Grant ``rules`` as the admin; returns once the broker enforces them (secure mode)."""
+        if self.security is None:
+            raise KafkaClusterError("ACLs need a cluster started with security=")
+        count = _run_async(create_acls(self.bootstrap_servers, self.admin_client_options(), rules))
+        log.info("kafka_acls_created", bindings=count)
+
     def pids(self) -> dict[int, int | None]:
         return {n.spec.node_id: n.require_proc().pid if n.running() else None for n in self._nodes}
 
@@ -306,6 +346,9 @@ class KafkaCluster:
         self._java = require_java()
         self._libs = ensure_jars(self.settings)
         self._nodes = [_Node(s, self.data_dir / f"node-{s.node_id}") for s in layout.nodes]
+        if self.security is not None:
+            self._tls = ensure_tls(self.data_dir / "tls")
+            self._internal_ports = self._pick_internal_ports(layout)
         self._check_ports_free()
         self._format_all(layout)
         try:
@@ -381,6 +424,33 @@ class KafkaCluster:
 
     # -- internals --------------------------------------------------------------------------
 
+    def _require_tls(self) -> TlsFiles:
+        if self._tls is None:
+            raise KafkaClusterError("no TLS files: start a cluster with security= first")
+        return self._tls
+
+    def _pick_internal_ports(self, layout: Layout) -> dict[int, int]:
+        # The inter-broker listener exists only in secure mode, so it is not in layout.json;
+        # brokers re-register their endpoints at start, so a new port per start() is fine.
+        taken = {p for s in layout.nodes for p in (s.broker_port, s.controller_port)}
+        ports = [p for p in _distinct_free_ports(len(layout.nodes) + len(taken)) if p not in taken]
+        return {s.node_id: ports[i] for i, s in enumerate(layout.nodes)}
+
+    def _node_properties(self, node: _Node, layout: Layout) -> dict[str, str]:
+        props = server_properties(node.spec, layout, node.dir)
+        if self.security is not None:
+            props.update(
+                secure_properties(
+                    host=HOST,
+                    broker_port=node.spec.broker_port,
+                    internal_port=self._internal_ports[node.spec.node_id],
+                    controller_port=node.spec.controller_port,
+                    tls=self._require_tls(),
+                    security=self.security,
+                )
+            )
+        return props
+
     def _require_nodes(self) -> list[_Node]:
         if not self._nodes:
             raise KafkaClusterError("cluster not started")
@@ -419,7 +489,11 @@ class KafkaCluster:
         pending: list[tuple[_Node, subprocess.Popen[str]]] = []
         for node in self._nodes:
             (node.dir / "logs").mkdir(parents=True, exist_ok=True)
-            _write_properties(node.props, server_properties(node.spec, layout, node.dir))
+            if self.security is not None:
+                # Restricted before writing: the file holds the broker's private key.
+                node.props.touch(mode=0o600)
+                node.props.chmod(0o600)
+            _write_properties(node.props, self._node_properties(node, layout))
             if not (node.dir / "kraft" / "meta.properties").is_file():
                 pending.append((node, self._start_format(node, layout.cluster_id)))
         for node, proc in pending:
@@ -440,6 +514,10 @@ class KafkaCluster:
         # "--cluster-id=<id>": a random id may start with "-", which argparse would take
         # for an option if passed as a separate argument.
         cmd += ["format", "--ignore-formatted", f"--cluster-id={cluster_id}", "-c", str(node.props)]
+        if self.security is not None:
+            # SCRAM users go into the metadata log at format time: the broker authenticates
+            # the admin before any client could have created a user.
+            cmd += self.security.scram_format_args()
         return subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
@@ -474,7 +552,9 @@ class KafkaCluster:
                 time.sleep(_POLL_S)
                 continue
             try:
-                live = _run_async(_live_broker_ids(self.bootstrap_servers))
+                live = _run_async(
+                    _live_broker_ids(self.bootstrap_servers, self.admin_client_options())
+                )
             except Exception as exc:  # any client error just means "not ready yet"
                 last_error = f"{type(exc).__name__}: {exc}"
             else:

@@ -42,6 +42,7 @@ import asyncpg
 from aiokafka.errors import KafkaError
 
 from agents.agreement_terms import Defaults
+from infra.kafka.client_security import aiokafka_options
 from infra.projection import queries
 from infra.settings import Settings
 from streams import topics
@@ -266,11 +267,19 @@ def cmd_replay(
     if bootstrap is None:
         return EXIT_ERROR
     prefix, region = settings.topic_prefix, settings.region_code
+    options = aiokafka_options(settings)
     started = time.monotonic()
     try:
         if not verify:
             replay = asyncio.run(
-                replay_log(bootstrap, prefix, region=region, as_of=as_of, progress=sys.stderr)
+                replay_log(
+                    bootstrap,
+                    prefix,
+                    region=region,
+                    as_of=as_of,
+                    progress=sys.stderr,
+                    client_options=options,
+                )
             )
             _print_summary(replay.summary(), fmt, as_of, time.monotonic() - started)
             return 0
@@ -284,6 +293,7 @@ def cmd_replay(
                 region=region,
                 wait_s=wait_s,
                 progress=sys.stderr,
+                client_options=options,
             )
         )
     except (LookupError, NotAtRest, KafkaError, OSError, asyncpg.PostgresError) as exc:

@@ -1,27 +1,15 @@
 """Batch replay of the validated topic: the cases agent's decisions, without Faust or I/O.
 
-:class:`PartitionReplay` is :class:`agents.cases.CasesAgent` for one partition with its
-Faust tables replaced by plain dicts and its sends by a returned list. It calls the very
-same pure functions, in the same order, with the same arguments:
-
-* agreement events: ``AgreementBook.apply`` (a book handed back unchanged is a repeat);
-* person events: ``case_rules.decide``; if the case recorded a new flow,
-  ``case_rules.missing_agreement_alerts``; then the due index (``case_rules.next_fire``)
-  and the coverage tally (``CoverageTally.add_new``);
-* ticks: ``decide`` on every case whose ``next_fire <= tick``, in ``(next_fire, person)``
-  order; on a fresh tick (later than the last one) ``coverage_rules.publish`` and the
-  tally's ``changed`` cleared.
-
-**It must stay in step with agents/cases.py** (``CasesAgent.handle``, ``_agreement``,
-``_person``, ``_tick``, ``_index``): any change to how the agent calls the decision functions
-is a change here too. ``tests/unit/test_replay_engine.py`` drives the real ``CasesAgent``
-(dict tables, a captured ``send_all``) and a ``PartitionReplay`` through the same events and
-requires identical outputs and cases; it fails when the two drift apart.
+:class:`PartitionReplay` is :class:`agents.partition_cases.PartitionCases`, the very engine
+the live cases agent feeds, with its cases in a dict and its outputs returned rather than
+sent. ``tests/unit/test_replay_engine.py`` still drives the real ``CasesAgent`` (dict
+tables, captured sends) and a ``PartitionReplay`` through the same events and requires
+identical outputs and cases, so what the agent does around the engine cannot drift either.
 
 What the agent does only because it is live is left out: nothing is sent, and the state is
 held as ``CaseState`` objects rather than JSON text (``from_json(to_json(s)) == s``).
-After a restart the live agent republishes coverage figures (``_load``); a replay never
-restarts, so its figures are those of one uninterrupted run.
+After a restart the live agent republishes coverage figures; a replay never restarts, so
+its figures are those of one uninterrupted run.
 
 ``as_of``: a partition stops at its first event with ``occurred_at > as_of`` (a tick too),
 and everything after it in that partition is left unapplied: the state is what the live
@@ -38,40 +26,27 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import case_rules, coverage_rules
-from agents.agreement_terms import AgreementBook, Defaults
-from agents.case_rules import CaseState, Derived
+from agents import coverage_rules
+from agents.agreement_terms import Defaults
+from agents.case_rules import CaseState
+from agents.partition_cases import Output, PartitionCases
 from contracts import unions
 from contracts.envelope import Envelope
-from contracts.events.agreements import AgreementAmended, AgreementRevoked, AgreementSigned
-from contracts.events.clock import ClockTicked
-from contracts.events.derived import AgreementCoveragePublished, AlertRaised
-from contracts.events.migration import PersonEvent
+from contracts.events.derived import AlertRaised
 from streams.codec import Codec, DecodeError
 from streams.replay import digest as digest_module
 
-# The same tuple as agents.cases.AGREEMENT_EVENTS (kept local: importing agents.cases
-# pulls in Faust, which the replay does not need).
-AGREEMENT_EVENTS = (AgreementSigned, AgreementAmended, AgreementRevoked)
 MAX_EVENT_BYTES = 10 * 1024 * 1024  # as the cases agent's codec
 
-Output = Derived | AlertRaised | AgreementCoveragePublished
+__all__ = ["Output", "PartitionReplay", "Replay", "Summary"]
 
 
 @dataclass
-class PartitionReplay:
+class PartitionReplay(PartitionCases):
     """One validated-topic partition's cases, rebuilt in log order. No I/O."""
 
-    partition: int
-    region: str
-    defaults: Defaults = field(default_factory=Defaults)
-    as_of: dt.datetime | None = None
-    book: AgreementBook = field(default_factory=AgreementBook)
     cases: dict[str, CaseState] = field(default_factory=dict)
-    due: dict[str, dt.datetime] = field(default_factory=dict)  # person key -> next fire
-    alerts: frozenset[tuple[str, str, str]] = frozenset()
-    coverage: coverage_rules.CoverageTally = field(default_factory=coverage_rules.CoverageTally)
-    last_tick: dt.datetime | None = None
+    as_of: dt.datetime | None = None
     applied: int = 0  # events applied (whatever their effect)
     cut: bool = False  # reached an event past as_of: nothing more is applied
 
@@ -83,66 +58,7 @@ class PartitionReplay:
             self.cut = True
             return []
         self.applied += 1
-        if isinstance(event, AGREEMENT_EVENTS):
-            self.book = self.book.apply(event)  # unchanged book: a re-delivery
-            return []
-        if isinstance(event, ClockTicked):
-            return self._tick(event)
-        if isinstance(event, PersonEvent):
-            return self._person(event)
-        return []
-
-    def _person(self, event: PersonEvent) -> list[Output]:
-        before = self.cases.get(event.person_key)
-        after, derived = case_rules.decide(
-            before, event, book=self.book, region=self.region, defaults=self.defaults
-        )
-        if after is before:
-            return []  # a re-delivery: decide() hands back the very same state
-        alerts, raised = self.alerts, list[AlertRaised]()
-        if len(after.flows) > (len(before.flows) if before else 0):
-            alerts, raised = case_rules.missing_agreement_alerts(
-                self.alerts, event, self.book, self.region
-            )
-        self.cases[event.person_key] = after
-        self._index(after)
-        self.alerts = alerts
-        self.coverage.add_new(before, after)
-        return [*derived, *raised]
-
-    def _tick(self, tick: ClockTicked) -> list[Output]:
-        now = tick.occurred_at
-        due = sorted((at, person) for person, at in self.due.items() if at <= now)
-        updates: list[CaseState] = []
-        out: list[Output] = []
-        for _, person in due:
-            after, derived = case_rules.decide(
-                self.cases[person], tick, book=self.book, region=self.region, defaults=self.defaults
-            )
-            if derived:
-                updates.append(after)
-                out.extend(derived)
-        fresh = self.last_tick is None or now > self.last_tick
-        if fresh:
-            out.extend(
-                coverage_rules.publish(
-                    self.coverage, tick, region=self.region, partition=self.partition
-                )
-            )
-        for state in updates:
-            self.cases[state.person_key] = state
-            self._index(state)
-        if fresh:
-            self.coverage.changed.clear()
-            self.last_tick = now
-        return out
-
-    def _index(self, state: CaseState) -> None:
-        at = case_rules.next_fire(state)
-        if at is None:
-            self.due.pop(state.person_key, None)
-        else:
-            self.due[state.person_key] = at
+        return super().apply(event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +136,7 @@ class Replay:
         replay = self.partitions.get(number)
         if replay is None:
             replay = self.partitions[number] = PartitionReplay(
-                number, self.region, self.defaults, self.as_of
+                number, self.region, defaults=self.defaults, as_of=self.as_of
             )
         return replay
 

@@ -27,8 +27,16 @@ class Pipeline:
         self.prefix = prefix
         self.home = home
         self.region_key = Ed25519PrivateKey.generate()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.metrics_port = _free_port()
+        self.processes: dict[int, subprocess.Popen[bytes]] = {}
+        self.ports: dict[int, int] = {0: _free_port()}
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self.processes.get(0)
+
+    @property
+    def metrics_port(self) -> int:
+        return self.ports[0]
 
     def node(self, county: str, key: Ed25519PrivateKey, publisher: str | None = None) -> CountyNode:
         return CountyNode(
@@ -40,20 +48,24 @@ class Pipeline:
             topic_prefix=self.prefix,
         )
 
-    def start_worker(self) -> None:
+    def start_worker(self, index: int = 0) -> None:
+        """Start worker ``index`` (its own home and metrics port; same app, same group)."""
+        home = self.home if index == 0 else self.home / f"worker{index}"
+        home.mkdir(exist_ok=True)
+        port = self.ports.setdefault(index, _free_port())
         env = dict(
             os.environ,
-            LIUDONG_HOME=str(self.home),
+            LIUDONG_HOME=str(home),
             LIUDONG_KAFKA_BOOTSTRAP=self.bootstrap,
             LIUDONG_TOPIC_PREFIX=self.prefix,
             LIUDONG_PARTITIONS=str(self.partitions),
             LIUDONG_REGION_CODE=REGION,
             LIUDONG_REGION_PUBLIC_KEY=public_key_b64(self.region_key),
             LIUDONG_LOG_FORMAT="json",
-            LIUDONG_METRICS_PORT=str(self.metrics_port),
+            LIUDONG_METRICS_PORT=str(port),
         )
-        with (self.home / "worker.log").open("ab") as log:
-            self.process = subprocess.Popen(
+        with (home / "worker.log").open("ab") as log:
+            self.processes[index] = subprocess.Popen(
                 [sys.executable, "-m", "streams.cli", "worker"],
                 env=env,
                 stdout=log,
@@ -61,20 +73,26 @@ class Pipeline:
                 start_new_session=True,
             )
 
-    def kill_worker(self) -> None:
+    def kill_worker(self, index: int = 0) -> None:
         """SIGKILL: no shutdown, no final commit, as in a crash."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        process = self.processes.get(index)
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
-    def stop_worker(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+    def stop_worker(self, index: int = 0) -> None:
+        process = self.processes.get(index)
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
             try:
-                self.process.wait(30)
+                process.wait(30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def stop_workers(self) -> None:
+        for index in list(self.processes):
+            self.stop_worker(index)
 
     async def read(self, name: str, want: int, wait_s: float = 90.0) -> list[tuple[int, bytes]]:
         consumer = AIOKafkaConsumer(

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from agents.agreement_terms import AgreementBook, Defaults
 from agents.case_rules import CaseState, Derived, decide
 from contracts.envelope import Envelope
+from contracts.events.campaigns import VerificationTaskAssigned
 from contracts.events.clock import ClockTicked
 from contracts.events.migration import PersonEvent
 
@@ -85,4 +86,8 @@ def run(
 
 def kinds(derived: list[Derived]) -> list[tuple[str, str]]:
     """(event type, obligation id's kind) for each derived event, in order."""
-    return [(d.event_type, d.obligation_id.split(":")[0]) for d in derived]
+    return [
+        (d.event_type, d.obligation_id.split(":")[0])
+        for d in derived
+        if not isinstance(d, VerificationTaskAssigned)
+    ]

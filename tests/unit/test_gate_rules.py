@@ -197,7 +197,29 @@ def test_v1_outflow_is_verified_on_the_bytes_as_signed(world: World) -> None:
 
 def test_decode_errors_are_rejections(world: World) -> None:
     assert_rejected(run(world, None), "empty_message", "the message has no value")
+    assert_rejected(run(world, b""), "empty_message", "the message has no value (0 bytes)")
     assert_rejected(run(world, b"{"), "malformed_json", "at line 1 column 2")
+
+
+@pytest.mark.parametrize("sent", [1_709_280_000, 1_709_280_000.5, "1709280000", "2024-03-01"])
+def test_instants_must_be_iso_strings_even_when_signed(world: World, sent: object) -> None:
+    # The lax Instant type reads numbers and digit strings as Unix time: refused here.
+    raw = raw_of(outflow(world.node(COUNTY_A)))
+    raw["occurred_at"] = sent
+    raw["signature"] = signing.sign(world.node(COUNTY_A), raw)
+    decision = run(world, json.dumps(raw).encode())
+    assert isinstance(decision, Rejected), decision
+    assert decision.code == "invalid_fields"
+    assert "occurred_at" in decision.reason
+
+
+def test_instants_with_any_offset_are_admitted(world: World) -> None:
+    raw = raw_of(outflow(world.node(COUNTY_A)))
+    raw["occurred_at"] = "2024-03-01T16:00:00.250+08:00"
+    raw["signature"] = signing.sign(world.node(COUNTY_A), raw)
+    assert accepted(run(world, json.dumps(raw).encode())).event.occurred_at == T0.replace(
+        microsecond=250_000
+    )
 
 
 def test_registry_events_are_not_county_events(world: World) -> None:
@@ -451,7 +473,17 @@ def test_redelivered_tick_after_a_later_tick_is_a_duplicate(world: World) -> Non
     first = accepted(run(world, data))
     later = T0 + dt.timedelta(hours=1)
     seen = {str(first.event.event_id): first.fingerprint}
-    assert run(world, data, seen=seen, last_tick=later) == Duplicate(str(first.event.event_id))
+    assert run(world, data, seen=seen, last_tick=later) == Duplicate(str(first.event.event_id), T0)
+
+
+def test_redelivered_tick_ahead_of_a_stale_clock_says_when_it_was(world: World) -> None:
+    # The other way round: the tick's id survived a crash but the clock record after it did
+    # not. The duplicate carries its instant so that the gate moves its clock on anyway.
+    data = to_bytes(tick(world.region_key, T0 + dt.timedelta(days=3)))
+    first = accepted(run(world, data))
+    seen = {str(first.event.event_id): first.fingerprint}
+    repeat = run(world, data, seen=seen, last_tick=T0)
+    assert repeat == Duplicate(str(first.event.event_id), T0 + dt.timedelta(days=3))
 
 
 # --- the registry

@@ -155,8 +155,9 @@ def live_agent() -> CasesAgent:
     return agent
 
 
+@pytest.mark.parametrize("batch", [1, 7], ids=["event by event", "in batches of 7"])
 async def test_partition_replay_is_in_step_with_the_cases_agent(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     sent: dict[int, list[bytes]] = {0: [], 1: []}
     current = [0]
@@ -164,13 +165,21 @@ async def test_partition_replay_is_in_step_with_the_cases_agent(
     async def capture(outputs: Iterable[Output], on_sent: object = None) -> None:
         sent[current[0]].extend(o.value for o in outputs)
 
+    async def write(table: _Table, writes: dict[str, str], **_: object) -> None:
+        table.update(writes)
+
     monkeypatch.setattr(cases_module, "send_all", capture)
+    monkeypatch.setattr(cases_module, "persist", write)
     agent = live_agent()
     messages = log()
+    by_partition: dict[int, list[bytes | None]] = {0: [], 1: []}
+    for p, event in messages:
+        by_partition[p].append(codec.encode(event))
     with structlog.testing.capture_logs():  # the agent logs; keep it off closed streams
-        for p, event in messages:
+        for p, values in by_partition.items():
             current[0] = p
-            await agent.handle(codec.encode(event), p)
+            for start in range(0, len(values), batch):
+                await agent.handle_batch(values[start : start + batch], p)
 
     replays, outputs = partition_replays(messages)
     for p, replay in replays.items():
@@ -185,8 +194,38 @@ async def test_partition_replay_is_in_step_with_the_cases_agent(
         assert replay.due == agent.views[p].due
         assert replay.alerts == agent.views[p].alerts
         assert replay.last_tick == agent.views[p].last_tick
+        assert replay.last_tick is not None
+        assert agent.meta[f"{p}:clock"] == replay.last_tick.isoformat()
     assert any(sent.values())
     assert all(sent.values())
+
+
+async def test_an_agent_restarted_from_its_tables_ends_with_the_same_cases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def drop(outputs: Iterable[Output], on_sent: object = None) -> None:
+        pass
+
+    async def write(table: _Table, writes: dict[str, str], **_: object) -> None:
+        table.update(writes)
+
+    monkeypatch.setattr(cases_module, "send_all", drop)
+    monkeypatch.setattr(cases_module, "persist", write)
+    messages = log()
+    first, restarted = live_agent(), live_agent()
+    half = len(messages) // 2
+    with structlog.testing.capture_logs():
+        for p, event in messages[:half]:
+            await first.handle(codec.encode(event), p)
+        restarted.cases.update(first.cases)
+        restarted.meta.update(first.meta)
+        for p, event in messages[half:]:
+            await restarted.handle(codec.encode(event), p)
+    replays, _ = partition_replays(messages)
+    for p, replay in replays.items():
+        assert replay.due == restarted.views[p].due
+    live = {k: CaseState.from_json(v) for k, v in restarted.cases.items()}
+    assert live == {f"{p}:{k}": v for p, r in replays.items() for k, v in r.cases.items()}
 
 
 def test_partition_replay_matches_the_pure_functions_for_one_case() -> None:

@@ -1,0 +1,274 @@
+"""The assessment service (``liudong assess``): scorecards from the log, per county and period.
+
+One process, one plain ``AIOKafkaConsumer`` with every partition assigned by hand and no
+consumer group (like the projector): state is never stored, it is folded again from the
+beginning of the log on every start. At start it reads, up to the end offsets seen then,
+
+* the obligations topic (every obligation's lifecycle),
+* the alerts topic (agreement coverage figures; alerts are skipped unread),
+* the validated topic, of which only ``inquiry_sent`` and ``arrival_not_found`` are decoded
+  (the rest is skipped on a byte check), and
+* the scorecards topic: the newest revision per (county, period) already published.
+
+Then it publishes what differs from those revisions (:func:`agents.assessment_rules.
+publications`) and keeps folding and publishing after every batch until stopped. Scorecard
+ids derive from county, period, revision and figures, so a crash between publishing and
+reading its own output back republishes the same ids. Run one instance per deployment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from agents import assessment_rules as rules
+from agents.assessment_config import AssessmentConfig
+from agents.assessment_rules import AssessmentState
+from contracts.events.derived import ScorecardPublished
+from streams import codec as codec_module
+from streams import topics
+from streams.codec import Codec, DecodeError
+
+log = structlog.get_logger(__name__)
+
+# What is worth decoding, by a byte check before any JSON parse (most messages are not).
+WANTED: dict[str, tuple[bytes, ...] | None] = {
+    topics.OBLIGATIONS.name: None,  # everything
+    topics.ALERTS.name: (b"agreement_coverage_published",),
+    topics.VALIDATED.name: (b"inquiry_sent", b"arrival_not_found"),
+    topics.SCORECARDS.name: None,
+}
+INITIAL_BACKOFF_S = 0.2
+MAX_BACKOFF_S = 5.0
+
+
+class AssessmentError(RuntimeError):
+    """The service cannot run as configured (for example, its topics do not exist)."""
+
+
+class AssessmentService:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic_prefix: str,
+        *,
+        region: str,
+        config: AssessmentConfig,
+        client_options: Mapping[str, Any] | None = None,
+        poll_timeout_ms: int = 500,
+        max_records: int = 5000,
+        topic_wait_s: float = 30.0,
+    ) -> None:
+        self.bootstrap = bootstrap_servers
+        self.region = region
+        self.config = config
+        self.client_options = dict(client_options or {})
+        self.poll_timeout_ms = poll_timeout_ms
+        self.max_records = max_records
+        self.topic_wait_s = topic_wait_s
+        specs = (topics.OBLIGATIONS, topics.ALERTS, topics.VALIDATED, topics.SCORECARDS)
+        self.names = {spec.full_name(topic_prefix): spec.name for spec in specs}
+        self.codecs: dict[str, Codec[Any]] = {
+            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=10 * 1024 * 1024)
+            for spec in specs
+        }
+        self.scorecard_topic = topics.SCORECARDS.full_name(topic_prefix)
+        self.state = AssessmentState()
+        self.published: dict[tuple[str, str], ScorecardPublished] = {}
+        self.folded = 0
+        self.undecodable = 0
+        self.sent = 0
+        self._consumer: Any = None
+        self._producer: Any = None
+        self._partitions: list[TopicPartition] = []
+        self.caught_up = asyncio.Event()
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def load(self) -> AssessmentState:
+        """Fold every topic up to the end offsets seen now (what the CLI's explain and what-if
+        use), then close."""
+        await self._start_consumer()
+        try:
+            await self._catch_up()
+        finally:
+            await self.close()
+        return self.state
+
+    async def _start_consumer(self) -> None:
+        self._partitions = await self._discover()
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            **self.client_options,
+        )
+        await consumer.start()
+        self._consumer = consumer
+        consumer.assign(self._partitions)
+        await consumer.seek_to_beginning(*self._partitions)
+
+    async def _catch_up(self) -> None:
+        consumer = self._consumer
+        ends = await consumer.end_offsets(self._partitions)
+        remaining = {tp for tp in self._partitions if ends[tp] > 0}
+        while remaining:
+            # Messages newer than those ends are folded too: they only make the start's
+            # figures more current.
+            batches = await consumer.getmany(
+                timeout_ms=self.poll_timeout_ms, max_records=self.max_records
+            )
+            self._fold_batches(batches)
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        log.info(
+            "assessment_loaded",
+            events=self.folded,
+            obligations=len(self.state.obligations),
+            scorecards=len(self.published),
+            undecodable=self.undecodable,
+            clock=self.state.clock.isoformat() if self.state.clock else None,
+        )
+
+    def _fold_batches(self, batches: Mapping[TopicPartition, Sequence[Any]]) -> None:
+        for tp, messages in batches.items():
+            wanted = WANTED[self.names[tp.topic]]
+            codec = self.codecs[tp.topic]
+            for message in messages:
+                value = message.value
+                if value is None:
+                    continue
+                if wanted is not None and not any(w in value for w in wanted):
+                    continue
+                try:
+                    event = codec.decode(value).event
+                except DecodeError as exc:
+                    self.undecodable += 1
+                    log.warning(
+                        "assessment_undecodable",
+                        topic=tp.topic,
+                        partition=tp.partition,
+                        offset=message.offset,
+                        reason_code=exc.code,
+                    )
+                    continue
+                self.folded += 1
+                if isinstance(event, ScorecardPublished):
+                    self._published(event)
+                else:
+                    rules.fold(self.state, event)
+
+    def _published(self, card: ScorecardPublished) -> None:
+        key = (card.county, card.period)
+        known = self.published.get(key)
+        if known is None or card.revision > known.revision:
+            self.published[key] = card
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Load, publish what the log says, then follow it until ``stop`` is set."""
+        await self._start_consumer()
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            **self.client_options,
+        )
+        await producer.start()
+        self._producer = producer
+        try:
+            await self._catch_up()
+            await self._publish(at_start=True, stop=stop)
+            self.caught_up.set()
+            while not stop.is_set():
+                batches = await self._consumer.getmany(
+                    timeout_ms=self.poll_timeout_ms, max_records=self.max_records
+                )
+                if batches:
+                    self._fold_batches(batches)
+                    await self._publish(at_start=False, stop=stop)
+        finally:
+            await self.close()
+            log.info("assessment_stopped", events=self.folded, scorecards_sent=self.sent)
+
+    async def _publish(self, *, at_start: bool, stop: asyncio.Event) -> None:
+        cards = rules.publications(
+            self.state, self.published, self.config, region=self.region, at_start=at_start
+        )
+        if not cards:
+            return
+        await self._send(cards, stop)
+        for card in cards:
+            self._published(card)
+        self.sent += len(cards)
+        log.info(
+            "scorecards_published",
+            count=len(cards),
+            periods=sorted({c.period for c in cards}),
+            revisions=sum(1 for c in cards if c.revision > 1),
+        )
+
+    async def _send(self, cards: list[ScorecardPublished], stop: asyncio.Event) -> None:
+        """Send every card and wait for the acks; retry (same ids) until it works or stop."""
+        backoff, attempt = INITIAL_BACKOFF_S, 0
+        while True:
+            try:
+                futures = [
+                    await self._producer.send(
+                        self.scorecard_topic,
+                        value=codec_module.encode(card),
+                        key=card.county.encode(),
+                    )
+                    for card in cards
+                ]
+                await asyncio.gather(*futures)
+                return
+            except (KafkaError, TimeoutError) as exc:
+                attempt += 1
+                log.warning("scorecard_send_retry", attempt=attempt, error=repr(exc))
+                if stop.is_set():
+                    raise
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await consumer.stop()
+
+    # --- topics ----------------------------------------------------------------------------
+
+    async def _discover(self) -> list[TopicPartition]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self.client_options)
+        await admin.start()
+        try:
+            async with asyncio.timeout(self.topic_wait_s):
+                while True:
+                    described = await admin.describe_topics(list(self.codecs))
+                    if all(t["error_code"] == 0 and t["partitions"] for t in described):
+                        return sorted(
+                            TopicPartition(t["topic"], p["partition"])
+                            for t in described
+                            for p in t["partitions"]
+                        )
+                    await asyncio.sleep(0.5)
+        except TimeoutError:
+            raise AssessmentError(
+                f"topics {sorted(self.codecs)} not all found within {self.topic_wait_s}s: "
+                "create them first (streams.admin.ensure_topics)"
+            ) from None
+        finally:
+            await admin.close()

@@ -1,0 +1,215 @@
+"""One partition's cases, driven event by event. Pure: no I/O, no Faust, no await.
+
+The live cases agent (:mod:`agents.cases`) and the audit replay (:mod:`streams.replay`)
+both feed their partition's events through :meth:`PartitionCases.apply`, so they cannot
+drift apart: they differ only in where cases are kept (a Faust table, or a dict) and in
+what happens to the outputs (sent to Kafka, or collected).
+
+* agreement events: ``AgreementBook.apply`` (a book handed back unchanged is a repeat);
+* person events: ``case_rules.decide``; if the case recorded a new flow,
+  ``case_rules.missing_agreement_alerts``; then the due index (``case_rules.next_fire``)
+  and the coverage tally (``CoverageTally.add_new``);
+* ticks: ``decide`` on every case whose ``next_fire <= tick``, in ``(next_fire, person)``
+  order; on a fresh tick (later than the last one) ``coverage_rules.publish`` and the
+  tally's ``changed`` cleared, then the progress of each campaign whose tasks changed;
+* campaign events: ``CampaignBook.apply``; an opening checks every case of the partition
+  (in person-key order) for tasks, an extension or closing changes the campaign's tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from agents import campaign_rules, case_rules, coverage_rules
+from agents.agreement_terms import AgreementBook, Defaults
+from agents.campaign_rules import CAMPAIGN_EVENTS, CampaignBook, CampaignRules
+from agents.case_rules import CaseState, Derived
+from contracts.envelope import Envelope
+from contracts.events.agreements import AgreementAmended, AgreementRevoked, AgreementSigned
+from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
+from contracts.events.clock import ClockTicked
+from contracts.events.derived import (
+    AgreementCoveragePublished,
+    AlertRaised,
+    CampaignProgressPublished,
+)
+from contracts.events.migration import PersonEvent
+
+AGREEMENT_EVENTS = (AgreementSigned, AgreementAmended, AgreementRevoked)
+
+Output = Derived | AlertRaised | AgreementCoveragePublished | CampaignProgressPublished
+
+
+class CaseStore(Protocol):
+    """Where a partition's cases live, by person key (a dict will do)."""
+
+    def get(self, person_key: str, /) -> CaseState | None: ...
+
+    def __setitem__(self, person_key: str, state: CaseState, /) -> None: ...
+
+    def values(self) -> Iterable[CaseState]: ...
+
+
+@dataclass
+class PartitionCases:
+    partition: int
+    region: str
+    cases: CaseStore
+    defaults: Defaults = field(default_factory=Defaults)
+    book: AgreementBook = field(default_factory=AgreementBook)
+    due: dict[str, dt.datetime] = field(default_factory=dict)  # person key -> next fire
+    alerts: frozenset[tuple[str, str, str]] = frozenset()  # (origin, destination, period)
+    coverage: coverage_rules.CoverageTally = field(default_factory=coverage_rules.CoverageTally)
+    last_tick: dt.datetime | None = None
+    campaigns: CampaignBook = field(default_factory=CampaignBook)
+    campaign_rules: CampaignRules = field(default_factory=CampaignRules)
+    task_cases: dict[str, set[str]] = field(default_factory=dict)  # campaign -> person keys
+    progress_changed: set[str] = field(default_factory=set)  # campaigns to republish
+
+    def restore(self, cases: Iterable[CaseState]) -> None:
+        """Rebuild what is derived from the cases: the due index, coverage, alerts raised."""
+        known = list(cases)
+        for case in known:
+            self._index(case)
+        self.coverage = coverage_rules.CoverageTally.of(known)
+        self.alerts = frozenset(
+            (f.origin, f.destination, f.period) for c in known for f in c.flows if not f.covered
+        )
+        for case in known:
+            self._track_tasks(case)
+        self.progress_changed = set(self.task_cases)  # republish after a restart
+
+    def apply(self, event: Envelope) -> list[Output]:
+        """Apply one event; returns what it derives, in the order it must be sent."""
+        if isinstance(event, AGREEMENT_EVENTS):
+            self.book = self.book.apply(event)  # unchanged book: a re-delivery
+            return []
+        if isinstance(event, ClockTicked):
+            return self._tick(event)
+        if isinstance(event, PersonEvent):
+            return self._person(event)
+        if isinstance(event, CAMPAIGN_EVENTS):
+            return self._campaign(event)
+        return []
+
+    def _person(self, event: PersonEvent) -> list[Output]:
+        before = self.cases.get(event.person_key)
+        after, derived = case_rules.decide(
+            before, event, book=self.book, region=self.region, defaults=self.defaults
+        )
+        if after is before:
+            return []  # a re-delivery: decide() hands back the very same state
+        raised: list[AlertRaised] = []
+        if len(after.flows) > (len(before.flows) if before else 0):
+            self.alerts, raised = case_rules.missing_agreement_alerts(
+                self.alerts, event, self.book, self.region
+            )
+        self._store(after)
+        self.coverage.add_new(before, after)
+        return [*derived, *raised]
+
+    def _tick(self, tick: ClockTicked) -> list[Output]:
+        # No "seen this tick already" shortcut: a case whose transition was recorded will not
+        # fire it again, and one whose state a crash lost fires it again with the same id.
+        now = tick.occurred_at
+        due = sorted((at, person) for person, at in self.due.items() if at <= now)
+        out: list[Output] = []
+        for _, person in due:
+            state = self.cases.get(person)
+            if state is None:  # indexed from a case the store no longer holds
+                self.due.pop(person, None)
+                continue
+            after, derived = case_rules.decide(
+                state, tick, book=self.book, region=self.region, defaults=self.defaults
+            )
+            if derived:
+                self._store(after)
+                out.extend(derived)
+        if self.last_tick is None or now > self.last_tick:
+            out.extend(
+                coverage_rules.publish(
+                    self.coverage, tick, region=self.region, partition=self.partition
+                )
+            )
+            self.coverage.changed.clear()
+            self.last_tick = now
+            out.extend(self._progress(tick))
+        return out
+
+    def _campaign(self, event: CampaignOpened | CampaignExtended | CampaignClosed) -> list[Output]:
+        before = self.campaigns
+        self.campaigns = before.apply(event)
+        if self.campaigns is before:
+            return []  # a repeat, or nothing to change
+        campaign = self.campaigns.campaigns[event.campaign_id]
+        out: list[Output] = []
+        if isinstance(event, CampaignOpened):
+            cases = sorted(self.cases.values(), key=lambda c: c.person_key)
+        else:
+            held = (
+                self.cases.get(p) for p in sorted(self.task_cases.get(campaign.campaign_id, ()))
+            )
+            cases = [c for c in held if c is not None]
+        for state in cases:
+            if isinstance(event, CampaignOpened):
+                after, derived = campaign_rules.open_tasks(
+                    state,
+                    event,
+                    campaign,
+                    book=self.book,
+                    rules=self.campaign_rules,
+                    region=self.region,
+                    defaults=self.defaults,
+                )
+            elif isinstance(event, CampaignExtended):
+                after, derived = campaign_rules.extend(
+                    state, event, campaign, region=self.region, defaults=self.defaults
+                )
+            else:
+                after, derived = campaign_rules.close(
+                    state, event, campaign.campaign_id, region=self.region
+                )
+            if after is not state:
+                self._store(after)
+                out.extend(derived)
+        self.progress_changed.add(campaign.campaign_id)
+        return out
+
+    def _progress(self, tick: ClockTicked) -> list[Output]:
+        out: list[Output] = []
+        for campaign_id in sorted(self.progress_changed):
+            campaign = self.campaigns.campaigns.get(campaign_id)
+            persons = self.task_cases.get(campaign_id)
+            if campaign is None or not persons:
+                continue
+            held = (self.cases.get(p) for p in sorted(persons))
+            figures = campaign_rules.progress(
+                (c for c in held if c is not None), campaign, tick.occurred_at
+            )
+            out.append(
+                campaign_rules.progress_event(
+                    campaign, figures, tick=tick, region=self.region, partition=self.partition
+                )
+            )
+        self.progress_changed.clear()
+        return out
+
+    def _store(self, state: CaseState) -> None:
+        self.cases[state.person_key] = state
+        self._index(state)
+        self._track_tasks(state)
+
+    def _track_tasks(self, state: CaseState) -> None:
+        for campaign_id in {t.campaign_id for t in state.tasks}:
+            self.task_cases.setdefault(campaign_id, set()).add(state.person_key)
+            self.progress_changed.add(campaign_id)
+
+    def _index(self, state: CaseState) -> None:
+        at = case_rules.next_fire(state)
+        if at is None:
+            self.due.pop(state.person_key, None)
+        else:
+            self.due[state.person_key] = at
