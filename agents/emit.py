@@ -22,10 +22,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import faust
 import structlog
 from aiokafka.errors import KafkaError
+from faust.tables.table import Table
 
 from agents.table_context import as_current_event
 
@@ -78,8 +80,23 @@ async def persist(
         for key, value in writes.items():
             table.data[key] = value
 
+    concrete = cast(Table[str, str], table)  # TableT's stubs lack the serializers
+    changelog = concrete.changelog_topic
+
     async def send() -> None:
-        pending = [table.send_changelog(partition, key, value) for key, value in writes.items()]
+        # Straight to the producer, in order, rather than through Faust's one-at-a-time
+        # buffer (Table.send_changelog): the same records, serialized the same way.
+        pending = [
+            await changelog.send(
+                key=key,
+                value=value,
+                partition=partition,
+                key_serializer=concrete.key_serializer,
+                value_serializer=concrete.value_serializer,
+                force=True,
+            )
+            for key, value in writes.items()
+        ]
         await asyncio.gather(*pending)
 
     await _retrying("state_persist_retry", len(writes), send)

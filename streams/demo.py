@@ -20,11 +20,13 @@ from collections.abc import Iterator
 
 import asyncpg
 
+from contracts import unions
 from contracts.events.migration import OutflowRegistered
 from contracts.identity import check_char
 from infra.kafka.cluster import KafkaCluster
 from infra.postgres import EmbeddedPostgres
 from infra.settings import Settings
+from streams import topics
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
 from streams.dashboard.demo import start_demo_dashboard
@@ -33,6 +35,7 @@ from streams.region import region_private_key
 from streams.signing import public_key_b64
 from streams.simulation.publisher import SimulationProgress, run_simulation
 from streams.simulation.scenario import SimulationConfig
+from streams.topic_reader import read_all
 
 SUMMARY_SQL = """
 SELECT
@@ -112,6 +115,7 @@ class Demo:
         }
         self._spawn("worker", env)
         self._spawn("project", env)
+        self._spawn("assess", env)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -132,6 +136,8 @@ class Demo:
             await self._publish_bad(bootstrap)
             await self._settle(conn)
             await self._final_report(conn)
+            await self._campaign_report(conn)
+            await self._league(bootstrap)
             self.say(f"dashboard at {dashboard.server.url} (sign-ins above)")
             await self._linger(conn, stop)
         finally:
@@ -259,6 +265,40 @@ class Demo:
         ):
             self.say(f"  {r['reason_code']}: {r['reason']}")
 
+    async def _campaign_report(self, conn: asyncpg.Connection) -> None:
+        rows = await conn.fetch(CAMPAIGN_SQL)
+        self.say(
+            "campaign tasks (清理清查) by assignee county and kind: assigned / answered / overdue:"
+        )
+        for r in rows:
+            self.say(
+                f"  {r['campaign_id']} {r['assignee']} {r['check']:<18} "
+                f"{r['assigned']:>4} / {r['answered']:>4} / {r['overdue']:>4}"
+            )
+        if not rows:
+            self.say("  none assigned")
+
+    async def _league(self, bootstrap: str) -> None:
+        """The newest quarter's league table, both sides, from the scorecards topic."""
+        from agents import assessment_rules
+        from streams.assessment_cmd import league, table_lines
+
+        cards = assessment_rules.newest(
+            await read_all(bootstrap, topics.SCORECARDS.full_name("liudong"), unions.ScorecardEvent)
+        )
+        quarters = sorted({period for _, period in cards if "Q" in period})
+        if not quarters:
+            self.say("scorecards: none published yet (`liudong scorecard --period P` later)")
+            return
+        period = quarters[-1]
+        mine = {c.county: c for (_, p), c in cards.items() if p == period}
+        ranked, average = league(list(mine.values()))
+        self.say(f"two-way assessment (双向考核) {period}, top 10 of {len(ranked)} counties:")
+        top = ranked[:10]
+        lines = table_lines(top, average, mine)
+        for line in lines[: len(top) + 2]:  # the header, the counties, the region's average
+            self.say("  " + line)
+
     async def _linger(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         if self.duration <= 0:
             self.say("running; press Ctrl-C to stop")
@@ -266,6 +306,17 @@ class Demo:
             self.say(f"running for {self.duration:.0f} s more; Ctrl-C stops earlier")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), self.duration if self.duration > 0 else None)
+
+
+CAMPAIGN_SQL = """
+SELECT t.campaign_id, t."check", count(DISTINCT t.assignee) AS assignees, count(*) AS assigned,
+       count(*) FILTER (WHERE t.result IS NOT NULL) AS answered,
+       count(*) FILTER (WHERE t.result IS NULL AND o.breached_at IS NOT NULL) AS overdue
+FROM campaign_tasks t
+LEFT JOIN obligations o ON o.obligation_id = 'verification_result:' || t.task_id
+WHERE t.campaign_id IS NOT NULL
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
 
 
 async def _connect(dsn: str) -> asyncpg.Connection:

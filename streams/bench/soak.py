@@ -58,7 +58,7 @@ MAX_MINUTES = 24 * 60.0
 @dataclass(frozen=True, slots=True)
 class Sample:
     at_s: float  # seconds since the load started
-    published: int  # messages the simulator has published (broadcast copies counted)
+    published: int  # messages on county-events (end offsets; broadcast copies counted)
     processed: int  # county-events messages the worker group has committed
     lag: int | None  # messages behind, county-events + validated; None if unreadable
     rss_kib: int | None
@@ -236,12 +236,12 @@ class Soak:
                 if simulation.done():
                     simulation.result()  # a failed publisher ends the soak with its error
                     break
-                behind, processed = await lag.read()
+                behind, processed, published = await lag.read()
                 at = time.monotonic() - began
                 samples.append(
                     Sample(
                         round(at, 1),
-                        self.progress.messages if self.progress else 0,
+                        published,
                         processed,
                         behind,
                         worker.memory_kib("VmRSS"),
@@ -286,19 +286,21 @@ class LagProbe:
         await self.probe.stop()
         await self.admin.close()
 
-    async def read(self) -> tuple[int | None, int]:
-        """(messages behind on both inputs, county-events messages committed)."""
+    async def read(self) -> tuple[int | None, int, int]:
+        """(messages behind on both inputs, county-events messages committed, and on
+        county-events in all)."""
         try:
             committed = await self.admin.list_consumer_group_offsets(
                 self.group, partitions=self.tps
             )
             ends = await self.probe.end_offsets(self.tps)
         except KafkaError:
-            return None, 0
+            return None, 0, 0
         done = {tp: max(0, int(committed[tp].offset)) if tp in committed else 0 for tp in self.tps}
         behind = sum(max(0, int(ends[tp]) - done[tp]) for tp in self.tps)
         processed = sum(n for tp, n in done.items() if tp.topic == self.county)
-        return behind, processed
+        published = sum(int(ends[tp]) for tp in self.tps if tp.topic == self.county)
+        return behind, processed, published
 
 
 def render(report: Report, stamp: str) -> str:

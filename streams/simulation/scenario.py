@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementSigned
+from contracts.events.campaigns import CampaignOpened
 from contracts.events.clock import ClockTicked
 from contracts.events.cooperation import (
     InquiryAnswered,
@@ -167,6 +168,9 @@ class SimulationConfig:
     anomalies: AnomalyRates = field(default_factory=AnomalyRates)
     behaviour: Behaviour = field(default_factory=Behaviour)
     agreements_per_origin: int = 3
+    # The region opens a clean-up campaign (清理清查) over the origin counties when new
+    # activity ends, due this many days later; 0, or a tail too short for it: no campaign.
+    campaign_days: int = 30
     plan_cache: int = 100_000  # plans kept between their events: about 2 KB each (vs speed)
 
     def __post_init__(self) -> None:
@@ -178,8 +182,10 @@ class SimulationConfig:
             raise ValueError("tail_days must be between 0 and 3650")
         if self.start.tzinfo is None:
             raise ValueError("start must carry a time zone")
-        if self.agreements_per_origin < 0 or self.plan_cache < 0:
-            raise ValueError("agreements_per_origin and plan_cache must not be negative")
+        if self.agreements_per_origin < 0 or self.plan_cache < 0 or self.campaign_days < 0:
+            raise ValueError(
+                "agreements_per_origin, plan_cache and campaign_days must not be negative"
+            )
         last = add_months(self.start, self.months) + dt.timedelta(days=self.tail_days)
         missing = [y for y in range(self.start.year, last.year + 2) if y not in SPRING_FESTIVAL]
         if missing:
@@ -340,6 +346,8 @@ class _Scenario:
                 return
             if day == 0:
                 yield from self._agreements()
+            if day == config.activity_days and 0 < config.campaign_days < config.tail_days:
+                yield self._campaign(start + dt.timedelta(days=day))
             if day < config.activity_days:
                 for idx in range(first[day], first[day + 1]):
                     steps = self._remember(cache, idx, self._plan(idx, day))
@@ -370,6 +378,21 @@ class _Scenario:
                 cache.popitem(last=False)  # the oldest entry
             cache[idx] = steps
         return steps
+
+    def _campaign(self, at: dt.datetime) -> SimEvent:
+        return SimEvent(
+            self.config.region,
+            CampaignOpened,
+            at,
+            {
+                "campaign_id": f"qingcha-{at:%Y%m%d}",
+                "counties": tuple(self.geo.origins),
+                "period_start": self.config.start,
+                "period_end": at,
+                "deadline": at + dt.timedelta(days=self.config.campaign_days),
+                "checks": ("lost_contact", "unmatched_arrival", "duplicate", "stale"),
+            },
+        )
 
     def _agreements(self) -> Iterator[SimEvent]:
         start = self.config.start
