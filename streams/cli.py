@@ -155,6 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
     clock.add_argument("--at", type=instant, help="publish one tick at this ISO instant")
     clock.add_argument("--count", type=int, help="stop after this many ticks")
 
+    from streams import campaign_cmd
+
+    campaign_cmd.configure(
+        sub.add_parser(
+            "campaign", help="clean-up campaigns (清理清查): open, extend, close, status"
+        ),
+        instant=instant,
+        county_code=county_code,
+        parser_class=_Parser,
+    )
+
     obligations = sub.add_parser("obligations", help="list obligations from the running system")
     obligations.add_argument("--county", type=county_code)
     obligations.add_argument("--state", choices=obligation_view.STATES)
@@ -250,6 +261,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _audit(args, settings)
     if args.command == "clock":
         return _clock(args, settings)
+    if args.command == "campaign":
+        return _campaign(args, settings)
     if args.command == "obligations":
         return _obligations(args, settings)
     if args.command in ("assess", "scorecard"):
@@ -409,19 +422,43 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
 
 def _clock(args: argparse.Namespace, settings: Settings) -> int:
     from streams.clock_cmd import run_clock
+
+    region = _region_node(settings)
+    if region is None:
+        return EXIT_USAGE
+    return asyncio.run(run_clock(region, at=args.at, every_s=args.every, count=args.count))
+
+
+def _campaign(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import campaign_cmd, topics
+
+    if args.action == "status":
+        bootstrap = resolve_bootstrap(settings)
+        if bootstrap is None:
+            return EXIT_USAGE
+        topic = topics.ALERTS.full_name(settings.topic_prefix)
+        return asyncio.run(campaign_cmd.status(bootstrap, topic, args, **_kafka_options(settings)))
+    region = _region_node(settings)
+    if region is None:
+        return EXIT_USAGE
+    return asyncio.run(campaign_cmd.publish(region, args))
+
+
+def _region_node(settings: Settings) -> Any:
+    """The region's own publisher (ticks, campaigns), or None after saying why not."""
     from streams.county_node import CountyNode
     from streams.keys import KeyFileError
     from streams.region import region_private_key
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
-        return EXIT_USAGE
+        return None
     try:
         key = region_private_key(settings)
     except KeyFileError as exc:
         print(f"error: the region key: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    region = CountyNode(
+        return None
+    return CountyNode(
         county=settings.region_code,
         publisher_id=f"{settings.region_code}/region",
         private_key=key,
@@ -430,7 +467,6 @@ def _clock(args: argparse.Namespace, settings: Settings) -> int:
         topic_prefix=settings.topic_prefix,
         client_options=_kafka_options(settings),
     )
-    return asyncio.run(run_clock(region, at=args.at, every_s=args.every, count=args.count))
 
 
 def _obligations(args: argparse.Namespace, settings: Settings) -> int:

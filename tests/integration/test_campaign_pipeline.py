@@ -10,6 +10,10 @@ the log from scratch must agree (same digest).
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -218,6 +222,11 @@ async def test_answers_apply_and_the_replay_agrees_with_the_projection(
     answered = sum(f.answered for p in newest.values() for f in p.figures)
     assigned = sum(f.assigned for p in newest.values() for f in p.figures)
     assert (assigned, answered) == (len(run.scenario.expected), 3)
+    # What an operator sees with `liudong campaign status` is the same sum.
+    shown = _campaign_status(run.pipeline)[cf.CAMPAIGN]["figures"]
+    assert sum(f["assigned"] for f in shown) == len(run.scenario.expected)
+    assert sum(f["answered"] for f in shown) == 3
+    assert sum(f["overdue"] for f in shown) == len(run.scenario.expected) - 3
 
     async with empty_database(pg_dsn, "campaign") as dsn:
         await Projector(dsn, run.pipeline.bootstrap, run.pipeline.prefix).catch_up(30)
@@ -235,6 +244,25 @@ async def test_answers_apply_and_the_replay_agrees_with_the_projection(
     assert len(tasks) == len(run.scenario.expected)
     verification = [r for r in result.live.rows if r.kind == "verification_result"]
     assert len(verification) == len(run.scenario.expected)
+
+
+def _campaign_status(pipeline: Pipeline) -> Any:
+    env = dict(
+        os.environ,
+        LIUDONG_KAFKA_BOOTSTRAP=pipeline.bootstrap,
+        LIUDONG_TOPIC_PREFIX=pipeline.prefix,
+        LIUDONG_HOME=str(pipeline.home),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "campaign", "status", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 def _registrations_before_merge(run: Run, task: VerificationTaskAssigned) -> Any:
