@@ -162,9 +162,9 @@ class CasesAgent:
             except DecodeError as exc:  # the gate admitted it: only a version skew gets here
                 log.error("validated_event_undecodable", partition=partition, error=str(exc))
                 continue
-            books = (engine.book, engine.campaigns)
+            book, campaigns = engine.book, engine.campaigns
             derived.extend(engine.apply(decoded))
-            if books != (engine.book, engine.campaigns):
+            if engine.book is not book or engine.campaigns is not campaigns:  # not a repeat
                 name = "agreements" if isinstance(decoded, AGREEMENT_EVENTS) else "campaigns"
                 view.books[name].append(codec_module.encode(decoded).decode())
         await send_all(self._outputs(derived), self._sent)
