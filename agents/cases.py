@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import faust
@@ -248,13 +248,20 @@ def register(
     region: str,
     defaults: Defaults,
     metrics: WorkerMetrics | None = None,
+    bootstrap_servers: str,
+    client_options: Mapping[str, Any] | None = None,
 ) -> CasesAgent:
     agent = CasesAgent(
         app, obligations=obligations, alerts=alerts, region=region, defaults=defaults
     )
     agent.metrics = metrics
     source_name = source.get_topic_name()
-    positions = InputPositions(app, agent.meta, source_name)
+    positions = InputPositions(
+        agent.meta,
+        source_name,
+        bootstrap_servers=bootstrap_servers,
+        client_options=client_options,
+    )
 
     @app.agent(source, name="cases", concurrency=1)
     async def cases(stream: faust.StreamT[bytes]) -> None:

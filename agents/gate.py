@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import faust
@@ -69,13 +69,20 @@ def register(
     limits: GateLimits,
     max_bytes: int,
     metrics: WorkerMetrics | None = None,
+    bootstrap_servers: str,
+    client_options: Mapping[str, Any] | None = None,
 ) -> None:
     county_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=max_bytes)
     registry_codec: Codec[Any] = Codec(unions.RegistryEvent, max_bytes=max_bytes)
     # Per source partition: event id -> content fingerprint, and the partition's clock.
     state = app.Table("gate-state", default=None, key_type=str, value_type=str)
     counts: Counter[str] = Counter()
-    positions = InputPositions(app, state, source.get_topic_name())
+    positions = InputPositions(
+        state,
+        source.get_topic_name(),
+        bootstrap_servers=bootstrap_servers,
+        client_options=client_options,
+    )
     region = reader.registry.region_code
     gate_id = f"{region}/gate"
 

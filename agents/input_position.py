@@ -8,103 +8,159 @@ past inputs whose effects were never written, and they were lost (issue 3).
 
 So each agent writes ``<partition>:next_offset`` into its own table, last, with the state
 of every batch (agents.emit.persist), and applies its input strictly in offset order:
-an offset below the next one is a re-delivery and is skipped; one above it is a gap, and
-the consumer is sought back to the next offset so that Faust delivers the missing ones.
+an offset below the next one is a re-delivery and is skipped; one above it is a gap. The
+missing messages are then read directly from the broker and applied first. (Seeking
+Faust's consumer back was tried: the partition stalled, nothing was delivered again.)
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import faust
 import structlog
-from faust.types import TP
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 log = structlog.get_logger(__name__)
 
-# A rewind takes a fetch round trip to show; events already buffered past the gap keep
-# arriving meanwhile, and each would otherwise seek again.
-REWIND_GRACE_S = 5.0
+FETCH_TIMEOUT_MS = 1000
+READ_TIMEOUT_S = 30.0
+INITIAL_BACKOFF_S = 0.2
+MAX_BACKOFF_S = 5.0
 
 
 def position_key(partition: int) -> str:
     return f"{partition}:next_offset"
 
 
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    """A message read past Faust, with the fields the agents use of Faust's Message."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: float  # seconds, as Faust gives them
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """Stands in for a Faust event: the agents only read its ``message``."""
+
+    message: FetchedMessage
+
+
 class InputPositions:
-    def __init__(self, app: faust.App, table: Any, topic: str) -> None:
-        self.app = app
+    def __init__(
+        self,
+        table: Any,
+        topic: str,
+        *,
+        bootstrap_servers: str,
+        client_options: Mapping[str, Any] | None = None,
+    ) -> None:
         self.table = table
         self.topic = topic
+        self.bootstrap = bootstrap_servers
+        self.client_options = dict(client_options or {})
         self.next: dict[int, int] = {}
-        self.rewound: dict[int, float] = {}  # partition -> when it was last sought back
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Revoked partitions: another worker may move them on; reload when assigned again."""
         for partition in partitions:
             self.next.pop(partition, None)
-            self.rewound.pop(partition, None)
 
-    async def in_order(
-        self, events: Sequence[faust.EventT[bytes]], partition: int
-    ) -> list[faust.EventT[bytes]]:
-        """The events to apply now, in offset order, without repeats and without gaps."""
+    async def in_order(self, events: Sequence[Any], partition: int) -> list[Any]:
+        """The events to apply now, in offset order, without repeats and without gaps.
+
+        ``events`` are Faust events of one partition; a gap before one of them is filled
+        with :class:`Fetched` stand-ins read from the broker.
+        """
         expected = await self._expected(partition)
-        kept: list[faust.EventT[bytes]] = []
+        kept: list[Any] = []
         for event in events:
             offset = event.message.offset
             if offset < expected:
                 continue  # applied already: a re-delivery
             if offset > expected:
-                await self._rewind(partition, expected, offset)
-                break  # nothing after a gap may be applied before the gap is filled
+                missing = await self._read(partition, expected, offset)
+                log.warning(
+                    "input_gap_filled",
+                    topic=self.topic,
+                    partition=partition,
+                    next_offset=expected,
+                    got=offset,
+                    read=len(missing),
+                )
+                kept.extend(missing)
             kept.append(event)
-            expected += 1
+            expected = offset + 1
         if kept:
-            self.rewound.pop(partition, None)
             self.next[partition] = expected
         return kept
 
     async def _expected(self, partition: int) -> int:
         known = self.next.get(partition)
-        if known is not None:
-            return known
-        stored = self.table.get(position_key(partition))
-        if stored is not None:
-            expected = int(stored)
-        else:  # never applied anything here: from the start of what the log still holds
-            expected = await self._earliest(partition)
-        self.next[partition] = expected
-        return expected
+        if known is None:
+            stored = self.table.get(position_key(partition))
+            # Never applied anything here: from the start of what the log still holds.
+            known = int(stored) if stored is not None else 0
+            self.next[partition] = known
+        return known
 
-    async def _rewind(self, partition: int, expected: int, got: int) -> None:
-        last = self.rewound.get(partition)
-        if last is not None and time.monotonic() - last < REWIND_GRACE_S:
-            return
-        earliest = await self._earliest(partition)
-        if earliest > expected:
-            # Retention deleted inputs this agent never applied: nothing can bring them back.
-            log.error(
-                "input_lost_to_retention",
-                topic=self.topic,
-                partition=partition,
-                next_offset=expected,
-                earliest=earliest,
-            )
-            expected = self.next[partition] = earliest
-        log.warning(
-            "input_gap_rewound",
-            topic=self.topic,
-            partition=partition,
-            next_offset=expected,
-            got=got,
+    async def _read(self, partition: int, start: int, end: int) -> list[Fetched]:
+        """Messages ``start`` up to ``end`` (excluded); retried until the broker answers."""
+        backoff = INITIAL_BACKOFF_S
+        while True:
+            try:
+                return await self._read_once(partition, start, end)
+            except (KafkaError, OSError, TimeoutError) as exc:
+                log.warning("input_gap_read_retry", partition=partition, error=repr(exc))
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    async def _read_once(self, partition: int, start: int, end: int) -> list[Fetched]:
+        tp = TopicPartition(self.topic, partition)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, enable_auto_commit=False, **self.client_options
         )
-        self.rewound[partition] = time.monotonic()
-        await self.app.consumer.seek(TP(self.topic, partition), expected)
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            earliest = (await consumer.beginning_offsets([tp]))[tp]
+            if earliest > start:
+                # Retention deleted inputs this agent never applied: nothing brings them back.
+                log.error(
+                    "input_lost_to_retention",
+                    topic=self.topic,
+                    partition=partition,
+                    next_offset=start,
+                    earliest=earliest,
+                )
+                start = earliest
+            consumer.seek(tp, start)
+            out: list[Fetched] = []
+            while await consumer.position(tp) < end:
+                batch = await asyncio.wait_for(
+                    consumer.getmany(tp, timeout_ms=FETCH_TIMEOUT_MS), READ_TIMEOUT_S
+                )
+                out.extend(Fetched(_message(r)) for r in batch.get(tp, []) if r.offset < end)
+            return out
+        finally:
+            await consumer.stop()
 
-    async def _earliest(self, partition: int) -> int:
-        tp = TP(self.topic, partition)
-        offsets = await self.app.consumer.earliest_offsets(tp)
-        return int(offsets.get(tp, 0))
+
+def _message(record: Any) -> FetchedMessage:
+    return FetchedMessage(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        timestamp=record.timestamp / 1000.0,
+    )

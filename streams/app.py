@@ -72,12 +72,13 @@ def build_app(
         autodiscover=False,
     )
     t = AppTopics(*(_topic(app, spec, settings) for spec in topics.CATALOG))
+    client_options = client_security.aiokafka_options(settings)
     registry = Registry(region_code, signing.load_public_key(region_key))
     reader = RegistryReader(
         registry,
         bootstrap_servers=bootstrap_servers,
         topic=topics.REGISTRY.full_name(settings.topic_prefix),
-        client_options=client_security.aiokafka_options(settings),
+        client_options=client_options,
     )
     app.add_dependency(RegistryReaderService(reader))
     metrics = WorkerMetrics()
@@ -92,6 +93,8 @@ def build_app(
         limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
         max_bytes=settings.max_event_bytes,
         metrics=metrics,
+        bootstrap_servers=bootstrap_servers,
+        client_options=client_options,
     )
     cases.register(
         app,
@@ -101,5 +104,7 @@ def build_app(
         region=region_code,
         defaults=Defaults(),
         metrics=metrics,
+        bootstrap_servers=bootstrap_servers,
+        client_options=client_options,
     )
     return app
