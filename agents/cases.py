@@ -23,16 +23,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import faust
 import structlog
-from mode.types.signals import BaseSignalT
 
 from agents.agreement_terms import Defaults
+from agents.batching import on_revoked, partition_batches, timed
 from agents.campaign_rules import CAMPAIGN_EVENTS
 from agents.case_rules import CaseState
-from agents.emit import BATCH_MAX, BATCH_WINDOW_S, Output, persist, send_all
+from agents.emit import Output, persist, send_all
 from agents.input_position import InputPositions, position_key
 from agents.partition_cases import AGREEMENT_EVENTS, PartitionCases
 from agents.partition_cases import Output as Derived
@@ -265,35 +265,14 @@ def register(
 
     @app.agent(source, name="cases", concurrency=1)
     async def cases(stream: faust.StreamT[bytes]) -> None:
-        # StreamT's stubs lack take_events; the stream Faust hands an agent is a Stream.
-        batches = cast(faust.Stream[bytes], stream).take_events(BATCH_MAX, within=BATCH_WINDOW_S)
-        async for batch in batches:
-            by_partition: dict[int, list[faust.EventT[bytes]]] = {}
-            for event in batch:
-                by_partition.setdefault(event.message.partition, []).append(event)
-                if metrics is not None:
-                    metrics.received(app, event.message)
-            for partition, events in by_partition.items():
-                kept = await positions.in_order(events, partition)
-                if not kept:
-                    continue
-                values = [e.message.value for e in kept]
-                args = (values, partition, kept[-1], kept[-1].message.offset + 1)
-                if metrics is None:
-                    await agent.handle_batch(*args)
-                    continue
-                with metrics.timing("cases"):
-                    await agent.handle_batch(*args)
+        async for partition, events in partition_batches(app, stream, positions, metrics):
+            values = [e.message.value for e in events]
+            with timed(metrics, "cases"):
+                await agent.handle_batch(
+                    values, partition, events[-1], events[-1].message.offset + 1
+                )
             if metrics is not None:
                 metrics.cases_due.set(sum(len(view.due) for view in agent.views.values()))
 
-    async def on_revoked(
-        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
-    ) -> None:
-        revoked = args[0] if args else kwargs.get("revoked", set())
-        mine = [tp.partition for tp in revoked if tp.topic == source_name]
-        agent.forget(mine)
-        positions.forget(mine)
-
-    app.on_partitions_revoked.connect(on_revoked)
+    on_revoked(app, source_name, agent.forget, positions.forget)
     return agent

@@ -12,13 +12,13 @@ import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import faust
 import structlog
-from mode.types.signals import BaseSignalT
 
-from agents.emit import BATCH_MAX, BATCH_WINDOW_S, Output, persist, send_all
+from agents.batching import on_revoked, partition_batches, timed
+from agents.emit import Output, persist, send_all
 from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
 from agents.input_position import InputPositions, position_key
 from agents.registry import RegistryRejection
@@ -149,23 +149,9 @@ def register(
     @app.agent(source, name="gate", concurrency=1)
     async def gate(stream: faust.StreamT[bytes]) -> None:
         await reader.started()
-        # StreamT's stubs lack take_events; the stream Faust hands an agent is a Stream.
-        batches = cast(faust.Stream[bytes], stream).take_events(BATCH_MAX, within=BATCH_WINDOW_S)
-        async for taken in batches:
-            by_partition: dict[int, list[faust.EventT[bytes]]] = {}
-            for event in taken:
-                by_partition.setdefault(event.message.partition, []).append(event)
-                if metrics is not None:
-                    metrics.received(app, event.message)
-            for partition, events in by_partition.items():
-                kept = await positions.in_order(events, partition)
-                if not kept:
-                    continue
-                if metrics is None:
-                    await handle_batch(kept, partition)
-                    continue
-                with metrics.timing("gate"):
-                    await handle_batch(kept, partition)
+        async for partition, events in partition_batches(app, stream, positions, metrics):
+            with timed(metrics, "gate"):
+                await handle_batch(events, partition)
 
     @app.agent(registry_source, name="registry-gate", concurrency=1)
     async def registry_gate(stream: faust.StreamT[bytes]) -> None:
@@ -177,15 +163,7 @@ def register(
             except (DecodeError, RegistryRejection) as exc:
                 await send_all([refusal(event, exc.code, exc.reason)], sent)
 
-    source_name = source.get_topic_name()
-
-    async def on_revoked(
-        sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
-    ) -> None:
-        revoked = args[0] if args else kwargs.get("revoked", set())
-        positions.forget(tp.partition for tp in revoked if tp.topic == source_name)
-
-    app.on_partitions_revoked.connect(on_revoked)
+    on_revoked(app, source.get_topic_name(), positions.forget)
 
     async def report_counts() -> None:
         if counts:
