@@ -209,7 +209,7 @@ def open_tasks(
     defaults: Defaults,
 ) -> tuple[CaseState, list[Derived]]:
     """A task (and its obligation) for each finding on this case; none twice."""
-    step = case_rules._Step(state, event, region)
+    step = case_rules.Step(state, event, region)
     known = {t.task_id for t in state.tasks}
     terms = defaults.resolve(None, None)
     for finding in findings(state, campaign, book, event.occurred_at, rules):
@@ -261,7 +261,7 @@ def extend(
     defaults: Defaults,
 ) -> tuple[CaseState, list[Derived]]:
     """Unanswered tasks get a new obligation at the new deadline; the old one is cancelled."""
-    step = case_rules._Step(state, event, region)
+    step = case_rules.Step(state, event, region)
     terms = defaults.resolve(None, None)
     for task in _unanswered(state, campaign.campaign_id):
         ob = step.get(task.obligation_id)
@@ -285,7 +285,7 @@ def extend(
 def close(
     state: CaseState, event: CampaignClosed, campaign_id: str, *, region: str
 ) -> tuple[CaseState, list[Derived]]:
-    step = case_rules._Step(state, event, region)
+    step = case_rules.Step(state, event, region)
     for task in _unanswered(state, campaign_id):
         ob = step.get(task.obligation_id)
         if not ob.closed:
@@ -300,7 +300,7 @@ def _unanswered(state: CaseState, campaign_id: str) -> list[Task]:
     ]
 
 
-def _replace_task(step: case_rules._Step, task: Task, **changes: object) -> None:
+def _replace_task(step: case_rules.Step, task: Task, **changes: object) -> None:
     new = task.model_copy(update=changes)
     step.update(tasks=tuple(new if t.task_id == task.task_id else t for t in step.state.tasks))
 
@@ -309,7 +309,7 @@ def _replace_task(step: case_rules._Step, task: Task, **changes: object) -> None
 
 
 def apply_answer(
-    step: case_rules._Step,
+    step: case_rules.Step,
     event: VerificationResultReported | RecordsSplit,
     book: AgreementBook,
     defaults: Defaults,
@@ -330,7 +330,7 @@ def apply_answer(
 
 
 def _apply_result(
-    step: case_rules._Step,
+    step: case_rules.Step,
     task: Task,
     event: VerificationResultReported,
     book: AgreementBook,
@@ -369,7 +369,7 @@ def _apply_result(
         _merge(step, task, event.duplicate_of)
 
 
-def _merge(step: case_rules._Step, task: Task, keep: str) -> None:
+def _merge(step: case_rules.Step, task: Task, keep: str) -> None:
     records = step.state.registrations
     if task.record_id is None or not any(r.record_id == keep for r in records):
         return
@@ -383,7 +383,7 @@ def _merge(step: case_rules._Step, task: Task, keep: str) -> None:
     )
 
 
-def _split(step: case_rules._Step, task: Task, event: RecordsSplit) -> None:
+def _split(step: case_rules.Step, task: Task, event: RecordsSplit) -> None:
     step.update(
         registrations=tuple(
             r.model_copy(update={"active": True, "merged_into": None, "merged_by": None})

@@ -200,7 +200,7 @@ class CaseState(_Frozen):
         return tuple(o for o in self.obligations if not o.closed)
 
 
-class _Step:
+class Step:
     """Accumulates one event's effects: the evolving state and the events derived so far."""
 
     def __init__(self, state: CaseState, cause: Envelope, region: str) -> None:
@@ -396,7 +396,7 @@ def decide(
     key = str(event.event_id)
     if key in state.processed:
         return state, []
-    step = _Step(state, event, region)
+    step = Step(state, event, region)
     new_flow = is_new_flow(state, event)
     _apply(step, event, book, defaults)
     _touch(step, event)
@@ -405,7 +405,7 @@ def decide(
     return step.state, step.out
 
 
-def _touch(step: _Step, event: PersonEvent) -> None:
+def _touch(step: Step, event: PersonEvent) -> None:
     """Remember the event as done, and when the record last showed activity."""
     last = step.state.last_activity
     at = event.occurred_at
@@ -416,7 +416,7 @@ def _touch(step: _Step, event: PersonEvent) -> None:
 
 
 def _tick(state: CaseState, tick: ClockTicked, region: str) -> tuple[CaseState, list[Derived]]:
-    step = _Step(state, tick, region)
+    step = Step(state, tick, region)
     now = tick.occurred_at
     for ob in state.open_obligations():
         # Each transition at most once; a tick far past several instants fires them in order.
@@ -439,9 +439,7 @@ def _pair(state: CaseState, x: str, y: str) -> tuple[str, str]:
     return x, y
 
 
-def _outflow(
-    step: _Step, event: OutflowRegistered, book: AgreementBook, defaults: Defaults
-) -> None:
+def _outflow(step: Step, event: OutflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
     a, b = event.origin_county, event.destination_county
     pending = step.state.pending_inflow
     step.update(origin=a, destination=b, owner=step.state.owner or a)
@@ -457,7 +455,7 @@ def _outflow(
     step.update(pending_outflow=_flow(event, a, b))
 
 
-def _inflow(step: _Step, event: InflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
+def _inflow(step: Step, event: InflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
     a, b = event.origin_county, event.destination_county
     register(step, b, str(event.event_id))
     step.update(origin=a, destination=b, owner=b)
@@ -481,7 +479,7 @@ def _inflow(step: _Step, event: InflowRegistered, book: AgreementBook, defaults:
     step.update(pending_inflow=_flow(event, a, b))
 
 
-def register(step: _Step, county: str, record_id: str) -> None:
+def register(step: Step, county: str, record_id: str) -> None:
     """The person is registered as living in ``county``, unless a record there is active."""
     if any(r.active and r.county == county for r in step.state.registrations):
         return
@@ -489,7 +487,7 @@ def register(step: _Step, county: str, record_id: str) -> None:
     step.update(registrations=(*step.state.registrations, record))
 
 
-def leave(step: _Step, county: str) -> None:
+def leave(step: Step, county: str) -> None:
     """The person no longer lives in ``county``: its records there lapse."""
     step.update(
         registrations=tuple(
@@ -505,9 +503,7 @@ def _flow(event: Envelope, origin: str, destination: str) -> Flow:
     )
 
 
-def _not_found(
-    step: _Step, event: ArrivalNotFound, book: AgreementBook, defaults: Defaults
-) -> None:
+def _not_found(step: Step, event: ArrivalNotFound, book: AgreementBook, defaults: Defaults) -> None:
     ob = step.find("arrival_registration", acting_county(event), counterpart=event.origin_county)
     step.fulfil_if(ob)
     if ob is not None:
@@ -515,7 +511,7 @@ def _not_found(
 
 
 def _origin_answered(
-    step: _Step, event: OriginAnswered, book: AgreementBook, defaults: Defaults
+    step: Step, event: OriginAnswered, book: AgreementBook, defaults: Defaults
 ) -> None:
     ob = step.find(
         "origin_confirmation", acting_county(event), counterpart=event.destination_county
@@ -525,7 +521,7 @@ def _origin_answered(
         step.update(pending_inflow=None)
 
 
-def _inquiry_sent(step: _Step, event: InquirySent, book: AgreementBook, defaults: Defaults) -> None:
+def _inquiry_sent(step: Step, event: InquirySent, book: AgreementBook, defaults: Defaults) -> None:
     sender = acting_county(event)
     terms = book.terms_for(*_pair(step.state, sender, event.to_county), event.occurred_at, defaults)
     days = {
@@ -545,12 +541,12 @@ def _inquiry_sent(step: _Step, event: InquirySent, book: AgreementBook, defaults
 
 
 def _inquiry_answered(
-    step: _Step, event: InquiryAnswered, book: AgreementBook, defaults: Defaults
+    step: Step, event: InquiryAnswered, book: AgreementBook, defaults: Defaults
 ) -> None:
     step.fulfil_if(step.find("inquiry_answer", acting_county(event), ref=event.inquiry_id))
 
 
-def _service(step: _Step, event: ServiceRecorded, book: AgreementBook, defaults: Defaults) -> None:
+def _service(step: Step, event: ServiceRecorded, book: AgreementBook, defaults: Defaults) -> None:
     recorder, origin = acting_county(event), event.origin_county
     terms = book.terms_for(*_pair(step.state, origin, recorder), event.occurred_at, defaults)
     urgent = event.service in URGENT_SERVICES
@@ -566,20 +562,20 @@ def _service(step: _Step, event: ServiceRecorded, book: AgreementBook, defaults:
 
 
 def _receipt(
-    step: _Step, event: ReceiptAcknowledged, book: AgreementBook, defaults: Defaults
+    step: Step, event: ReceiptAcknowledged, book: AgreementBook, defaults: Defaults
 ) -> None:
     step.fulfil_if(step.find("receipt_acknowledgement", acting_county(event), ref=event.service_id))
 
 
 def _handover(
-    step: _Step, event: MovedOn | ReturnedHome, book: AgreementBook, defaults: Defaults
+    step: Step, event: MovedOn | ReturnedHome, book: AgreementBook, defaults: Defaults
 ) -> None:
     b = event.from_county
     c = event.to_county if isinstance(event, MovedOn) else event.home_county
     handover(step, b, c, book, defaults)
 
 
-def handover(step: _Step, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
+def handover(step: Step, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
     """The person left ``b`` for ``c`` (another county, or home): ``c`` takes the case over."""
     close_left_duties(step, b)
     leave(step, b)
@@ -588,7 +584,7 @@ def handover(step: _Step, b: str, c: str, book: AgreementBook, defaults: Default
     step.update(destination=c, pending_outflow=None)
 
 
-def close_left_duties(step: _Step, county: str) -> None:
+def close_left_duties(step: Step, county: str) -> None:
     """The person left ``county``: its duties to register or take them over lapse."""
     for ob in step.state.open_obligations():
         if ob.responsible != county or ob.kind not in ("arrival_registration", "case_takeover"):
@@ -599,7 +595,7 @@ def close_left_duties(step: _Step, county: str) -> None:
             step.cancel(ob, f"the person left {county} before it was due")
 
 
-def _taken_over(step: _Step, event: CaseTakenOver, book: AgreementBook, defaults: Defaults) -> None:
+def _taken_over(step: Step, event: CaseTakenOver, book: AgreementBook, defaults: Defaults) -> None:
     by = acting_county(event)
     ob = step.find("case_takeover", by, counterpart=event.from_county)
     step.fulfil_if(ob)
@@ -608,7 +604,7 @@ def _taken_over(step: _Step, event: CaseTakenOver, book: AgreementBook, defaults
         step.update(owner=by, destination=None if home else by)
 
 
-def _apply(step: _Step, event: PersonEvent, book: AgreementBook, defaults: Defaults) -> None:
+def _apply(step: Step, event: PersonEvent, book: AgreementBook, defaults: Defaults) -> None:
     # A person event with no rule here (a campaign's, say) is remembered and derives nothing.
     match event:
         case OutflowRegistered():
@@ -662,7 +658,7 @@ def missing_agreement_alerts(
     if key in seen_pairs or book.in_force(a, b, event.occurred_at) is not None:
         return seen_pairs, []
     alert_id = f"agreement_missing:{a}-{b}:{period}"
-    step = _Step(CaseState(person_key=event.person_key), event, region)
+    step = Step(CaseState(person_key=event.person_key), event, region)
     alert = step.emit(
         AlertRaised,
         alert_id,
