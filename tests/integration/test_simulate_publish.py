@@ -64,7 +64,9 @@ async def test_run_simulation_publishes_exactly_what_it_reports(
     scenario = list(generate(config))
     expected = Counter(str(e.kind.model_fields["event_type"].default) for e in scenario)
     assert report.events_by_type == dict(expected)
-    broadcast = expected["clock_ticked"] + expected["agreement_signed"]
+    broadcast_types = ("clock_ticked", "agreement_signed", "campaign_opened")
+    broadcast = sum(expected[t] for t in broadcast_types)
+    assert expected["campaign_opened"] == 1  # when activity ends, the region's clean-up
     assert report.county_event_messages == report.events + broadcast * (PARTITIONS - 1)
     assert report.counties == report.registry_messages == len(involved_counties(config))
     assert (tmp_path / "keys" / "610902.pem").exists()
@@ -79,10 +81,7 @@ async def test_run_simulation_publishes_exactly_what_it_reports(
     assert len(registry) == report.registry_messages
     decoded = [json.loads(value) for value in events]
     assert Counter(e["event_type"] for e in decoded) == Counter(
-        {
-            t: n * (PARTITIONS if t in ("clock_ticked", "agreement_signed") else 1)
-            for t, n in expected.items()
-        }
+        {t: n * (PARTITIONS if t in broadcast_types else 1) for t, n in expected.items()}
     )
     assert all(e["signature"] for e in decoded)
     national_ids = {str(e.fields["national_id"]) for e in scenario if "national_id" in e.fields}
