@@ -265,14 +265,30 @@ async def _coordinator(bootstrap: str, group: str) -> int:
 
 
 async def _assert_replicated(bootstrap: str, topics: list[str]) -> None:
-    """Every partition on 3 replicas, all in sync, and min.insync.replicas=2 on each topic."""
+    """Every partition on 3 replicas, all in sync, and min.insync.replicas=2 on each topic.
+
+    Right after creation a broker may not have the new topics' metadata or configs yet, so
+    this asks again for up to 30 s and fails with the last answer.
+    """
+    deadline = time.monotonic() + 30
+    while True:
+        problems = await _replication_problems(bootstrap, topics)
+        if not problems or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(1.0)
+    assert not problems, problems
+
+
+async def _replication_problems(bootstrap: str, topics: list[str]) -> list[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        for topic in await admin.describe_topics(topics):
-            for p in topic["partitions"]:
-                assert len(p["replicas"]) == 3, (topic["topic"], p)
-                assert len(p["isr"]) == 3, (topic["topic"], p)
+        problems = [
+            f"{topic['topic']}/{p['partition']}: replicas {p['replicas']}, isr {p['isr']}"
+            for topic in await admin.describe_topics(topics)
+            for p in topic["partitions"]
+            if len(p["replicas"]) != 3 or len(p["isr"]) != 3
+        ]
         responses = await admin.describe_configs(
             [ConfigResource(ConfigResourceType.TOPIC, name) for name in topics]
         )
@@ -281,7 +297,11 @@ async def _assert_replicated(bootstrap: str, topics: list[str]) -> None:
             for response in responses
             for resource in response.resources
         }
-        for name in topics:
-            assert found[name]["min.insync.replicas"] == "2", name
+        problems += [
+            f"{name}: min.insync.replicas {found.get(name, {}).get('min.insync.replicas')}"
+            for name in topics
+            if found.get(name, {}).get("min.insync.replicas") != "2"
+        ]
+        return problems
     finally:
         await admin.close()
