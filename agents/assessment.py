@@ -23,8 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from agents import assessment_rules as rules
@@ -34,6 +33,7 @@ from contracts.events.derived import ScorecardPublished
 from streams import codec as codec_module
 from streams import topics
 from streams.codec import Codec, DecodeError
+from streams.topic_reader import assigned_consumer, wait_for_partitions
 
 log = structlog.get_logger(__name__)
 
@@ -103,17 +103,8 @@ class AssessmentService:
 
     async def _start_consumer(self) -> None:
         self._partitions = await self._discover()
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            **self.client_options,
-        )
-        await consumer.start()
+        consumer = await assigned_consumer(self.bootstrap, self._partitions, self.client_options)
         self._consumer = consumer
-        consumer.assign(self._partitions)
         await consumer.seek_to_beginning(*self._partitions)
 
     async def _catch_up(self) -> None:
@@ -252,23 +243,15 @@ class AssessmentService:
     # --- topics ----------------------------------------------------------------------------
 
     async def _discover(self) -> list[TopicPartition]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **self.client_options)
-        await admin.start()
         try:
-            async with asyncio.timeout(self.topic_wait_s):
-                while True:
-                    described = await admin.describe_topics(list(self.codecs))
-                    if all(t["error_code"] == 0 and t["partitions"] for t in described):
-                        return sorted(
-                            TopicPartition(t["topic"], p["partition"])
-                            for t in described
-                            for p in t["partitions"]
-                        )
-                    await asyncio.sleep(0.5)
+            return await wait_for_partitions(
+                self.bootstrap,
+                list(self.codecs),
+                wait_s=self.topic_wait_s,
+                client_options=self.client_options,
+            )
         except TimeoutError:
             raise AssessmentError(
                 f"topics {sorted(self.codecs)} not all found within {self.topic_wait_s}s: "
                 "create them first (streams.admin.ensure_topics)"
             ) from None
-        finally:
-            await admin.close()

@@ -1,4 +1,6 @@
-"""Reading a whole topic from the start, without a consumer group, up to its current end."""
+"""Reading topics without a consumer group: a whole topic up to its current end, and the
+partition discovery and hand-assigned consumer that the projector and the assessment
+service (which keep their own positions) both start from."""
 
 from __future__ import annotations
 
@@ -6,9 +8,61 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.codec import Codec, DecodeError
+
+log = structlog.get_logger(__name__)
+
+
+async def wait_for_partitions(
+    bootstrap_servers: str,
+    topics: list[str],
+    *,
+    wait_s: float,
+    client_options: Mapping[str, Any] | None = None,
+) -> list[TopicPartition]:
+    """Every partition of ``topics``, sorted, once they all exist; TimeoutError after ``wait_s``."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **dict(client_options or {}))
+    await admin.start()
+    try:
+        async with asyncio.timeout(wait_s):
+            while True:
+                described = await admin.describe_topics(topics)
+                missing = [
+                    t["topic"] for t in described if t["error_code"] != 0 or not t["partitions"]
+                ]
+                if not missing:
+                    return sorted(
+                        TopicPartition(t["topic"], p["partition"])
+                        for t in described
+                        for p in t["partitions"]
+                    )
+                log.info("waiting_for_topics", topics=missing)
+                await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
+
+
+async def assigned_consumer(
+    bootstrap_servers: str,
+    partitions: list[TopicPartition],
+    client_options: Mapping[str, Any] | None = None,
+) -> AIOKafkaConsumer:
+    """A started consumer with no group, ``partitions`` assigned; the caller seeks."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        **dict(client_options or {}),
+    )
+    await consumer.start()
+    consumer.assign(partitions)
+    return consumer
 
 
 async def read_all(

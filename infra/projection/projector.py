@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 
 from infra.projection import rows
 from infra.projection.store import CONNECTION_ERRORS, BatchResult, Entry, ProjectionStore
 from streams import topics
 from streams.codec import Codec, DecodeError
+from streams.topic_reader import assigned_consumer, wait_for_partitions
 
 log = structlog.get_logger(__name__)
 
@@ -99,17 +99,9 @@ class Projector:
     async def start(self) -> None:
         """Assign every partition, connect (waiting out an outage), migrate, seek."""
         self._partitions = await self._discover()
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            **self._client_options,
+        self._consumer = await assigned_consumer(
+            self._bootstrap, self._partitions, self._client_options
         )
-        await consumer.start()
-        self._consumer = consumer
-        consumer.assign(self._partitions)
         try:
             await self._connect(migrate=True)
         except BaseException:
@@ -306,34 +298,18 @@ class Projector:
 
     async def _discover(self) -> list[TopicPartition]:
         """Every partition of every projected topic (they must exist: ensure_topics)."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, **self._client_options)
-        await admin.start()
         try:
-            async with asyncio.timeout(self._topic_wait_s):
-                while True:
-                    found = await self._describe(admin)
-                    if found is not None:
-                        return found
-                    await asyncio.sleep(0.5)
+            return await wait_for_partitions(
+                self._bootstrap,
+                list(self._codecs),
+                wait_s=self._topic_wait_s,
+                client_options=self._client_options,
+            )
         except TimeoutError:
             raise ProjectionError(
                 f"topics {sorted(self._codecs)} not all found within {self._topic_wait_s}s: "
                 "create them first (streams.admin.ensure_topics)"
             ) from None
-        finally:
-            await admin.close()
-
-    async def _describe(self, admin: AIOKafkaAdminClient) -> list[TopicPartition] | None:
-        described = await admin.describe_topics(list(self._codecs))
-        partitions: list[TopicPartition] = []
-        for topic in described:
-            if topic["error_code"] != 0 or not topic["partitions"]:
-                log.info("projection_waiting_for_topic", topic=topic["topic"])
-                return None
-            partitions += [
-                TopicPartition(topic["topic"], p["partition"]) for p in topic["partitions"]
-            ]
-        return sorted(partitions)
 
     async def _end_offsets(self) -> dict[TopicPartition, int]:
         ends: dict[TopicPartition, int] = await self._require_consumer().end_offsets(
