@@ -1,24 +1,30 @@
-"""How the gate and the cases agent take their input: per partition, in batches, in order.
+"""How the gate and the cases agent take their input: in batches, per partition, in order.
 
-Faust hands over up to ``BATCH_MAX`` events (or what arrived within ``BATCH_WINDOW_S``);
-they are grouped by partition, checked against the agent's recorded input position (gaps
-filled, repeats dropped: agents.input_position) and yielded one partition at a time. Faust
-acknowledges the batch only when the loop asks for the next one, that is after the agent
-made every partition's outputs and state durable (agents.emit).
+A batch is whatever arrived while the agent handled the previous one, up to ``BATCH_MAX``
+events: one event alone when traffic is sparse (no window to wait out), more under load,
+so the fixed cost of a batch (one wait for the outputs' acks, one for the state's) is
+shared by more events as the rate grows. Events are grouped by partition and checked
+against the agent's recorded input position (gaps filled, repeats dropped:
+agents.input_position). Faust acknowledges a batch's events only after the agent handled
+all of it, that is after its outputs and state were durable (agents.emit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import faust
 from mode.types.signals import BaseSignalT
 
-from agents.emit import BATCH_MAX, BATCH_WINDOW_S
+from agents.emit import BATCH_MAX
 from agents.input_position import InputPositions
 from streams.worker_metrics import WorkerMetrics
+
+# One partition's events of a batch, in offset order.
+PartitionEvents = tuple[int, list[Any]]
 
 
 async def partition_batches(
@@ -26,25 +32,85 @@ async def partition_batches(
     stream: faust.StreamT[bytes],
     positions: InputPositions,
     metrics: WorkerMetrics | None,
-) -> AsyncIterator[tuple[int, list[Any]]]:
-    # StreamT's stubs lack take_events; the stream Faust hands an agent is a Stream.
-    batches = cast(faust.Stream[bytes], stream).take_events(BATCH_MAX, within=BATCH_WINDOW_S)
-    async for taken in batches:
+) -> AsyncIterator[list[PartitionEvents]]:
+    """Each batch as its partitions' events, in order; partitions with nothing new left out."""
+    async for taken in arrived_batches(cast(faust.Stream[bytes], stream), BATCH_MAX):
         by_partition: dict[int, list[faust.EventT[bytes]]] = {}
         for event in taken:
             by_partition.setdefault(event.message.partition, []).append(event)
             if metrics is not None:
                 metrics.received(app, event.message)
+        batch: list[PartitionEvents] = []
         for partition, events in by_partition.items():
             kept = await positions.in_order(events, partition)
             if kept:
-                yield partition, kept
+                batch.append((partition, kept))
+        if batch:
+            yield batch
 
 
-def on_revoked(app: faust.App, topic: str, *forget: Callable[[list[int]], None]) -> None:
-    """Call each ``forget`` with the partitions of ``topic`` this worker loses in a rebalance."""
+async def arrived_batches(
+    stream: faust.Stream[bytes], max_events: int
+) -> AsyncIterator[list[faust.EventT[bytes]]]:
+    """What the stream delivered since the last batch was taken (at least one event).
+
+    Built like Faust's ``Stream.take_events`` (a processor fills a buffer while the stream
+    is drained in the background), except that the buffer keeps filling while a batch is
+    handled, and a batch is taken as soon as there is one event rather than after a fixed
+    window: ``take_events`` waits out its window even for a single event, and accepts
+    nothing while its caller works, which left batches small under load and every event
+    up to a window late when traffic was sparse.
+    """
+    buffered: list[faust.EventT[bytes]] = []
+    arrived = asyncio.Event()
+    room = asyncio.Event()
+    room.set()
+
+    async def add(value: bytes) -> bytes:
+        event = stream.current_event
+        if event is None:
+            raise RuntimeError("a stream processor ran without a current event")
+        buffered.append(event)
+        arrived.set()
+        if len(buffered) >= max_events:
+            room.clear()
+            await stream.wait(room)  # type: ignore[arg-type]  # mode accepts any .wait()
+        return value
+
+    acks_before = stream.enable_acks
+    stream.enable_acks = False  # acked below, once the batch is handled
+    stream.add_processor(add)
+    # Faust's own buffering (take_events) drains the stream this way; there is no public API.
+    stream._enable_passive(cast(faust.ChannelT[bytes], aiter(stream.channel)))
+    try:
+        while not stream.should_stop:
+            await stream.wait_for_stopped(arrived)  # type: ignore[arg-type]
+            if not buffered:
+                continue
+            taken = buffered[:]
+            buffered.clear()
+            arrived.clear()
+            room.set()
+            yield taken
+            for event in taken:
+                await stream.ack(event)
+    finally:
+        stream.enable_acks = acks_before
+        stream._processors.remove(add)
+
+
+def on_revoked(
+    app: faust.App,
+    topic: str,
+    *forget: Callable[[list[int]], None],
+    drain: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """On a rebalance: ``drain`` (the agent's state made durable, before the partitions'
+    next owner recovers it), then each ``forget`` with the partitions of ``topic`` lost."""
 
     async def revoked(sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any) -> None:
+        if drain is not None:
+            await drain()  # Faust awaits this signal before the rebalance completes
         tps = args[0] if args else kwargs.get("revoked", set())
         mine = [tp.partition for tp in tps if tp.topic == topic]
         for f in forget:

@@ -207,9 +207,10 @@ def open_tasks(
     rules: CampaignRules,
     region: str,
     defaults: Defaults,
+    derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
     """A task (and its obligation) for each finding on this case; none twice."""
-    step = case_rules.Step(state, event, region)
+    step = case_rules.Step(state, event, region, derive=derive)
     known = {t.task_id for t in state.tasks}
     terms = defaults.resolve(None, None)
     for finding in findings(state, campaign, book, event.occurred_at, rules):
@@ -236,18 +237,16 @@ def open_tasks(
             record_id=finding.record_id,
         )
         step.update(tasks=(*step.state.tasks, task))
-        step.out.append(
-            step.emit(
-                VerificationTaskAssigned,
-                tid,
-                "assigned",
-                person_key=state.person_key,
-                task_id=tid,
-                campaign_id=campaign.campaign_id,
-                check=finding.check,
-                assignee_county=finding.assignee,
-                due_at=campaign.deadline,
-            )
+        step.emit(
+            VerificationTaskAssigned,
+            tid,
+            "assigned",
+            person_key=state.person_key,
+            task_id=tid,
+            campaign_id=campaign.campaign_id,
+            check=finding.check,
+            assignee_county=finding.assignee,
+            due_at=campaign.deadline,
         )
     return step.state, step.out
 
@@ -259,9 +258,10 @@ def extend(
     *,
     region: str,
     defaults: Defaults,
+    derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
     """Unanswered tasks get a new obligation at the new deadline; the old one is cancelled."""
-    step = case_rules.Step(state, event, region)
+    step = case_rules.Step(state, event, region, derive=derive)
     terms = defaults.resolve(None, None)
     for task in _unanswered(state, campaign.campaign_id):
         ob = step.get(task.obligation_id)
@@ -283,9 +283,14 @@ def extend(
 
 
 def close(
-    state: CaseState, event: CampaignClosed, campaign_id: str, *, region: str
+    state: CaseState,
+    event: CampaignClosed,
+    campaign_id: str,
+    *,
+    region: str,
+    derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
-    step = case_rules.Step(state, event, region)
+    step = case_rules.Step(state, event, region, derive=derive)
     for task in _unanswered(state, campaign_id):
         ob = step.get(task.obligation_id)
         if not ob.closed:
@@ -301,7 +306,7 @@ def _unanswered(state: CaseState, campaign_id: str) -> list[Task]:
 
 
 def _replace_task(step: case_rules.Step, task: Task, **changes: object) -> None:
-    new = task.model_copy(update=changes)
+    new = task.evolve(**changes)
     step.update(tasks=tuple(new if t.task_id == task.task_id else t for t in step.state.tasks))
 
 
@@ -343,7 +348,7 @@ def _apply_result(
         if task.check == "lost_contact":
             # The destination found them: that is the arrival the outflow waited for.
             step.fulfil_if(step.find("arrival_registration", county))
-            case_rules.register(step, county, str(event.event_id))
+            case_rules.register(step, county, step.cause_id)
             step.update(pending_outflow=None, destination=county, owner=county)
         elif task.check == "unmatched_arrival":
             step.fulfil_if(step.find("origin_confirmation", county))
@@ -375,7 +380,7 @@ def _merge(step: case_rules.Step, task: Task, keep: str) -> None:
         return
     step.update(
         registrations=tuple(
-            r.model_copy(update={"active": False, "merged_into": keep, "merged_by": task.task_id})
+            r.evolve(active=False, merged_into=keep, merged_by=task.task_id)
             if r.record_id == task.record_id and r.merged_into is None
             else r
             for r in records
@@ -386,7 +391,7 @@ def _merge(step: case_rules.Step, task: Task, keep: str) -> None:
 def _split(step: case_rules.Step, task: Task, event: RecordsSplit) -> None:
     step.update(
         registrations=tuple(
-            r.model_copy(update={"active": True, "merged_into": None, "merged_by": None})
+            r.evolve(active=True, merged_into=None, merged_by=None)
             if r.merged_by == task.task_id and r.merged_into == event.merged_into
             else r
             for r in step.state.registrations

@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -77,6 +77,7 @@ from contracts.types import CheckKind, VerificationResult
 # Fixed forever: derived event ids are uuid5 under it, so replays give the same ids.
 NAMESPACE = uuid.UUID("5b0f6c1e-6f4a-5d2c-9a51-7c3e2f1d8b40")
 URGENT_SERVICES = frozenset({"pregnancy", "birth"})
+CLOSED_STATES = frozenset({"fulfilled", "cancelled"})
 
 ObligationState = Literal["opened", "reminded", "fulfilled", "breached", "escalated", "cancelled"]
 Derived = (
@@ -94,6 +95,25 @@ D = TypeVar("D", bound=Envelope)
 class _Frozen(BaseModel):
     # Not strict: from_dict reads the JSON forms (ISO strings) a Faust table gives back.
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def evolve(self, **changes: Any) -> Self:
+        """``model_copy(update=changes)``, cheaper: decisions copy the case at every change,
+        and pydantic's generic copy cost more than the rest of a decision.
+
+        As with ``model_copy``, values are not validated (callers pass values of the fields'
+        own types). The copy shares the original's fields-set, which only ``exclude_unset``
+        would read; equality and the JSON forms do not depend on it.
+        """
+        cls = type(self)
+        if not changes.keys() <= cls.__pydantic_fields__.keys():
+            raise TypeError(f"{cls.__name__} has no field among {sorted(changes)}")
+        new = object.__new__(cls)
+        _set = object.__setattr__
+        _set(new, "__dict__", {**self.__dict__, **changes})
+        _set(new, "__pydantic_fields_set__", self.__pydantic_fields_set__)
+        _set(new, "__pydantic_extra__", None)
+        _set(new, "__pydantic_private__", None)
+        return new
 
 
 class Obligation(_Frozen):
@@ -116,7 +136,7 @@ class Obligation(_Frozen):
 
     @property
     def closed(self) -> bool:
-        return self.state in ("fulfilled", "cancelled")
+        return self.state in CLOSED_STATES
 
 
 class Flow(_Frozen):
@@ -197,22 +217,48 @@ class CaseState(_Frozen):
         return cls.model_validate_json(text)
 
     def open_obligations(self) -> tuple[Obligation, ...]:
-        return tuple(o for o in self.obligations if not o.closed)
+        return tuple([o for o in self.obligations if o.state not in CLOSED_STATES])
 
 
 class Step:
-    """Accumulates one event's effects: the evolving state and the events derived so far."""
+    """Accumulates one event's effects: the evolving state and the events derived so far.
 
-    def __init__(self, state: CaseState, cause: Envelope, region: str) -> None:
+    ``derive=False`` builds no derived events (``out`` stays empty): for a caller that only
+    wants the state, as a replay that sends nothing. The state never depends on them.
+    """
+
+    def __init__(
+        self,
+        state: CaseState,
+        cause: Envelope,
+        region: str,
+        *,
+        derive: bool = True,
+        cause_id: str | None = None,
+    ) -> None:
         self.state = state
         self.cause = cause
+        self._cause_id = cause_id
         self.region = region
+        self.derive = derive
         self.out: list[Derived] = []
 
-    def emit(self, cls: type[D], key: str, transition: str, /, **fields: Any) -> D:
+    @property
+    def cause_id(self) -> str:
+        """The cause's event id as text (made once: a UUID's ``str`` is not free)."""
+        if self._cause_id is None:
+            self._cause_id = str(self.cause.event_id)
+        return self._cause_id
+
+    def emit(self, cls: type[Derived], key: str, transition: str, /, **fields: Any) -> None:
+        """Derive an event from the cause (unless ``derive`` is off)."""
+        if self.derive:
+            self.out.append(self.build(cls, key, transition, **fields))
+
+    def build(self, cls: type[D], key: str, transition: str, /, **fields: Any) -> D:
         # Positional-only: the event's own fields include obligation_id.
         cause = self.cause
-        event_id = uuid.uuid5(NAMESPACE, f"{cause.event_id}:{key}:{transition}")
+        event_id = uuid.uuid5(NAMESPACE, f"{self.cause_id}:{key}:{transition}")
         return cls.model_validate(
             {
                 "event_id": event_id,
@@ -231,13 +277,13 @@ class Step:
         obligations = tuple(
             new if o.obligation_id == new.obligation_id else o for o in self.state.obligations
         )
-        self.state = self.state.model_copy(update={"obligations": obligations})
+        self.state = self.state.evolve(obligations=obligations)
 
     def get(self, obligation_id: str) -> Obligation:
         return next(o for o in self.state.obligations if o.obligation_id == obligation_id)
 
     def update(self, **fields: Any) -> None:
-        self.state = self.state.model_copy(update=fields)
+        self.state = self.state.evolve(**fields)
 
     def _base(self, ob: Obligation) -> dict[str, Any]:
         return {
@@ -264,7 +310,7 @@ class Step:
         due = due_at if due_at is not None else at + dt.timedelta(days=days)
         period = due - at
         ob = Obligation(
-            obligation_id=obligation_id or f"{kind}:{self.cause.event_id}",
+            obligation_id=obligation_id or f"{kind}:{self.cause_id}",
             kind=kind,
             responsible=responsible,
             counterpart=counterpart,
@@ -277,18 +323,19 @@ class Step:
             agreement_id=terms.agreement_id,
         )
         self.update(obligations=(*self.state.obligations, ob))
-        fields = ob.model_dump(include={"kind", "opened_at", "due_at", "remind_at", "escalate_at"})
-        self.out.append(
-            self.emit(
-                ObligationOpened,
-                ob.obligation_id,
-                "opened",
-                **self._base(ob),
-                **fields,
-                counterpart_county=counterpart,
-                urgent=urgent,
-                agreement_id=terms.agreement_id,
-            )
+        self.emit(
+            ObligationOpened,
+            ob.obligation_id,
+            "opened",
+            **self._base(ob),
+            kind=ob.kind,
+            opened_at=ob.opened_at,
+            due_at=ob.due_at,
+            remind_at=ob.remind_at,
+            escalate_at=ob.escalate_at,
+            counterpart_county=counterpart,
+            urgent=urgent,
+            agreement_id=terms.agreement_id,
         )
         return ob
 
@@ -296,53 +343,43 @@ class Step:
         late = self.cause.occurred_at > ob.due_at
         if late and not ob.breached:
             self.breach(ob)
-            ob = ob.model_copy(update={"breached": True})
-        self.replace(ob.model_copy(update={"state": "fulfilled", "late": late}))
-        self.out.append(
-            self.emit(
-                ObligationFulfilled,
-                ob.obligation_id,
-                "fulfilled",
-                **self._base(ob),
-                late=late,
-                fulfilled_by_publisher=self.cause.publisher_id,
-            )
+            ob = ob.evolve(breached=True)
+        self.replace(ob.evolve(state="fulfilled", late=late))
+        self.emit(
+            ObligationFulfilled,
+            ob.obligation_id,
+            "fulfilled",
+            **self._base(ob),
+            late=late,
+            fulfilled_by_publisher=self.cause.publisher_id,
         )
 
     def cancel(self, ob: Obligation, reason: str) -> None:
-        self.replace(ob.model_copy(update={"state": "cancelled"}))
-        self.out.append(
-            self.emit(
-                ObligationCancelled, ob.obligation_id, "cancelled", **self._base(ob), reason=reason
-            )
+        self.replace(ob.evolve(state="cancelled"))
+        self.emit(
+            ObligationCancelled, ob.obligation_id, "cancelled", **self._base(ob), reason=reason
         )
 
     def breach(self, ob: Obligation) -> None:
-        self.replace(ob.model_copy(update={"state": "breached", "breached": True}))
-        self.out.append(
-            self.emit(
-                ObligationBreached, ob.obligation_id, "breached", **self._base(ob), due_at=ob.due_at
-            )
+        self.replace(ob.evolve(state="breached", breached=True))
+        self.emit(
+            ObligationBreached, ob.obligation_id, "breached", **self._base(ob), due_at=ob.due_at
         )
 
     def remind(self, ob: Obligation) -> None:
-        self.replace(ob.model_copy(update={"state": "reminded", "reminded": True}))
-        self.out.append(
-            self.emit(
-                ObligationReminded, ob.obligation_id, "reminded", **self._base(ob), due_at=ob.due_at
-            )
+        self.replace(ob.evolve(state="reminded", reminded=True))
+        self.emit(
+            ObligationReminded, ob.obligation_id, "reminded", **self._base(ob), due_at=ob.due_at
         )
 
     def escalate(self, ob: Obligation) -> None:
-        self.replace(ob.model_copy(update={"state": "escalated", "escalated": True}))
-        self.out.append(
-            self.emit(
-                ObligationEscalated,
-                ob.obligation_id,
-                "escalated",
-                **self._base(ob),
-                escalated_to=self.region,
-            )
+        self.replace(ob.evolve(state="escalated", escalated=True))
+        self.emit(
+            ObligationEscalated,
+            ob.obligation_id,
+            "escalated",
+            **self._base(ob),
+            escalated_to=self.region,
         )
 
     def find(
@@ -381,8 +418,9 @@ def decide(
     book: AgreementBook,
     region: str,
     defaults: Defaults,
+    derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
-    """The case after ``event`` and the obligation events it derives.
+    """The case after ``event`` and the obligation events it derives (none if not ``derive``).
 
     A tick reaches only cases that exist (the agent iterates its table), so a tick without a
     state is a caller's error.
@@ -390,33 +428,40 @@ def decide(
     if isinstance(event, ClockTicked):
         if state is None:
             raise ValueError("a clock tick needs an existing case")
-        return _tick(state, event, region)
+        return _tick(state, event, region, derive)
     if state is None:
         state = CaseState(person_key=event.person_key)
     key = str(event.event_id)
     if key in state.processed:
         return state, []
-    step = Step(state, event, region)
+    step = Step(state, event, region, derive=derive, cause_id=key)
     new_flow = is_new_flow(state, event)
     _apply(step, event, book, defaults)
-    _touch(step, event)
+    flow = None
     if new_flow and isinstance(event, OutflowRegistered | InflowRegistered):
-        step.update(flows=(*step.state.flows, _flow_record(event, book)))
+        flow = _flow_record(event, book)
+    _touch(step, event, flow)
     return step.state, step.out
 
 
-def _touch(step: Step, event: PersonEvent) -> None:
-    """Remember the event as done, and when the record last showed activity."""
-    last = step.state.last_activity
+def _touch(step: Step, event: PersonEvent, flow: FlowRecord | None) -> None:
+    """Remember the event as done, when the record last showed activity and its new flow."""
+    state = step.state
+    last = state.last_activity
     at = event.occurred_at
-    step.update(
-        processed=step.state.processed | {str(event.event_id)},
-        last_activity=at if last is None or at > last else last,
-    )
+    changes: dict[str, Any] = {
+        "processed": state.processed | {step.cause_id},
+        "last_activity": at if last is None or at > last else last,
+    }
+    if flow is not None:
+        changes["flows"] = (*state.flows, flow)
+    step.update(**changes)
 
 
-def _tick(state: CaseState, tick: ClockTicked, region: str) -> tuple[CaseState, list[Derived]]:
-    step = Step(state, tick, region)
+def _tick(
+    state: CaseState, tick: ClockTicked, region: str, derive: bool
+) -> tuple[CaseState, list[Derived]]:
+    step = Step(state, tick, region, derive=derive)
     now = tick.occurred_at
     for ob in state.open_obligations():
         # Each transition at most once; a tick far past several instants fires them in order.
@@ -452,12 +497,12 @@ def _outflow(step: Step, event: OutflowRegistered, book: AgreementBook, defaults
     step.open(
         "arrival_registration", responsible=b, counterpart=a, days=terms.arrival_days, terms=terms
     )
-    step.update(pending_outflow=_flow(event, a, b))
+    step.update(pending_outflow=_flow(step, a, b))
 
 
 def _inflow(step: Step, event: InflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
     a, b = event.origin_county, event.destination_county
-    register(step, b, str(event.event_id))
+    register(step, b, step.cause_id)
     step.update(origin=a, destination=b, owner=b)
     waiting = step.find("arrival_registration", b, counterpart=a)
     if waiting is not None and acting_county(event) == b:
@@ -476,7 +521,7 @@ def _inflow(step: Step, event: InflowRegistered, book: AgreementBook, defaults: 
         days=terms.origin_confirmation_days,
         terms=terms,
     )
-    step.update(pending_inflow=_flow(event, a, b))
+    step.update(pending_inflow=_flow(step, a, b))
 
 
 def register(step: Step, county: str, record_id: str) -> None:
@@ -491,15 +536,15 @@ def leave(step: Step, county: str) -> None:
     """The person no longer lives in ``county``: its records there lapse."""
     step.update(
         registrations=tuple(
-            r.model_copy(update={"active": False}) if r.active and r.county == county else r
+            r.evolve(active=False) if r.active and r.county == county else r
             for r in step.state.registrations
         )
     )
 
 
-def _flow(event: Envelope, origin: str, destination: str) -> Flow:
+def _flow(step: Step, origin: str, destination: str) -> Flow:
     return Flow(
-        origin=origin, destination=destination, event_id=str(event.event_id), at=event.occurred_at
+        origin=origin, destination=destination, event_id=step.cause_id, at=step.cause.occurred_at
     )
 
 
@@ -636,7 +681,9 @@ def _apply(step: Step, event: PersonEvent, book: AgreementBook, defaults: Defaul
 
 def period_of(at: dt.datetime) -> str:
     """The calendar month of an instant (UTC), e.g. "2026-03": the alert period."""
-    return at.astimezone(dt.UTC).strftime("%Y-%m")
+    utc = at.astimezone(dt.UTC)
+    # strftime's %Y pads no year below 1000 (glibc): format only four-digit years by hand.
+    return f"{utc.year}-{utc.month:02d}" if utc.year >= 1000 else utc.strftime("%Y-%m")
 
 
 def missing_agreement_alerts(
@@ -644,11 +691,13 @@ def missing_agreement_alerts(
     event: Envelope,
     book: AgreementBook,
     region: str,
+    derive: bool = True,
 ) -> tuple[frozenset[tuple[str, str, str]], list[AlertRaised]]:
     """Raise agreement_missing once per (origin, destination, month) for uncovered flows.
 
     ``seen_pairs`` is per agent partition; ``alert_id`` names the pair and month so that
-    consumers can fold alerts raised by several partitions into one.
+    consumers can fold alerts raised by several partitions into one. Not ``derive``: the
+    pairs only, no alert.
     """
     if not isinstance(event, OutflowRegistered | InflowRegistered):
         return seen_pairs, []
@@ -657,9 +706,11 @@ def missing_agreement_alerts(
     key = (a, b, period)
     if key in seen_pairs or book.in_force(a, b, event.occurred_at) is not None:
         return seen_pairs, []
-    alert_id = f"agreement_missing:{a}-{b}:{period}"
+    if not derive:
+        return seen_pairs | {key}, []
+    alert_id = alert_id_of(key)
     step = Step(CaseState(person_key=event.person_key), event, region)
-    alert = step.emit(
+    alert = step.build(
         AlertRaised,
         alert_id,
         "alert",
@@ -670,6 +721,12 @@ def missing_agreement_alerts(
         detail=f"no agreement in force for flows {a} -> {b}",
     )
     return seen_pairs | {key}, [alert]
+
+
+def alert_id_of(pair: tuple[str, str, str]) -> str:
+    """The alert id of an (origin, destination, period) that had no agreement in force."""
+    a, b, period = pair
+    return f"agreement_missing:{a}-{b}:{period}"
 
 
 def next_fire(state: CaseState) -> dt.datetime | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -32,7 +33,7 @@ from agents.agreement_terms import Defaults
 from agents.batching import on_revoked, partition_batches, timed
 from agents.campaign_rules import CAMPAIGN_EVENTS
 from agents.case_rules import CaseState
-from agents.emit import Output, persist, send_all
+from agents.emit import Output, Staged, StateWriter, send_all
 from agents.input_position import InputPositions, position_key
 from agents.partition_cases import AGREEMENT_EVENTS, PartitionCases
 from agents.partition_cases import Output as Derived
@@ -67,19 +68,30 @@ class TableCases:
     def __setitem__(self, person_key: str, state: CaseState, /) -> None:
         self.changed[person_key] = state
 
-    def values(self) -> list[CaseState]:
-        """Every case of the partition (a campaign opening checks them all)."""
-        held = {
-            k[len(self._prefix) :]: v
-            for k, v in self._table.items()
-            if k.startswith(self._prefix) and k[len(self._prefix) :] not in self.changed
-        }
-        return [*self.changed.values(), *(CaseState.from_json(v) for v in held.values())]
+    def keys(self) -> list[str]:
+        """Every person key of the partition (a campaign opening checks them all)."""
+        held = (k[len(self._prefix) :] for k in self._table if k.startswith(self._prefix))
+        return [*{*held, *self.changed}]
 
     def take_writes(self) -> dict[str, str]:
         writes = {self._prefix + k: v.to_json() for k, v in self.changed.items()}
         self.changed.clear()
         return writes
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionInput:
+    """One partition's events of a batch, in log order.
+
+    ``event`` is the last Faust event among them (a persistent store files keys under its
+    partition); ``next_offset`` the input offset after it, recorded last
+    (agents.input_position).
+    """
+
+    partition: int
+    values: Sequence[bytes | None]
+    event: Any = None
+    next_offset: int | None = None
 
 
 # The books rebuilt from their events on load: table key suffix -> the events that change it.
@@ -131,6 +143,7 @@ class CasesAgent:
         self.cases = app.Table("cases", default=None, key_type=str, value_type=str)
         self.meta = app.Table("case-partitions", default=None, key_type=str, value_type=str)
         self.views: dict[int, PartitionView] = {}
+        self.writer = StateWriter()
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Drop in-memory views of revoked partitions; they reload if assigned again."""
@@ -138,25 +151,39 @@ class CasesAgent:
             self.views.pop(partition, None)
 
     async def handle(self, value: bytes | None, partition: int, event: Any = None) -> None:
-        await self.handle_batch([value], partition, event)
+        await self.handle_batch([PartitionInput(partition, [value], event)])
 
-    async def handle_batch(
-        self,
-        values: Sequence[bytes | None],
-        partition: int,
-        event: Any = None,
-        next_offset: int | None = None,
-    ) -> None:
-        """Apply one partition's events in log order; return once outputs and state are durable.
+    async def handle_batch(self, inputs: Sequence[PartitionInput]) -> None:
+        """Apply each partition's events in log order; return once the outputs are durable.
 
-        ``event`` is the batch's last Faust event (a persistent store needs it to file keys);
-        ``next_offset`` the input offset after it, recorded last (agents.input_position).
+        One wait for acks per batch, whatever the number of partitions in it. The state
+        follows behind (agents.emit.StateWriter): every changed case, then each
+        partition's books, clock and input position (in that order in its changelog
+        partition: a durable position implies durable cases and books).
         """
-        view = self._view(partition)
+        derived: list[Derived] = []
+        cases: list[Staged] = []
+        meta: list[Staged] = []
+        for given in inputs:
+            view = self._view(given.partition)
+            cases_writes, meta_writes = self._apply(view, given, derived)
+            cases.append(Staged(given.partition, cases_writes, given.event))
+            meta.append(Staged(given.partition, meta_writes, given.event))
+        await send_all(self._outputs(derived), self._sent)
+        await self.writer.write((self.cases, cases), (self.meta, meta))
+        for given in inputs:
+            done = self.views.get(given.partition)  # None if revoked meanwhile
+            if done is not None:
+                done.saved = {name: len(events) for name, events in done.books.items()}
+
+    def _apply(
+        self, view: PartitionView, given: PartitionInput, derived: list[Derived]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """One partition's events through its engine: the cases and meta writes they imply."""
+        partition = given.partition
         engine = view.engine
         clock_before = engine.last_tick
-        derived: list[Derived] = []
-        for value in values:
+        for value in given.values:
             try:
                 decoded = self.codec.decode(value).event
             except DecodeError as exc:  # the gate admitted it: only a version skew gets here
@@ -167,18 +194,15 @@ class CasesAgent:
             if engine.book is not book or engine.campaigns is not campaigns:  # not a repeat
                 name = "agreements" if isinstance(decoded, AGREEMENT_EVENTS) else "campaigns"
                 view.books[name].append(codec_module.encode(decoded).decode())
-        await send_all(self._outputs(derived), self._sent)
         meta: dict[str, str] = {}
         for name, events in view.books.items():
             if len(events) > view.saved[name]:
                 meta[f"{partition}:{name}"] = json.dumps(events)
         if engine.last_tick is not None and engine.last_tick != clock_before:
             meta[f"{partition}:clock"] = engine.last_tick.isoformat()
-        if next_offset is not None:
-            meta[position_key(partition)] = str(next_offset)
-        await persist(self.cases, view.store.take_writes(), partition=partition, event=event)
-        await persist(self.meta, meta, partition=partition, event=event)
-        view.saved = {name: len(events) for name, events in view.books.items()}
+        if given.next_offset is not None:
+            meta[position_key(partition)] = str(given.next_offset)  # last
+        return view.store.take_writes(), meta
 
     def _stored(self, partition: int, name: str) -> list[str]:
         stored = self.meta.get(f"{partition}:{name}")
@@ -265,14 +289,20 @@ def register(
 
     @app.agent(source, name="cases", concurrency=1)
     async def cases(stream: faust.StreamT[bytes]) -> None:
-        async for partition, events in partition_batches(app, stream, positions, metrics):
-            values = [e.message.value for e in events]
-            with timed(metrics, "cases"):
-                await agent.handle_batch(
-                    values, partition, events[-1], events[-1].message.offset + 1
+        async for batch in partition_batches(app, stream, positions, metrics):
+            inputs = [
+                PartitionInput(
+                    partition,
+                    [e.message.value for e in events],
+                    events[-1],
+                    events[-1].message.offset + 1,
                 )
+                for partition, events in batch
+            ]
+            with timed(metrics, "cases"):
+                await agent.handle_batch(inputs)
             if metrics is not None:
                 metrics.cases_due.set(sum(len(view.due) for view in agent.views.values()))
 
-    on_revoked(app, source_name, agent.forget, positions.forget)
+    on_revoked(app, source_name, agent.forget, positions.forget, drain=agent.writer.drain)
     return agent

@@ -11,7 +11,7 @@ and a reader sums the newest figure of every partition (see ``streams.coverage_v
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from agents.case_rules import CaseState, FlowRecord
@@ -41,14 +41,6 @@ class CoverageTally:
         """Count the flows ``after`` recorded that ``before`` had not."""
         for flow in after.flows[len(before.flows) if before else 0 :]:
             self.add(flow)
-
-    @classmethod
-    def of(cls, cases: Iterable[CaseState]) -> CoverageTally:
-        tally = cls()
-        for case in cases:
-            for flow in case.flows:
-                tally.add(flow)
-        return tally
 
     def figures(self, period: str) -> Mapping[str, list[int]]:
         return self.periods.get(period, {})

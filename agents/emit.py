@@ -1,9 +1,9 @@
 """Sending derived records and table state so that nothing is lost across a crash.
 
 Order per batch of input events: decide, send the outputs and wait for the broker's acks
-(:func:`send_all`), then write the table state that marks the inputs as done and wait for
-its changelog records to be acknowledged too (:func:`persist`); only then does the agent
-take the next batch, which is when Faust acknowledges the inputs and may commit them.
+(:func:`send_all`), then write the table state that marks the inputs as done; its
+changelog records go out once the outputs are acknowledged, and the next batch's state
+only once they are acknowledged too (:class:`StateWriter`).
 
 A crash before the state is durable re-delivers the inputs and re-sends the same outputs
 (deterministic ids: consumers drop the repeat); a crash after it finds them done. Faust's
@@ -11,7 +11,7 @@ attachments would send outputs at commit time, after the state was written: a cr
 between would lose them, so they are bypassed (force=True). Faust's own table writes are
 not waited for: its commit flushes the producer buffer for at most 0.1 s and commits
 anyway, so an offset could be committed while the state it implies was still unsent, and
-a SIGKILL then lost that state for good. :func:`persist` closes that gap.
+a SIGKILL then lost that state for good. :class:`StateWriter` waits for the acks itself.
 
 A send that fails is retried, with backoff, until it succeeds: an exception escaping an
 agent would make Faust acknowledge the input it was handling, and the input would be lost.
@@ -20,7 +20,7 @@ agent would make Faust acknowledge the input it was handling, and the input woul
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -33,10 +33,9 @@ from agents.table_context import as_current_event
 
 log = structlog.get_logger(__name__)
 
-# Agents take up to this many events at a time, or whatever arrived within the window: one
-# ack wait per batch instead of one per event, for at most the window in added latency.
-BATCH_MAX = 500
-BATCH_WINDOW_S = 0.01
+# Agents take whatever arrived while they handled the previous batch, up to this many: one
+# ack wait per batch instead of one per event, and no added wait when events are sparse.
+BATCH_MAX = 2000
 
 INITIAL_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 5.0
@@ -62,24 +61,75 @@ async def send_all(
         on_sent(batch)
 
 
-async def persist(
-    table: faust.types.TableT[str, str],
-    writes: Mapping[str, str],
-    *,
-    partition: int,
-    event: faust.EventT[bytes],
-) -> None:
-    """Write ``writes`` into ``table`` and return once its changelog has them all.
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One partition's table writes of a batch, and the batch's last input event there.
 
-    ``event`` is the last input of the batch from ``partition``: a persistent store files
-    each key under the partition of the event being processed.
+    A persistent store files each key under the partition of the event being processed.
     """
-    if not writes:
-        return
-    with as_current_event(event):
-        for key, value in writes.items():
-            table.data[key] = value
 
+    partition: int
+    writes: Mapping[str, str]
+    event: faust.EventT[bytes]
+
+
+TableWrites = tuple[faust.types.TableT[str, str], Sequence[Staged]]
+
+
+class StateWriter:
+    """Makes each batch's table state durable behind the agent: in order, one batch at a time.
+
+    The tables themselves change at once (the next batch reads them); what moves off the
+    agent's path is the wait for their changelog's acks, so a batch's outputs wait for one
+    round trip instead of three. Still, a batch's state goes out only once its outputs
+    were acknowledged (the caller sends them first), and only once the previous batch's
+    state was, so every changelog keeps the order of the writes.
+
+    A crash before a batch's state is durable re-applies its inputs from the recorded
+    position, as before: the outputs are sent again with the same ids. Faust may have
+    committed past those inputs by then (the agent returned); that gap is read back from
+    the broker (agents.input_position). A partition revoked meanwhile waits for
+    :meth:`drain`, so its next owner recovers every write this worker made.
+    """
+
+    def __init__(self) -> None:
+        self._pending: asyncio.Future[None] | None = None
+
+    async def write(self, *steps: TableWrites) -> None:
+        """Apply ``steps`` (each a table and its partitions' writes, sent in that order)."""
+        steps = tuple((table, [s for s in staged if s.writes]) for table, staged in steps)
+        for table, staged in steps:
+            _apply(table, staged)
+        await self.drain()
+        self._pending = asyncio.ensure_future(self._send(steps))
+
+    async def drain(self) -> None:
+        """Return once every state written so far is durable."""
+        if self._pending is not None:
+            await asyncio.shield(self._pending)
+            self._pending = None
+
+    async def _send(self, steps: Sequence[TableWrites]) -> None:
+        for table, staged in steps:
+            await _send_changelog(table, staged)
+
+
+def _apply(table: faust.types.TableT[str, str], staged: Sequence[Staged]) -> None:
+    for s in staged:
+        with as_current_event(s.event):
+            for key, value in s.writes.items():
+                table.data[key] = value
+
+
+async def _send_changelog(table: faust.types.TableT[str, str], staged: Sequence[Staged]) -> None:
+    """Send every partition's writes to ``table``'s changelog; return once all are acked.
+
+    All partitions' records go out together (one wait for the acks, not one per
+    partition); within a partition they keep their order, so a key written last (an input
+    position) is durable only if everything before it is.
+    """
+    if not staged:
+        return
     concrete = cast(Table[str, str], table)  # TableT's stubs lack the serializers
     changelog = concrete.changelog_topic
 
@@ -90,16 +140,17 @@ async def persist(
             await changelog.send(
                 key=key,
                 value=value,
-                partition=partition,
+                partition=s.partition,
                 key_serializer=concrete.key_serializer,
                 value_serializer=concrete.value_serializer,
                 force=True,
             )
-            for key, value in writes.items()
+            for s in staged
+            for key, value in s.writes.items()
         ]
         await asyncio.gather(*pending)
 
-    await _retrying("state_persist_retry", len(writes), send)
+    await _retrying("state_persist_retry", sum(len(s.writes) for s in staged), send)
 
 
 async def _retrying(what: str, count: int, attempt_once: Callable[[], Awaitable[None]]) -> None:

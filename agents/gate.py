@@ -18,7 +18,7 @@ import faust
 import structlog
 
 from agents.batching import on_revoked, partition_batches, timed
-from agents.emit import Output, persist, send_all
+from agents.emit import Output, Staged, StateWriter, send_all
 from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
 from agents.input_position import InputPositions, position_key
 from agents.registry import RegistryRejection
@@ -83,6 +83,7 @@ def register(
         bootstrap_servers=bootstrap_servers,
         client_options=client_options,
     )
+    writer = StateWriter()
     region = reader.registry.region_code
     gate_id = f"{region}/gate"
 
@@ -106,10 +107,11 @@ def register(
         if metrics is not None:
             metrics.sent(outputs)
 
-    async def handle_batch(events: Sequence[faust.EventT[bytes]], partition: int) -> None:
-        """Decide each event in log order, send, then remember what was admitted and how far."""
+    async def decide_partition(
+        events: Sequence[faust.EventT[bytes]], partition: int, outputs: list[Output]
+    ) -> Staged:
+        """Decide each event in log order; what to remember of it once the outputs are sent."""
         batch = _GateBatch(state, partition)
-        outputs: list[Output] = []
         for event in events:
             counts["in"] += 1
             value = event.message.value
@@ -141,17 +143,24 @@ def register(
                 outputs.append(Output(validated, event.message.key, value or b"", partition))
                 batch.admit(decision)
                 counts["valid"] += 1
-        await send_all(outputs, sent)
         writes = batch.writes()
         writes[position_key(partition)] = str(events[-1].message.offset + 1)  # last
-        await persist(state, writes, partition=partition, event=events[-1])
+        return Staged(partition, writes, events[-1])
+
+    async def handle(batch: Sequence[tuple[int, list[faust.EventT[bytes]]]]) -> None:
+        """Every partition decided, then all outputs sent, then all state written (the
+        admitted ids, then the clock, then the input position: agents.emit.StateWriter)."""
+        outputs: list[Output] = []
+        staged = [await decide_partition(events, partition, outputs) for partition, events in batch]
+        await send_all(outputs, sent)
+        await writer.write((state, staged))
 
     @app.agent(source, name="gate", concurrency=1)
     async def gate(stream: faust.StreamT[bytes]) -> None:
         await reader.started()
-        async for partition, events in partition_batches(app, stream, positions, metrics):
+        async for batch in partition_batches(app, stream, positions, metrics):
             with timed(metrics, "gate"):
-                await handle_batch(events, partition)
+                await handle(batch)
 
     @app.agent(registry_source, name="registry-gate", concurrency=1)
     async def registry_gate(stream: faust.StreamT[bytes]) -> None:
@@ -163,7 +172,7 @@ def register(
             except (DecodeError, RegistryRejection) as exc:
                 await send_all([refusal(event, exc.code, exc.reason)], sent)
 
-    on_revoked(app, source.get_topic_name(), positions.forget)
+    on_revoked(app, source.get_topic_name(), positions.forget, drain=writer.drain)
 
     async def report_counts() -> None:
         if counts:

@@ -7,7 +7,7 @@ producer for at most 0.1 s before committing. After a SIGKILL the next life coul
 past inputs whose effects were never written, and they were lost (issue 3).
 
 So each agent writes ``<partition>:next_offset`` into its own table, last, with the state
-of every batch (agents.emit.persist), and applies its input strictly in offset order:
+of every batch (agents.emit.StateWriter), and applies its input strictly in offset order:
 an offset below the next one is a re-delivery and is skipped; one above it is a gap. The
 missing messages are then read directly from the broker and applied first. (Seeking
 Faust's consumer back was tried: the partition stalled, nothing was delivered again.)

@@ -14,6 +14,9 @@ what happens to the outputs (sent to Kafka, or collected).
   tally's ``changed`` cleared, then the progress of each campaign whose tasks changed;
 * campaign events: ``CampaignBook.apply``; an opening checks every case of the partition
   (in person-key order) for tasks, an extension or closing changes the campaign's tasks.
+
+With ``derive=False`` the same decisions are made and the same state kept, but no output is
+built (a replay that keeps none): ``apply`` returns nothing.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class CaseStore(Protocol):
 
     def __setitem__(self, person_key: str, state: CaseState, /) -> None: ...
 
-    def values(self) -> Iterable[CaseState]: ...
+    def keys(self) -> Iterable[str]: ...
 
 
 @dataclass
@@ -68,18 +71,25 @@ class PartitionCases:
     campaign_rules: CampaignRules = field(default_factory=CampaignRules)
     task_cases: dict[str, set[str]] = field(default_factory=dict)  # campaign -> person keys
     progress_changed: set[str] = field(default_factory=set)  # campaigns to republish
+    # False: the same decisions and state, but no outputs built (a replay that keeps none;
+    # building the derived events costs more than deciding them).
+    derive: bool = True
 
     def restore(self, cases: Iterable[CaseState]) -> None:
         """Rebuild what is derived from the cases: the due index, coverage, alerts raised."""
-        known = list(cases)
-        for case in known:
+        # One pass, one case at a time: a partition can hold hundreds of thousands of cases,
+        # and only what is derived from them is kept.
+        coverage = coverage_rules.CoverageTally()
+        alerts: set[tuple[str, str, str]] = set()
+        for case in cases:
             self._index(case)
-        self.coverage = coverage_rules.CoverageTally.of(known)
-        self.alerts = frozenset(
-            (f.origin, f.destination, f.period) for c in known for f in c.flows if not f.covered
-        )
-        for case in known:
+            for flow in case.flows:
+                coverage.add(flow)
+                if not flow.covered:
+                    alerts.add((flow.origin, flow.destination, flow.period))
             self._track_tasks(case)
+        self.coverage = coverage
+        self.alerts = frozenset(alerts)
         self.progress_changed = set(self.task_cases)  # republish after a restart
 
     def apply(self, event: Envelope) -> list[Output]:
@@ -98,14 +108,19 @@ class PartitionCases:
     def _person(self, event: PersonEvent) -> list[Output]:
         before = self.cases.get(event.person_key)
         after, derived = case_rules.decide(
-            before, event, book=self.book, region=self.region, defaults=self.defaults
+            before,
+            event,
+            book=self.book,
+            region=self.region,
+            defaults=self.defaults,
+            derive=self.derive,
         )
         if after is before:
             return []  # a re-delivery: decide() hands back the very same state
         raised: list[AlertRaised] = []
         if len(after.flows) > (len(before.flows) if before else 0):
             self.alerts, raised = case_rules.missing_agreement_alerts(
-                self.alerts, event, self.book, self.region
+                self.alerts, event, self.book, self.region, self.derive
             )
         self._store(after)
         self.coverage.add_new(before, after)
@@ -123,20 +138,27 @@ class PartitionCases:
                 self.due.pop(person, None)
                 continue
             after, derived = case_rules.decide(
-                state, tick, book=self.book, region=self.region, defaults=self.defaults
+                state,
+                tick,
+                book=self.book,
+                region=self.region,
+                defaults=self.defaults,
+                derive=self.derive,
             )
-            if derived:
+            if after is not state:  # a transition fired (each one derives an event)
                 self._store(after)
                 out.extend(derived)
         if self.last_tick is None or now > self.last_tick:
-            out.extend(
-                coverage_rules.publish(
-                    self.coverage, tick, region=self.region, partition=self.partition
+            if self.derive:
+                out.extend(
+                    coverage_rules.publish(
+                        self.coverage, tick, region=self.region, partition=self.partition
+                    )
                 )
-            )
+                out.extend(self._progress(tick))
             self.coverage.changed.clear()
+            self.progress_changed.clear()
             self.last_tick = now
-            out.extend(self._progress(tick))
         return out
 
     def _campaign(self, event: CampaignOpened | CampaignExtended | CampaignClosed) -> list[Output]:
@@ -146,13 +168,14 @@ class PartitionCases:
             return []  # a repeat, or nothing to change
         campaign = self.campaigns.campaigns[event.campaign_id]
         out: list[Output] = []
-        if isinstance(event, CampaignOpened):
-            cases = sorted(self.cases.values(), key=lambda c: c.person_key)
-        else:
-            held = (
-                self.cases.get(p) for p in sorted(self.task_cases.get(campaign.campaign_id, ()))
-            )
-            cases = [c for c in held if c is not None]
+        # One case at a time, in person-key order: an opening checks the whole partition.
+        persons = (
+            sorted(self.cases.keys())
+            if isinstance(event, CampaignOpened)
+            else sorted(self.task_cases.get(campaign.campaign_id, ()))
+        )
+        held = (self.cases.get(p) for p in persons)
+        cases = (c for c in held if c is not None)
         for state in cases:
             if isinstance(event, CampaignOpened):
                 after, derived = campaign_rules.open_tasks(
@@ -163,14 +186,20 @@ class PartitionCases:
                     rules=self.campaign_rules,
                     region=self.region,
                     defaults=self.defaults,
+                    derive=self.derive,
                 )
             elif isinstance(event, CampaignExtended):
                 after, derived = campaign_rules.extend(
-                    state, event, campaign, region=self.region, defaults=self.defaults
+                    state,
+                    event,
+                    campaign,
+                    region=self.region,
+                    defaults=self.defaults,
+                    derive=self.derive,
                 )
             else:
                 after, derived = campaign_rules.close(
-                    state, event, campaign.campaign_id, region=self.region
+                    state, event, campaign.campaign_id, region=self.region, derive=self.derive
                 )
             if after is not state:
                 self._store(after)
@@ -194,7 +223,6 @@ class PartitionCases:
                     campaign, figures, tick=tick, region=self.region, partition=self.partition
                 )
             )
-        self.progress_changed.clear()
         return out
 
     def _store(self, state: CaseState) -> None:

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     region_public_key: str | None = None
     # Faust table store: memory in tests, rocksdb (rocksdict) in production.
     faust_store: str = "memory://"
+    # RocksDB (per table partition: 3 tables x ``partitions`` databases per worker). Faust's
+    # defaults are a 2 GiB block cache and 3 x 64 MiB write buffers for EACH database: 18
+    # databases could claim ~39 GiB. Bounded here: each database holds at most
+    # block cache + buffers x size (8 + 2 x 4 MiB = 16 MiB; 288 MiB for 18), while the data
+    # itself stays on disk. State reads are point lookups and one scan per partition load,
+    # so a small cache costs little.
+    rocksdb_block_cache_mib: int = Field(default=8, ge=1)
+    rocksdb_write_buffer_mib: int = Field(default=4, ge=1)
+    rocksdb_max_write_buffers: int = Field(default=2, ge=2)
     commit_interval_s: float = 1.0
     # How long the group waits for a silent worker before giving its partitions to another.
     session_timeout_s: float = 10.0
@@ -68,6 +77,17 @@ class Settings(BaseSettings):
                 "and LIUDONG_KAFKA_SASL_PASSWORD"
             )
         return self
+
+    def rocksdb_options(self) -> dict[str, int]:
+        """Faust's ``RocksDBOptions`` for every table (see the fields above)."""
+        mib = 1024 * 1024
+        return {
+            "block_cache_size": self.rocksdb_block_cache_mib * mib,
+            # Faust's compressed block cache is for python-rocksdb only; rocksdict ignores it.
+            "block_cache_compressed_size": self.rocksdb_block_cache_mib * mib,
+            "write_buffer_size": self.rocksdb_write_buffer_mib * mib,
+            "max_write_buffer_number": self.rocksdb_max_write_buffers,
+        }
 
     @property
     def cache_dir(self) -> Path:

@@ -14,6 +14,7 @@ from agents.case_rules import (
     acting_county,
     decide,
     missing_agreement_alerts,
+    period_of,
 )
 from contracts.events.agreements import (
     AgreementAmended,
@@ -500,3 +501,27 @@ def test_state_round_trips_through_json() -> None:
 def test_tick_without_a_case_is_refused() -> None:
     with pytest.raises(ValueError, match="existing case"):
         decide(None, tick_at(T0), book=AgreementBook(), region=REGION, defaults=Defaults())
+
+
+def test_evolve_is_an_unvalidated_model_copy() -> None:
+    state, _ = run(_scenario(), book=book_of(signed()))
+    changes = {"owner": YANTA, "obligations": state.obligations[:1], "status": "closed"}
+    evolved = state.evolve(**changes)
+    assert evolved == state.model_copy(update=changes)
+    assert evolved.to_json() == state.model_copy(update=changes).to_json()
+    assert CaseState.from_json(evolved.to_json()) == evolved
+    assert state.owner != YANTA  # the original is untouched
+    with pytest.raises(TypeError, match="no field"):
+        state.evolve(onwer=YANTA)
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        dt.datetime(2026, 3, 31, 23, 59, tzinfo=dt.UTC),
+        dt.datetime(2026, 4, 1, 7, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),  # March, UTC
+        dt.datetime(999, 12, 31, tzinfo=dt.UTC),
+    ],
+)
+def test_period_of_is_the_utc_month_as_strftime_gives_it(at: dt.datetime) -> None:
+    assert period_of(at) == at.astimezone(dt.UTC).strftime("%Y-%m")

@@ -13,8 +13,8 @@ import structlog.testing
 from agents import cases as cases_module
 from agents.agreement_terms import AgreementBook, Defaults
 from agents.case_rules import CaseState
-from agents.cases import CasesAgent
-from agents.emit import Output
+from agents.cases import CasesAgent, PartitionInput
+from agents.emit import Output, Staged
 from contracts import unions
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementSigned, AgreementTerms
@@ -141,6 +141,15 @@ class _Table(dict[str, Any]):
     """What CasesAgent uses of a Faust table: get, [], []=, items."""
 
 
+class _DictWriter:
+    """What CasesAgent uses of agents.emit.StateWriter, writing into the dict tables."""
+
+    async def write(self, *steps: tuple[_Table, Iterable[Staged]]) -> None:
+        for table, staged in steps:
+            for s in staged:
+                table.update(s.writes)
+
+
 def live_agent() -> CasesAgent:
     """The real CasesAgent with its Faust tables swapped for dicts (no app, no broker)."""
     agent = object.__new__(CasesAgent)
@@ -152,6 +161,7 @@ def live_agent() -> CasesAgent:
     agent.cases = _Table()  # type: ignore[assignment]
     agent.meta = _Table()  # type: ignore[assignment]
     agent.views = {}
+    agent.writer = _DictWriter()  # type: ignore[assignment]
     return agent
 
 
@@ -165,11 +175,7 @@ async def test_partition_replay_is_in_step_with_the_cases_agent(
     async def capture(outputs: Iterable[Output], on_sent: object = None) -> None:
         sent[current[0]].extend(o.value for o in outputs)
 
-    async def write(table: _Table, writes: dict[str, str], **_: object) -> None:
-        table.update(writes)
-
     monkeypatch.setattr(cases_module, "send_all", capture)
-    monkeypatch.setattr(cases_module, "persist", write)
     agent = live_agent()
     messages = log()
     by_partition: dict[int, list[bytes | None]] = {0: [], 1: []}
@@ -179,7 +185,7 @@ async def test_partition_replay_is_in_step_with_the_cases_agent(
         for p, values in by_partition.items():
             current[0] = p
             for start in range(0, len(values), batch):
-                await agent.handle_batch(values[start : start + batch], p)
+                await agent.handle_batch([PartitionInput(p, values[start : start + batch])])
 
     replays, outputs = partition_replays(messages)
     for p, replay in replays.items():
@@ -206,11 +212,7 @@ async def test_an_agent_restarted_from_its_tables_ends_with_the_same_cases(
     async def drop(outputs: Iterable[Output], on_sent: object = None) -> None:
         pass
 
-    async def write(table: _Table, writes: dict[str, str], **_: object) -> None:
-        table.update(writes)
-
     monkeypatch.setattr(cases_module, "send_all", drop)
-    monkeypatch.setattr(cases_module, "persist", write)
     messages = log()
     first, restarted = live_agent(), live_agent()
     half = len(messages) // 2
