@@ -180,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
     bench.add_argument("--quick", action="store_true", help="small counts (about 2-3 minutes)")
+    bench.add_argument(
+        "--only",
+        choices=["memory", "pipeline"],
+        help="memory: only the stages the memory figures need (event set, one worker, state); "
+        "pipeline: raw consume, plain Faust, one worker and latency",
+    )
     bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
     soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")
     soak.add_argument("--minutes", type=soak_minutes, default=10.0, help="how long (default 10)")
@@ -248,7 +254,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return cmd_soak(settings, args.minutes, args.rate, args.sample_every)
         from streams.bench import cmd_bench  # lazy: it pulls in Kafka, the replay and asyncpg
 
-        return cmd_bench(settings, args.quick)
+        return cmd_bench(settings, args.quick, args.only)
     if args.command == "dashboard":
         from streams.dashboard.cli import run as run_dashboard
 

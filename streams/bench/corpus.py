@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -93,6 +94,19 @@ async def read_topic(bootstrap: str, topic: str) -> list[list[Message]]:
         await consumer.stop()
 
 
+async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Each partition's end offset (the next offset to be written) of ``topic``."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
+        return {tp.partition: int(o) for tp, o in (await consumer.end_offsets(tps)).items()}
+    finally:
+        await consumer.stop()
+
+
 async def load_corpus(bootstrap: str, prefix: str) -> Corpus:
     registry = await read_topic(bootstrap, topics.REGISTRY.full_name(prefix))
     events = await read_topic(bootstrap, topics.COUNTY_EVENTS.full_name(prefix))
@@ -100,8 +114,15 @@ async def load_corpus(bootstrap: str, prefix: str) -> Corpus:
     return Corpus(tuple(m for part in registry for m in part), tuple(merged))
 
 
-async def write(bootstrap: str, topic: str, messages: Iterable[Message]) -> int:
-    """Produce ``messages`` to their partitions of ``topic`` (acks=all); returns the count."""
+async def write(
+    bootstrap: str,
+    topic: str,
+    messages: Iterable[Message],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Produce ``messages`` to their partitions of ``topic`` (acks=all); returns the count.
+
+    ``progress`` is told the count so far after every 100,000 messages."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1 << 20
     )
@@ -115,6 +136,50 @@ async def write(bootstrap: str, topic: str, messages: Iterable[Message]) -> int:
             if len(pending) >= 5_000:
                 await asyncio.gather(*pending)
                 pending.clear()
+            if progress is not None and count % 100_000 == 0:
+                progress(count)
+        await asyncio.gather(*pending)
+        return count
+    finally:
+        await producer.stop()
+
+
+async def write_batched(
+    bootstrap: str,
+    topic: str,
+    messages: Iterable[Message],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """As :func:`write`, for millions of records: filled into one batch per partition and
+    sent a batch at a time (a future per batch, not per message). Each partition's order is
+    kept; the messages are stamped now."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_batch_size=1 << 20)
+    await producer.start()
+    try:
+        batches: dict[int, Any] = {}
+        pending: list[asyncio.Future[object]] = []
+        count = 0
+
+        async def flush(partition: int) -> None:
+            batch = batches.pop(partition)
+            pending.append(await producer.send_batch(batch, topic, partition=partition))
+            if len(pending) >= 16:
+                await asyncio.gather(*pending)
+                pending.clear()
+
+        for m in messages:
+            batch = batches.get(m.partition)
+            if batch is None:
+                batch = batches[m.partition] = producer.create_batch()
+            if batch.append(key=m.key, value=m.value, timestamp=None) is None:
+                await flush(m.partition)
+                batch = batches[m.partition] = producer.create_batch()
+                batch.append(key=m.key, value=m.value, timestamp=None)
+            count += 1
+            if progress is not None and count % 200_000 == 0:
+                progress(count)
+        for partition in list(batches):
+            await flush(partition)
         await asyncio.gather(*pending)
         return count
     finally:
@@ -142,6 +207,10 @@ async def clone(
 WORKER_TABLES = ("gate-state", "cases", "case-partitions")
 
 
+def changelog(prefix: str, table: str) -> str:
+    return f"{prefix}-workers-{table}-changelog"
+
+
 async def precreate_changelogs(bootstrap: str, prefix: str, partitions: int) -> None:
     """Create the worker's changelog topics before its first start.
 
@@ -151,7 +220,7 @@ async def precreate_changelogs(bootstrap: str, prefix: str, partitions: int) -> 
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        names = [f"{prefix}-workers-{table}-changelog" for table in WORKER_TABLES]
+        names = [changelog(prefix, table) for table in WORKER_TABLES]
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(
                 [

@@ -179,3 +179,24 @@ def extrapolate_linear(
     if measured_at <= 0:
         return None
     return base + max(0.0, measured - base) * target_at / measured_at
+
+
+def extrapolate_two_points(
+    x1: float, y1: float, x2: float, y2: float, target_at: float
+) -> float | None:
+    """The straight line through two measurements ``(x1, y1)`` and ``(x2, y2)``, read at
+    ``target_at``; its slope taken as at least 0 (memory does not shrink with more state).
+    None when the two points share an x."""
+    if x2 == x1:
+        return None
+    slope = max(0.0, (y2 - y1) / (x2 - x1))
+    return y2 + slope * (target_at - x2)
+
+
+def duration_text(seconds: float) -> str:
+    """``"42 s"``, ``"7 min"``, ``"2.5 h"``: a rough duration for a table note."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -7,6 +7,7 @@ import pytest
 from streams.bench.stats import (
     Row,
     Target,
+    duration_text,
     extrapolate_linear,
     linear_rate,
     misses,
@@ -115,3 +116,18 @@ def test_shortfall_says_how_far_from_target() -> None:
     assert shortfall(short) == "5.00x short"
     assert shortfall(over) == "2.00x over"
     assert shortfall(Row("x", None, "s", "raw", None, Target(">=", 1.0))) == "no figure"
+
+
+def test_extrapolate_two_points() -> None:
+    from streams.bench.stats import extrapolate_two_points
+
+    assert extrapolate_two_points(1_000, 0.1, 101_000, 0.6, 1_001_000) == pytest.approx(5.1)
+    assert extrapolate_two_points(1_000, 0.5, 101_000, 0.4, 1_001_000) == 0.4  # never shrinks
+    assert extrapolate_two_points(10, 1.0, 10, 2.0, 100) is None
+
+
+def test_duration_text_picks_a_readable_unit() -> None:
+    assert duration_text(42.4) == "42 s"
+    assert duration_text(7 * 60) == "7 min"
+    assert duration_text(50 * 60) == "50 min"
+    assert duration_text(2.5 * 3600) == "2.5 h"
