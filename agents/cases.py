@@ -28,6 +28,7 @@ from typing import Any
 
 import faust
 import structlog
+from faust.types import TP
 
 from agents.agreement_terms import Defaults
 from agents.batching import on_revoked, partition_batches, timed
@@ -124,6 +125,11 @@ class PartitionView:
 
 class CasesAgent:
     metrics: WorkerMetrics | None = None  # counting only; set by register()
+
+    @staticmethod
+    def assigned(partition: int) -> bool:
+        """Whether ``partition`` of the input is this worker's now (set by register())."""
+        return True
 
     def __init__(
         self,
@@ -230,11 +236,38 @@ class CasesAgent:
     def _view(self, partition: int) -> PartitionView:
         view = self.views.get(partition)
         if view is None:
-            view = self.views[partition] = self._load(partition)
+            self._load(partition)
+            view = self.views[partition]
         return view
 
-    def _load(self, partition: int) -> PartitionView:
-        """Rebuild a partition's engine from the (recovered) tables."""
+    def _load(self, partition: int) -> None:
+        """Rebuild ``partition``'s engine from the (recovered) tables, and that of every
+        other partition with cases not loaded yet: one pass over the table for all of them
+        (on RocksDB each pass reads every assigned partition's database)."""
+        loading: dict[int, PartitionView] = {partition: self._engine(partition)}
+        for key, value in self.cases.items():
+            p = int(key.split(":", 1)[0])
+            if p in self.views or (p not in loading and not self.assigned(p)):
+                continue  # loaded already (its engine is what is up to date), or not ours
+            view = loading.get(p)
+            if view is None:
+                view = loading[p] = self._engine(p)
+            view.engine.restore_case(CaseState.from_json(value))
+        for p, view in loading.items():
+            engine = view.engine
+            engine.end_restore()
+            engine.coverage.changed.update(engine.coverage.periods)  # republish after a restart
+            self.views[p] = view
+            log.info(
+                "partition_loaded",
+                partition=p,
+                agreements=len(view.books["agreements"]),
+                campaigns=len(view.books["campaigns"]),
+                due=len(engine.due),
+            )
+
+    def _engine(self, partition: int) -> PartitionView:
+        """A partition's engine with its books and clock, before its cases are restored."""
         store = TableCases(self.cases, partition)
         engine = PartitionCases(partition, self.region, store, defaults=self.defaults)
         books = {name: self._stored(partition, name) for name in BOOKS}
@@ -244,18 +277,6 @@ class CasesAgent:
             engine.campaigns = engine.campaigns.apply(self.codec.decode(raw.encode()).event)
         clock = self.meta.get(f"{partition}:clock")
         engine.last_tick = dt.datetime.fromisoformat(clock) if clock else None
-        prefix = f"{partition}:"
-        engine.restore(
-            CaseState.from_json(v) for k, v in self.cases.items() if k.startswith(prefix)
-        )
-        engine.coverage.changed.update(engine.coverage.periods)  # republish after a restart
-        log.info(
-            "partition_loaded",
-            partition=partition,
-            agreements=len(books["agreements"]),
-            campaigns=len(books["campaigns"]),
-            due=len(engine.due),
-        )
         return PartitionView(engine, store, books)
 
 
@@ -280,6 +301,11 @@ def register(
     )
     agent.metrics = metrics
     source_name = source.get_topic_name()
+
+    def assigned(partition: int) -> bool:
+        return TP(source_name, partition) in app.assignor.assigned_actives()
+
+    agent.assigned = assigned  # type: ignore[method-assign]
     positions = InputPositions(
         agent.meta,
         source_name,

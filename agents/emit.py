@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import faust
 import structlog
@@ -148,7 +148,13 @@ async def _send_changelog(table: faust.types.TableT[str, str], staged: Sequence[
             for s in staged
             for key, value in s.writes.items()
         ]
-        await asyncio.gather(*pending)
+        done: dict[Any, int] = {}
+        for sent in await asyncio.gather(*pending):
+            done[sent.topic_partition] = max(sent.offset, done.get(sent.topic_partition, -1))
+        # What Faust's own changelog callback does: a persistent store notes how far its
+        # changelog it holds, so that a restart on the same disk recovers only what follows.
+        for tp, offset in done.items():
+            concrete.data.set_persisted_offset(tp, offset)
 
     await _retrying("state_persist_retry", sum(len(s.writes) for s in staged), send)
 

@@ -71,25 +71,30 @@ class PartitionCases:
     campaign_rules: CampaignRules = field(default_factory=CampaignRules)
     task_cases: dict[str, set[str]] = field(default_factory=dict)  # campaign -> person keys
     progress_changed: set[str] = field(default_factory=set)  # campaigns to republish
+    _restoring_alerts: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
     # False: the same decisions and state, but no outputs built (a replay that keeps none;
     # building the derived events costs more than deciding them).
     derive: bool = True
 
     def restore(self, cases: Iterable[CaseState]) -> None:
         """Rebuild what is derived from the cases: the due index, coverage, alerts raised."""
-        # One pass, one case at a time: a partition can hold hundreds of thousands of cases,
-        # and only what is derived from them is kept.
-        coverage = coverage_rules.CoverageTally()
-        alerts: set[tuple[str, str, str]] = set()
         for case in cases:
-            self._index(case)
-            for flow in case.flows:
-                coverage.add(flow)
-                if not flow.covered:
-                    alerts.add((flow.origin, flow.destination, flow.period))
-            self._track_tasks(case)
-        self.coverage = coverage
-        self.alerts = frozenset(alerts)
+            self.restore_case(case)
+        self.end_restore()
+
+    def restore_case(self, case: CaseState) -> None:
+        """One case of a restore. One at a time: a partition can hold hundreds of thousands
+        of cases, and only what is derived from them is kept."""
+        self._index(case)
+        for flow in case.flows:
+            self.coverage.add(flow)
+            if not flow.covered:
+                self._restoring_alerts.add((flow.origin, flow.destination, flow.period))
+        self._track_tasks(case)
+
+    def end_restore(self) -> None:
+        self.alerts = self.alerts | self._restoring_alerts
+        self._restoring_alerts = set()
         self.progress_changed = set(self.task_cases)  # republish after a restart
 
     def apply(self, event: Envelope) -> list[Output]:
