@@ -1,7 +1,8 @@
 """The memory stage's local state: the worker's RocksDB databases, written before it starts.
 
-A worker restarting on its own disk finds its table partitions in RocksDB, each with the
-last changelog offset it applied, and reads its changelogs only past that offset. The bench
+A Faust worker restarting on its own disk finds its table partitions in RocksDB, each with
+the last changelog offset it applied, and reads its changelogs only past that offset (when
+its writes noted those offsets: liudong's agents.emit does not yet). The bench
 puts the memory stage's worker in that position: every record it writes to a changelog
 partition is also put, byte for byte, into the database Faust opens for that table
 partition, and once the changelog is written its end offset minus one is stored under
