@@ -268,12 +268,13 @@ class Demo:
     async def _campaign_report(self, conn: asyncpg.Connection) -> None:
         rows = await conn.fetch(CAMPAIGN_SQL)
         self.say(
-            "campaign tasks (清理清查) by assignee county and kind: assigned / answered / overdue:"
+            "campaign tasks (清理清查) by kind: assigned / answered / overdue, assignee counties:"
         )
         for r in rows:
             self.say(
-                f"  {r['campaign_id']} {r['assignee']} {r['check']:<18} "
-                f"{r['assigned']:>4} / {r['answered']:>4} / {r['overdue']:>4}"
+                f"  {r['campaign_id']} {r['check']:<18} "
+                f"{r['assigned']:>4} / {r['answered']:>4} / {r['overdue']:>4}, "
+                f"{r['assignees']} counties"
             )
         if not rows:
             self.say("  none assigned")
