@@ -19,9 +19,12 @@ from typing import Any, cast
 import faust
 from mode.types.signals import BaseSignalT
 
-from agents.emit import BATCH_MAX
 from agents.input_position import InputPositions
 from streams.worker_metrics import WorkerMetrics
+
+# At most this many events per batch: one ack wait is shared by all of them, and none waits
+# for the batch to fill.
+BATCH_MAX = 2000
 
 # One partition's events of a batch, in offset order.
 PartitionEvents = tuple[int, list[Any]]
@@ -74,7 +77,7 @@ async def arrived_batches(
         arrived.set()
         if len(buffered) >= max_events:
             room.clear()
-            await stream.wait(room)  # type: ignore[arg-type]  # mode accepts any .wait()
+            await stream.wait(room.wait())
         return value
 
     acks_before = stream.enable_acks
@@ -84,7 +87,7 @@ async def arrived_batches(
     stream._enable_passive(cast(faust.ChannelT[bytes], aiter(stream.channel)))
     try:
         while not stream.should_stop:
-            await stream.wait_for_stopped(arrived)  # type: ignore[arg-type]
+            await stream.wait_for_stopped(arrived.wait())
             if not buffered:
                 continue
             taken = buffered[:]

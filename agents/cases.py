@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 import structlog
-from faust.types import TP
 
 from agents.agreement_terms import Defaults
 from agents.batching import on_revoked, partition_batches, timed
@@ -126,11 +125,6 @@ class PartitionView:
 class CasesAgent:
     metrics: WorkerMetrics | None = None  # counting only; set by register()
 
-    @staticmethod
-    def assigned(partition: int) -> bool:
-        """Whether ``partition`` of the input is this worker's now (set by register())."""
-        return True
-
     def __init__(
         self,
         app: faust.App,
@@ -150,6 +144,8 @@ class CasesAgent:
         self.meta = app.Table("case-partitions", default=None, key_type=str, value_type=str)
         self.views: dict[int, PartitionView] = {}
         self.writer = StateWriter()
+        # The input partitions this worker holds now (register() knows the topic); None: any.
+        self.assigned: Callable[[], Collection[int] | None] = lambda: None
 
     def forget(self, partitions: Iterable[int]) -> None:
         """Drop in-memory views of revoked partitions; they reload if assigned again."""
@@ -245,9 +241,10 @@ class CasesAgent:
         other partition with cases not loaded yet: one pass over the table for all of them
         (on RocksDB each pass reads every assigned partition's database)."""
         loading: dict[int, PartitionView] = {partition: self._engine(partition)}
+        ours = self.assigned()
         for key, value in self.cases.items():
             p = int(key.split(":", 1)[0])
-            if p in self.views or (p not in loading and not self.assigned(p)):
+            if p in self.views or (p not in loading and ours is not None and p not in ours):
                 continue  # loaded already (its engine is what is up to date), or not ours
             view = loading.get(p)
             if view is None:
@@ -302,10 +299,10 @@ def register(
     agent.metrics = metrics
     source_name = source.get_topic_name()
 
-    def assigned(partition: int) -> bool:
-        return TP(source_name, partition) in app.assignor.assigned_actives()
+    def assigned() -> set[int]:
+        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == source_name}
 
-    agent.assigned = assigned  # type: ignore[method-assign]
+    agent.assigned = assigned
     positions = InputPositions(
         agent.meta,
         source_name,

@@ -33,10 +33,6 @@ from agents.table_context import as_current_event
 
 log = structlog.get_logger(__name__)
 
-# Agents take whatever arrived while they handled the previous batch, up to this many: one
-# ack wait per batch instead of one per event, and no added wait when events are sparse.
-BATCH_MAX = 2000
-
 INITIAL_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 5.0
 

@@ -76,15 +76,10 @@ class PartitionCases:
     # building the derived events costs more than deciding them).
     derive: bool = True
 
-    def restore(self, cases: Iterable[CaseState]) -> None:
-        """Rebuild what is derived from the cases: the due index, coverage, alerts raised."""
-        for case in cases:
-            self.restore_case(case)
-        self.end_restore()
-
     def restore_case(self, case: CaseState) -> None:
-        """One case of a restore. One at a time: a partition can hold hundreds of thousands
-        of cases, and only what is derived from them is kept."""
+        """Rebuild what is derived from a stored case (the due index, coverage, alerts
+        raised), one case at a time: a partition can hold hundreds of thousands of cases,
+        and only what is derived from them is kept. Then :meth:`end_restore`."""
         self._index(case)
         for flow in case.flows:
             self.coverage.add(flow)

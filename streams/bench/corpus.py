@@ -122,37 +122,9 @@ async def write(
 ) -> int:
     """Produce ``messages`` to their partitions of ``topic`` (acks=all); returns the count.
 
-    ``progress`` is told the count so far after every 100,000 messages."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=1 << 20
-    )
-    await producer.start()
-    try:
-        pending: list[asyncio.Future[object]] = []
-        count = 0
-        for m in messages:
-            pending.append(await producer.send(topic, m.value, key=m.key, partition=m.partition))
-            count += 1
-            if len(pending) >= 5_000:
-                await asyncio.gather(*pending)
-                pending.clear()
-            if progress is not None and count % 100_000 == 0:
-                progress(count)
-        await asyncio.gather(*pending)
-        return count
-    finally:
-        await producer.stop()
-
-
-async def write_batched(
-    bootstrap: str,
-    topic: str,
-    messages: Iterable[Message],
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """As :func:`write`, for millions of records: filled into one batch per partition and
-    sent a batch at a time (a future per batch, not per message). Each partition's order is
-    kept; the messages are stamped now."""
+    Filled into one batch per partition and sent a batch at a time (a future per batch, not
+    per message: the memory stage writes millions). Each partition's order is kept; the
+    messages are stamped now. ``progress`` is told the count after every 200,000."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_batch_size=1 << 20)
     await producer.start()
     try:

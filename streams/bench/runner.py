@@ -467,7 +467,7 @@ class Bench:
                 topic = corpus.changelog(prefix, table)
                 if seeder.changelogs[table] != topic:
                     raise RuntimeError(f"{table}: the app's changelog is {seeder.changelogs}")
-                written[table] = await corpus.write_batched(
+                written[table] = await corpus.write(
                     self.bootstrap,
                     topic,
                     (

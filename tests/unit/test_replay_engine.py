@@ -162,6 +162,7 @@ def live_agent() -> CasesAgent:
     agent.meta = _Table()  # type: ignore[assignment]
     agent.views = {}
     agent.writer = _DictWriter()  # type: ignore[assignment]
+    agent.assigned = lambda: None
     return agent
 
 
