@@ -100,7 +100,7 @@ async def test_region_operator_watches_live_figures_and_opens_a_case(
     async with running_dashboard(dsn) as server:
         page = await browser.new_page(viewport={"width": 1500, "height": 1900})
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("pageerror", lambda exc: errors.append(f"{exc}\n{exc.stack}"))
         await sign_in(page, server.url, "region")
         breached = page.locator("#kpi-breached")
         await expect(breached).to_have_text("1")

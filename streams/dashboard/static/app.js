@@ -4,7 +4,7 @@ import { LABELS } from "./i18n.js";
 const $ = (id) => document.getElementById(id);
 const state = {
   lang: localStorage.getItem("liudong.lang") || "zh",
-  names: {}, me: null, summary: null, source: null, charts: {}, obligationKey: null,
+  names: {}, me: null, summary: null, source: null, charts: {}, chartKeys: {}, obligationKey: null,
   dbDown: false, disconnected: false, openCase: null,
 };
 const t = (key) => LABELS[state.lang][key] ?? key;
@@ -69,12 +69,21 @@ function chart(id) {
   if (!state.charts[id]) state.charts[id] = window.echarts.init($(id));
   return state.charts[id];
 }
+// Summaries arrive whenever any figure changes; a chart is set again only when its own
+// option (or the language its labels are drawn in) changed. Re-setting it with notMerge
+// rebuilds it, which restarts its animation and clears any hover, tooltip or highlight.
+function setChart(id, option) {
+  const c = chart(id); if (!c) return;
+  const key = `${state.lang}|${JSON.stringify(option)}`;
+  if (state.chartKeys[id] === key) return;
+  state.chartKeys[id] = key;
+  c.setOption(option, { notMerge: true });
+}
 
 function renderFlows(flows) {
-  const c = chart("chart-flows"); if (!c) return;
   const nodes = new Map();
   for (const f of flows) { nodes.set(`o:${f.origin}`, f.origin); nodes.set(`d:${f.destination}`, f.destination); }
-  c.setOption({
+  setChart("chart-flows", {
     tooltip: { trigger: "item", formatter: (p) => p.dataType === "edge"
       ? `${countyName(p.data.source.slice(2))} → ${countyName(p.data.target.slice(2))}: ${p.data.value} ${t("persons")}`
       : countyName(p.name.slice(2)) },
@@ -83,25 +92,23 @@ function renderFlows(flows) {
       links: flows.map((f) => ({ source: `o:${f.origin}`, target: `d:${f.destination}`, value: f.persons })),
       label: { formatter: (p) => countyName(p.name.slice(2)) },
       lineStyle: { color: "gradient", curveness: 0.5, opacity: 0.35 } }],
-  }, { notMerge: true });
+  });
 }
 
 function renderObligationChart(o) {
-  const c = chart("chart-obligations"); if (!c) return;
   const keys = ["opened", "reminded", "breached", "escalated", "fulfilled", "cancelled"];
   const colors = { breached: "#c0392b", escalated: "#8e44ad", fulfilled: "#2e8b57", cancelled: "#95a5a6", opened: "#3a7bd5", reminded: "#e0a030" };
-  c.setOption({
+  setChart("chart-obligations", {
     tooltip: {}, grid: { left: 40, right: 16, top: 16, bottom: 30 },
     xAxis: { type: "category", data: keys.map(t) }, yAxis: { type: "value", minInterval: 1 },
     series: [{ type: "bar", data: keys.map((k) => ({ value: o.by_state[k] || 0, itemStyle: { color: colors[k] } })),
       label: { show: true, position: "top" } }],
-  }, { notMerge: true });
+  });
 }
 
 function renderCampaigns(campaigns) {
-  const c = chart("chart-campaigns"); if (!c) return;
   const names = campaigns.map((x) => x.campaign_id);
-  c.setOption({
+  setChart("chart-campaigns", {
     tooltip: { trigger: "axis" }, legend: { data: [t("reported"), t("assigned"), t("overdue")] },
     grid: { left: 110, right: 20, top: 30, bottom: 24 },
     xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: names },
@@ -111,14 +118,13 @@ function renderCampaigns(campaigns) {
       { name: t("overdue"), type: "bar", stack: "tasks", data: campaigns.map((x) => x.overdue), itemStyle: { color: "#c0392b" } },
     ],
     graphic: campaigns.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: t("none"), fill: "#999" } }],
-  }, { notMerge: true });
+  });
 }
 
 function renderCoverage(cov) {
-  const c = chart("chart-coverage"); if (!c) return;
   const ratio = cov.region && cov.region.ratio !== null ? cov.region.ratio : null;
   const counties = cov.counties || [];
-  c.setOption({
+  setChart("chart-coverage", {
     tooltip: {},
     series: [{
       type: "gauge", center: ["28%", "58%"], radius: "80%", min: 0, max: 100, splitNumber: 5,
@@ -135,7 +141,7 @@ function renderCoverage(cov) {
     grid: { left: "58%", right: 20, top: 20, bottom: 24 },
     xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category", data: counties.map((x) => countyName(x.scope)), axisLabel: { fontSize: 10 } },
-  }, { notMerge: true });
+  });
 }
 
 function renderLeague(sc) {
@@ -146,37 +152,34 @@ function renderLeague(sc) {
       el("td", {}, r.origin_score.toFixed(1)), el("td", {}, r.destination_score.toFixed(1)),
       el("td", {}, r.combined_score.toFixed(1))));
   }
-  const c = chart("chart-trend"); if (!c) return;
-  c.setOption({
+  setChart("chart-trend", {
     tooltip: { trigger: "axis" }, grid: { left: 36, right: 12, top: 12, bottom: 22 },
     xAxis: { type: "category", data: sc.periods }, yAxis: { type: "value" },
     series: sc.table.slice(0, 8).map((r) => ({ name: countyName(r.county), type: "line", data: r.trend, connectNulls: true })),
-  }, { notMerge: true });
+  });
 }
 
 function renderDead(dead) {
   $("dead-region-only").hidden = dead !== null;
   $("chart-dead").hidden = dead === null;
   if (dead === null) return;
-  const c = chart("chart-dead"); if (!c) return;
   const rows = dead ? dead.by_reason : [];
-  c.setOption({
+  setChart("chart-dead", {
     tooltip: {}, grid: { left: 130, right: 30, top: 10, bottom: 24 },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", data: rows.map((r) => `${r.reason_code} (${r.detected_by})`) },
     series: [{ type: "bar", data: rows.map((r) => r.n), itemStyle: { color: "#8e44ad" }, label: { show: true, position: "right" } }],
-  }, { notMerge: true });
+  });
 }
 
 function renderThroughput(live) {
-  const c = chart("chart-throughput"); if (!c) return;
   const series = live.throughput.series;
-  c.setOption({
+  setChart("chart-throughput", {
     tooltip: { trigger: "axis" }, grid: { left: 40, right: 12, top: 12, bottom: 22 },
     xAxis: { type: "category", data: series.map((_, i) => i - series.length + 1) },
     yAxis: { type: "value", name: "/s" },
     series: [{ type: "line", data: series, areaStyle: { opacity: 0.2 }, smooth: true, showSymbol: false }],
-  }, { notMerge: true });
+  });
   const lag = live.lag;
   $("lag-detail").textContent = lag.available
     ? `${t("lag")}: ${lag.total} · ${Object.entries(lag.by_topic).map(([k, v]) => `${k} ${v}`).join(", ")}`
