@@ -13,7 +13,7 @@ from agents.gate_rules import GateLimits
 from agents.registry import Registry
 from infra.kafka import client_security
 from infra.settings import Settings
-from streams import signing, topics
+from streams import fetch_wait, signing, topics
 from streams.registry_reader import RegistryReader, RegistryReaderService
 from streams.worker_metrics import MetricsService, WorkerMetrics
 
@@ -77,6 +77,8 @@ def build_app(
         value_serializer="json",
         autodiscover=False,
     )
+    # Before anything asks for app.transport (declaring topics does).
+    app.transport = fetch_wait.transport(app, settings.consumer_fetch_wait_ms)
     t = AppTopics(*(_topic(app, spec, settings) for spec in topics.CATALOG))
     client_options = client_security.aiokafka_options(settings)
     registry = Registry(region_code, signing.load_public_key(region_key))
