@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     # block cache + buffers x size (8 + 2 x 16 MiB = 40 MiB; 720 MiB for 18), while the data
     # itself stays on disk. State reads are point lookups and one scan per partition load,
     # so a small cache costs little. (Seconds-long waits at paced load, once blamed on 4 MiB
-    # write buffers, came back at 16 MiB; the fetch wait below was the cause found.)
+    # write buffers, came back at 16 MiB; the fetch wait below accounts for most of them.)
     rocksdb_block_cache_mib: int = Field(default=8, ge=1)
     rocksdb_write_buffer_mib: int = Field(default=16, ge=1)
     rocksdb_max_write_buffers: int = Field(default=2, ge=2)
