@@ -5,8 +5,8 @@ whose last records the app has not taken yet. So a request can go out holding on
 partitions (changelogs, an idle topic); the broker then holds it for the whole fetch wait,
 and records arriving meanwhile on the busy partitions wait with it. Faust fixes that wait at
 1.5 s for worker consumers, which was the 1-2 s publish-to-gate delay of the bad bench runs
-(issue 8). The worker asks for ``consumer_fetch_wait_ms`` instead: a few more empty fetches
-when idle, in exchange for latency bounded by it per hop.
+(issue 8). The worker asks for ``consumer_fetch_wait_ms`` instead, which bounds what that
+gap adds at each hop; infra.settings says what a shorter wait costs.
 """
 
 from __future__ import annotations
