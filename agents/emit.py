@@ -147,8 +147,8 @@ async def _send_changelog(table: faust.types.TableT[str, str], staged: Sequence[
         # Faust's own changelog callback also notes, in a persistent store, how far its
         # changelog it holds (a restart on the same disk then recovers only what follows).
         # Not done here (yet): both bench runs that did it had events waiting seconds at
-        # paced load. Some runs without it do too, so that may not be the cause; until it is
-        # known, a restart recovers the whole changelog.
+        # paced load, but such runs later proved to be Faust's fetch wait (streams.fetch_wait),
+        # so it is worth trying again. Until then a restart recovers the whole changelog.
         await asyncio.gather(*pending)
 
     await _retrying("state_persist_retry", sum(len(s.writes) for s in staged), send)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from infra.settings import Settings
 from streams import fetch_wait
@@ -23,7 +24,8 @@ async def test_worker_consumer_uses_the_configured_fetch_wait(tmp_path: Path) ->
         region_key=public_key_b64(Ed25519PrivateKey.generate()),
     )
     assert isinstance(app.transport, fetch_wait.Transport)
-    consumer = app.consumer._thread._create_worker_consumer(app.transport)  # type: ignore[attr-defined]
+    assert isinstance(app.consumer, faust_aiokafka.Consumer)
+    consumer = app.consumer._thread._create_worker_consumer(app.transport)
     try:
         assert consumer._fetch_max_wait_ms == 25
         assert consumer._group_id == app.conf.id  # the rest is still Faust's worker consumer
