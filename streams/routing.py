@@ -1,10 +1,13 @@
 """Where an event goes on Kafka: which topic, with which key, to which partitions.
 
-Person events are keyed by person key, so every event about a person lands on one partition
-and the agents can keep that person's state there. Events every partition must see
-(agreements, campaigns, clock ticks) are broadcast: one copy per partition, keyed by the
-partition number, so each partition orders them against its own person events exactly as
-the publisher sent them and a replay reproduces every decision.
+Person events are keyed by person key, and every event about a person lands on the partition
+:func:`person_partition` names, so the agents can keep that person's state there. The gate
+places each admitted person event on that partition of the validated topic whatever partition
+it arrived on: a client's partitioner (murmur2, CRC32, random, a null key) cannot split a case.
+Events every partition must see (agreements, campaigns, clock ticks) are broadcast: one copy
+per partition, keyed by the partition number, and the gate forwards each copy to the same
+partition number, so each partition orders them against its own person events and a replay
+reproduces every decision.
 """
 
 from __future__ import annotations
@@ -44,6 +47,19 @@ def destination(event: Envelope) -> Destination:
     if isinstance(event, PersonEvent):
         return Destination(topics.COUNTY_EVENTS, event.person_key.encode(), broadcast=False)
     raise ValueError(f"{event.event_type} is not published by county nodes")
+
+
+def person_partition(person_key: str, partitions: int) -> int:
+    """The partition of a person's events: the person key's first 8 hex digits, read as an
+    unsigned 32-bit integer, modulo the partition count.
+
+    The person key is already a uniform hash (HMAC-SHA256), so no second hash is needed, and
+    the rule is one line in any language. Clients may use it to choose the partition on
+    county-events; the gate applies it to every person event it admits, so they need not.
+    """
+    if partitions < 1:
+        raise ValueError(f"a topic has at least one partition, not {partitions}")
+    return int(person_key[:8], 16) % partitions
 
 
 def broadcast_key(partition: int) -> bytes:

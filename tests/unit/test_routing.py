@@ -162,3 +162,24 @@ def test_derived_person_events_route_by_person_key_too() -> None:
         due_at=LATER,
     )
     assert routing.destination(reminded).key == PERSON.encode()
+
+
+@pytest.mark.parametrize(
+    ("person_key", "partitions", "expected"),
+    [
+        ("00000000" + "0" * 56, 6, 0),
+        ("00000007" + "f" * 56, 6, 1),
+        ("ffffffff" + "0" * 56, 6, 0xFFFFFFFF % 6),
+        ("0000000a" + "1" * 56, 3, 1),
+        ("12345678" + "9" * 56, 1, 0),
+    ],
+)
+def test_person_partition_reads_the_first_eight_hex_digits(
+    person_key: str, partitions: int, expected: int
+) -> None:
+    assert routing.person_partition(person_key, partitions) == expected
+
+
+def test_person_partition_needs_a_partition() -> None:
+    with pytest.raises(ValueError, match="at least one partition"):
+        routing.person_partition("0" * 64, 0)
