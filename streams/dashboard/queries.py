@@ -113,27 +113,30 @@ async def obligation_counts(conn: Any, p: Principal, clock: dt.datetime | None) 
     }
 
 
-def obligation_list_sql(p: Principal, state: str) -> tuple[str, tuple[Any, ...]]:
-    """The obligations ``state`` (a vocabulary count) counts, due first ($1 horizon, $2
-    limit, $3 offset)."""
-    predicate = vocabulary.sql(state, alias="o", horizon_arg=1)
-    w = scope.obligations(p, arg=4)
+def obligation_list_sql(
+    p: Principal, state: str, horizon: dt.datetime | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """The obligations ``state`` (a vocabulary count) counts, due first ($1 limit, $2
+    offset; then the due-soon horizon if the count looks ahead, then the scope's county)."""
+    ahead = vocabulary.count(state).due_within is not None
+    predicate = vocabulary.sql(state, alias="o", horizon_arg=3 if ahead else None)
+    w = scope.obligations(p, arg=4 if ahead else 3)
     sql = (
         "SELECT o.obligation_id, o.person_key, o.kind, o.responsible_county,"  # noqa: S608
         " o.counterpart_county, o.opened_at, o.due_at, o.state, o.urgent, o.agreement_id,"
         " o.reminded_at, o.breached_at, o.escalated_at, o.escalated_to, o.fulfilled_at,"
         " o.cancelled_at, o.late"
         f" FROM obligations o WHERE {predicate} AND {w.sql}"
-        " ORDER BY o.due_at NULLS LAST, o.obligation_id LIMIT $2 OFFSET $3"
+        " ORDER BY o.due_at NULLS LAST, o.obligation_id LIMIT $1 OFFSET $2"
     )
-    return sql, w.args
+    return sql, ((horizon,) if ahead else ()) + w.args
 
 
 async def obligation_list(
     conn: Any, p: Principal, state: str, clock: dt.datetime | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    sql, args = obligation_list_sql(p, state)
-    records = await conn.fetch(sql, vocabulary.horizon(clock), limit, offset, *args)
+    sql, args = obligation_list_sql(p, state, vocabulary.horizon(clock))
+    records = await conn.fetch(sql, limit, offset, *args)
     return [with_status(r) for r in records]
 
 
