@@ -337,7 +337,7 @@ async def test_county_scope_holds_on_every_view_and_the_stream(api: Api) -> None
     assert summary is not None
     assert summary["dead_letters"] is None
     assert {(f["origin"], f["destination"]) for f in summary["flows"]} == {(HANBIN, BAOAN)}
-    assert summary["obligations"]["by_state"]["escalated"] == 0
+    assert summary["obligations"]["counts"]["escalated"] == 0
 
 
 @pytest.mark.integration
