@@ -234,7 +234,11 @@ def nothing_for(period: str, clock: Any, zone: Zone, config: AssessmentConfig) -
             f"no scorecards for {period} yet: it closes at {zone.show(closes)} "
             f"(the log's clock is at {zone.show(clock)})"
         )
-    return f"no scorecards for {period}: no county had anything to assess in it"
+    return (
+        f"no scorecards for {period}: none was published, though it closed at "
+        f"{zone.show(closes)} (no county had anything to assess, or `liudong assess` is not "
+        "running)"
+    )
 
 
 def log_clock(bootstrap: str, settings: Settings) -> Any:

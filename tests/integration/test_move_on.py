@@ -199,3 +199,46 @@ def test_explain_names_the_uncovered_move_and_its_person(
     assert [d["side"] for d in docs] == ["origin", "destination"]
     assert docs[0]["flows"]["uncovered"] == [{"origin": B, "destination": C, "persons": [person]}]
     assert docs[1]["flows"]["uncovered"] == [{"origin": A, "destination": B, "persons": [person]}]
+
+
+def test_edges_of_the_cli_are_one_line_and_exit_1(
+    moved: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline, published, _ = moved
+    monkeypatch.setenv("LIUDONG_KAFKA_BOOTSTRAP", pipeline.bootstrap)
+    monkeypatch.setenv("LIUDONG_TOPIC_PREFIX", pipeline.prefix)
+    monkeypatch.setenv("LIUDONG_HOME", str(Path(pipeline.home)))
+    from streams.cli import main
+
+    def one_line_error(argv: list[str], expected: str) -> None:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: "), err
+        assert expected in err, err
+        assert len(err.splitlines()) == 1
+
+    one_line_error(["obligations", "--county", "110101"], "party to no obligation in the log")
+    one_line_error(["campaign", "status", "--id", "nope"], "no campaign 'nope' in the log")
+    one_line_error(
+        ["scorecard", "--period", "2026-04"],
+        "no scorecards for 2026-04 yet: it closes at 2026-05-02 08:00 UTC+8 "
+        "(the log's clock is at 2026-04-10 08:00 UTC+8)",
+    )
+    one_line_error(["scorecard", "--period", "2026-Q3"], "it begins after the log's clock")
+    one_line_error(["scorecard", "--period", "2026-03"], "none was published, though it closed")
+
+    # The obligations of C, in the vocabulary's words, Beijing time or UTC, full keys.
+    assert main(["obligations", "--county", C]) == 0
+    out = capsys.readouterr().out
+    person = published["MovedOn"].person_key
+    assert person in out
+    assert "due (UTC+8)" in out
+    assert "fulfilled_on_time" in out
+    assert main(["obligations", "--county", C, "--format", "json", "--utc"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (takeover,) = doc["obligations"]
+    assert takeover["status"] == "fulfilled_on_time"
+    assert takeover["fulfilled_at"] == "2026-03-09T10:00:00+00:00"
+    assert takeover["opened_at"] == "2026-03-06T10:00:00+00:00"
+    assert doc["counts"]["fulfilled_on_time"] == 1
+    assert doc["clock"] == "2026-04-10T00:00:00+00:00"
