@@ -22,6 +22,7 @@ from typing import Any
 from agents import league as league_module
 from agents.assessment_config import Scores
 from contracts import obligation_vocabulary as vocabulary
+from contracts import periods as periods_module
 from infra.projection import queries as projection
 from streams.dashboard import scope
 from streams.dashboard.auth import Principal
@@ -246,11 +247,15 @@ def league(
     A side not assessed has a null score (shown 不参评); a county assessed on neither side is
     listed unranked; with nobody assessed there is no ranking (``ranked`` false).
     """
-    periods = sorted({r["period"] for r in rows})
+    known = [periods_module.parse(p) for p in {r["period"] for r in rows}]
+    # The latest period is the one that ended last (a quarter before its last month); the
+    # trend follows the periods of its kind.
+    newest = max(known, key=lambda p: (p.end, p.end - p.start), default=None)
+    periods = sorted(p.text for p in known if newest is not None and p.kind == newest.kind)
     trend: dict[str, dict[str, float | None]] = defaultdict(dict)
     for r in rows:
         trend[r["county"]][r["period"]] = r["combined_score"]
-    latest = periods[-1] if periods else None
+    latest = newest.text if newest is not None else None
     cards = {r["county"]: r for r in rows if r["period"] == latest}
     table = league_module.league(
         (
@@ -275,6 +280,9 @@ def league(
     average = table.average
     return {
         "period": latest,
+        "period_label": None
+        if newest is None
+        else {"zh": newest.label("zh"), "en": newest.label("en")},
         "periods": periods,
         "scope": scope,
         "ranked": bool(table.ranked),

@@ -74,6 +74,13 @@ def test_league_ranks_the_latest_period_with_trends() -> None:
     )
     assert (nobody["ranked"], [r["rank"] for r in nobody["table"]]) == (False, [None])
     assert queries.league([], region="610900", scope="region")["table"] == []
+    assert league["period_label"] == {"zh": "2026年2月", "en": "February 2026"}
+    # A quarter that ends with its last month is the latest period; its trend is quarters.
+    with_quarter = [*rows, _card(hanbin, "2026-Q1", 60.0, None, 60.0)]
+    quarterly = queries.league(with_quarter, region="610900", scope="region")
+    assert (quarterly["period"], quarterly["periods"]) == ("2026-Q1", ["2026-Q1"])
+    later = [*with_quarter, _card(hanbin, "2026-04", 61.0, None, 61.0)]
+    assert queries.league(later, region="610900", scope="region")["period"] == "2026-04"
 
 
 def test_decisions_attach_lifecycle_events_with_causes() -> None:
