@@ -23,6 +23,7 @@ import asyncio
 import json
 import signal
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -295,13 +296,13 @@ def table_lines(
     ]
     for s in standings:
         lines.append(
-            f"{s.rank or '-':>4}  {s.county:<6}  {_fmt(s.scores.origin):>7}  "
-            f"{_fmt(s.scores.destination):>11}  {_fmt(s.scores.combined):>8}  "
+            f"{s.rank or '-':>4}  {s.county:<6}  {_score(s.scores.origin, 7)}  "
+            f"{_score(s.scores.destination, 11)}  {_score(s.scores.combined, 8)}  "
             f"{s.revision or 0:>8}  {_name(s.county)}"
         )
     lines.append(
-        f"{'':>4}  {'region':<6}  {_fmt(average.origin):>7}  {_fmt(average.destination):>11}  "
-        f"{_fmt(average.combined):>8}  {'':>8}  average"
+        f"{'':>4}  {'region':<6}  {_score(average.origin, 7)}  "
+        f"{_score(average.destination, 11)}  {_score(average.combined, 8)}  {'':>8}  average"
     )
     if not ranked:
         lines.append("  nobody was assessed in this period: no ranking")
@@ -318,8 +319,14 @@ def table_lines(
 
 
 def _fmt(value: float | None) -> str:
-    # 不参评 is three characters wide twice over in a terminal: pad it as seven.
-    return f"    {NOT_ASSESSED}" if value is None else f"{value:.2f}"
+    return NOT_ASSESSED if value is None else f"{value:.2f}"
+
+
+def _score(value: float | None, width: int) -> str:
+    """Right-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    text = _fmt(value)
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return " " * max(width - shown, 0) + text
 
 
 def _name(county: str) -> str:
@@ -576,8 +583,8 @@ def cmd_whatif(
         )
         for r in rows:
             print(
-                f"{r['county']:<6}  {r['rank'] or '-':>4}  {_fmt(r['combined']):>8}  "
-                f"{r['whatif_rank'] or '-':>7}  {_fmt(r['whatif_combined']):>8}  "
+                f"{r['county']:<6}  {r['rank'] or '-':>4}  {_score(r['combined'], 8)}  "
+                f"{r['whatif_rank'] or '-':>7}  {_score(r['whatif_combined'], 8)}  "
                 f"{_change(r['rank_change']):>6}  {_name(r['county'])}"
             )
         print(

@@ -244,9 +244,10 @@ class Demo:
 
     async def _final_report(self, conn: asyncpg.Connection) -> None:
         await self._summary(conn, final=True)
-        self.say("agreement coverage by origin county (flows covered / flows):")
+        self.say("agreement coverage of each origin county's outflows (covered / flows):")
         rows = await conn.fetch(
-            "SELECT c.scope, sum(c.flows) AS flows, sum(c.covered) AS covered, "
+            "SELECT c.scope, coalesce(sum(c.outflows), 0) AS flows, "
+            "coalesce(sum(c.outflows_covered), 0) AS covered, "
             "coalesce(min(k.name), c.scope) AS name "
             "FROM coverage_totals c LEFT JOIN counties k ON k.code = c.scope "
             "WHERE c.scope LIKE '6109%' GROUP BY c.scope ORDER BY c.scope"
