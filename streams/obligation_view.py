@@ -23,8 +23,6 @@ from contracts.events.derived import (
 )
 from streams.human_time import LOCAL, Zone
 
-STATES = vocabulary.NAMES  # what --state accepts: the vocabulary's counts
-
 
 @dataclass(frozen=True, slots=True)
 class ObligationRow:
