@@ -8,15 +8,20 @@ catalog below (what each indicator counts is in :mod:`agents.assessment_rules` a
 Score of one indicator: its ratio ``numerator / denominator`` mapped linearly from ``floor``
 (0 points) to ``target`` (100 points); for a lower-is-better indicator the same with the
 ratio's direction reversed. An indicator with a zero denominator does not apply and drops
-out; a side's score is the weighted mean of its applicable indicators, the combined score
-the side-weighted mean of the sides that apply. Scores are rounded to two decimals so that
-the figures published are stable across platforms.
+out. A side is assessed only when the county settled at least ``min_settled_obligations``
+obligations of its own on that side (the denominator of ``feedback_rate``, which counts
+every one); otherwise the side is not assessed (不参评) and has no score, never 0 or 100, so
+that indicators which are not duties (agreement coverage, partner breaches) never score a
+side by themselves. A side's score is the weighted mean of its applicable indicators, the
+combined score the side-weighted mean of the sides assessed. Scores are rounded to two
+decimals so that the figures published are stable across platforms. Ranks and the region
+average are the league's (:mod:`agents.league`).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -56,6 +61,9 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("agreement_coverage", BOTH, "higher", "agreement coverage 协议覆盖率"),
 )
 BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}
+# Its denominator is every settled obligation a county was responsible for on a side: the
+# sample the minimum applies to.
+SETTLED_DUTIES = "feedback_rate"
 
 
 def names(side: Side) -> tuple[str, ...]:
@@ -87,6 +95,8 @@ class AssessmentConfig(_Model):
     # A period's first scorecard waits until event time is this far past the period's end,
     # so that partitions a little behind do not show up as late events.
     close_after_days: float = Field(default=1.0, ge=0, le=366, strict=False)
+    # A side is assessed only with at least this many settled obligations of its own.
+    min_settled_obligations: int = Field(default=5, ge=1, le=100_000)
     sides: SideWeights
     origin: dict[str, Rule]
     destination: dict[str, Rule]
@@ -175,8 +185,20 @@ def indicator_score(numerator: int, denominator: int, rule: Rule, better: Better
 Figures = Mapping[tuple[str, str], tuple[int, int]]  # (side, indicator) -> (num, den)
 
 
+def settled(figures: Figures, side: Side) -> int:
+    """How many obligations of its own the county settled on ``side``."""
+    return figures.get((side, SETTLED_DUTIES), (0, 0))[1]
+
+
+def assessed(figures: Figures, side: Side, config: AssessmentConfig) -> bool:
+    return settled(figures, side) >= config.min_settled_obligations
+
+
 def side_score(figures: Figures, side: Side, config: AssessmentConfig) -> float | None:
-    """Weighted mean over the side's applicable indicators; None when none applies."""
+    """Weighted mean over the side's applicable indicators; None when the side is not
+    assessed (too few settled obligations of its own) or no weighted indicator applies."""
+    if not assessed(figures, side, config):
+        return None
     total = weights = 0.0
     for name in names(side):
         rule = config.rule(side, name)
@@ -207,43 +229,3 @@ def scores(figures: Figures, config: AssessmentConfig) -> Scores:
     weights = sum(w for w, _ in parts)
     combined = round(sum(w * s for w, s in parts) / weights, 2) if weights else None
     return Scores(origin, destination, combined)
-
-
-# --- league table ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    county: str
-    scores: Scores
-    revision: int | None = None
-    rank: int = 0
-
-
-def rank(standings: Iterable[Standing]) -> list[Standing]:
-    """By combined score, best first (ties by county code); counties without any figure last
-    and unranked (rank 0)."""
-    ordered = sorted(
-        standings,
-        key=lambda s: (s.scores.combined is None, -(s.scores.combined or 0.0), s.county),
-    )
-    out = []
-    for position, s in enumerate(ordered, start=1):
-        ranked = s.scores.combined is not None
-        out.append(Standing(s.county, s.scores, s.revision, position if ranked else 0))
-    return out
-
-
-def region_average(standings: Iterable[Standing]) -> Scores:
-    """The mean of each score over the counties it applies to."""
-    rows = list(standings)
-
-    def mean(values: list[float | None]) -> float | None:
-        present = [v for v in values if v is not None]
-        return round(sum(present) / len(present), 2) if present else None
-
-    return Scores(
-        mean([s.scores.origin for s in rows]),
-        mean([s.scores.destination for s in rows]),
-        mean([s.scores.combined for s in rows]),
-    )

@@ -10,30 +10,31 @@ and topics were read, only on which events were. What each indicator counts is w
 ``docs/assessment.md``; the catalog, weights and scoring are in :mod:`agents.assessment_config`.
 
 The period of an obligation is the month and the quarter of its ``opened_at`` (UTC, event
-time). :func:`publications` decides, from the state and the newest scorecard already
-published per (county, period), which scorecards to publish: a period's first scorecards
-once event time is ``close_after_days`` past its end, and a new revision whenever a
-county's figures for a published period change.
+time; :mod:`contracts.periods`). :func:`publications` decides, from the state and the
+newest scorecard already published per (county, period), which scorecards to publish: a
+period's first scorecards once event time is ``close_after_days`` past its end, and a new
+revision whenever a county's figures for a published period change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from agents import assessment_config as cfg
+from agents import league as league_module
 from agents.assessment_config import AssessmentConfig, Side
-from contracts import divisions
+from contracts import divisions, periods
+from contracts import obligation_vocabulary as vocabulary
 from contracts.envelope import Envelope
 from contracts.events.cooperation import InquirySent
 from contracts.events.derived import (
     AgreementCoveragePublished,
+    CoverageFigure,
     IndicatorValue,
     ObligationBreached,
     ObligationCancelled,
@@ -72,45 +73,21 @@ _FIXED_SIDE: dict[str, Side] = {
 
 # --- periods -----------------------------------------------------------------------------------
 
-_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-_QUARTER = re.compile(r"(\d{4})-Q([1-4])")
-
-
-def month_of(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m")
-
-
-def quarter_of(at: dt.datetime) -> str:
-    at = at.astimezone(dt.UTC)
-    return f"{at.year}-Q{(at.month - 1) // 3 + 1}"
+ASSESSED_KINDS: tuple[periods.Kind, ...] = ("month", "quarter")
 
 
 def periods_of(at: dt.datetime) -> tuple[str, str]:
-    return month_of(at), quarter_of(at)
+    return periods.month_of(at).text, periods.quarter_of(at).text
 
 
-@functools.cache  # hot: every touch asks for its period's end
 def period_bounds(period: str) -> tuple[dt.datetime, dt.datetime]:
-    """``2026-03`` or ``2026-Q1`` -> [start, end) in UTC; ValueError for anything else."""
-    if m := _MONTH.fullmatch(period):
-        year, first, months = int(m.group(1)), int(m.group(2)), 1
-    elif q := _QUARTER.fullmatch(period):
-        year, first, months = int(q.group(1)), 3 * int(q.group(2)) - 2, 3
-    else:
-        raise ValueError(f"{period!r} is not a period: use a month (2026-03) or quarter (2026-Q1)")
-    start = dt.datetime(year, first, 1, tzinfo=dt.UTC)
-    last = first + months
-    end = dt.datetime(year + (last - 1) // 12, (last - 1) % 12 + 1, 1, tzinfo=dt.UTC)
-    return start, end
+    """A month or quarter -> [start, end) in UTC; PeriodError (a ValueError) for anything else."""
+    p = periods.parse(period, ASSESSED_KINDS)
+    return p.start, p.end
 
 
 def months_in(period: str) -> tuple[str, ...]:
-    start, end = period_bounds(period)
-    out, at = [], start
-    while at < end:
-        out.append(month_of(at))
-        at = (at + dt.timedelta(days=32)).replace(day=1)
-    return tuple(out)
+    return tuple(m.text for m in periods.parse(period, ASSESSED_KINDS).months())
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -138,14 +115,30 @@ class Ob:
     periods: tuple[str, str] = ("", "")  # month and quarter of opened_at (set on open)
 
     @property
+    def state(self) -> vocabulary.LifecycleState:
+        """As far as the vocabulary's counts tell states apart (reminders change none)."""
+        if self.cancelled:
+            return "cancelled"
+        if self.fulfilled:
+            return "fulfilled"
+        if self.escalated:
+            return "escalated"
+        return "breached" if self.breached else "opened"
+
+    @property
     def settled(self) -> bool:
-        """Decided either way: fulfilled (on time or late) or past due. Open ones not yet due
-        and cancelled ones count against nobody."""
-        return (self.fulfilled or self.breached) and not self.cancelled
+        """Decided either way (the vocabulary's ``settled``): open ones not yet due and
+        cancelled ones count against nobody."""
+        return vocabulary.settled(self)
 
     @property
     def on_time(self) -> bool:
-        return self.fulfilled and not self.late and not self.breached
+        return vocabulary.holds("fulfilled_on_time", self)
+
+
+# A county's coverage by side: (flows, covered) as origin (its outflows) and as destination
+# (its inflows); None where the publication did not count directions.
+SideCoverage = dict[Side, tuple[int, int] | None]
 
 
 @dataclass(slots=True)
@@ -154,7 +147,7 @@ class Coverage:
 
     at: dt.datetime
     event_id: str
-    figures: dict[str, tuple[int, int]]  # scope -> (flows, covered)
+    figures: dict[str, SideCoverage]  # county -> its flows and covered ones, by side
 
 
 @dataclass(slots=True)
@@ -304,17 +297,27 @@ def _coverage(state: AssessmentState, e: AgreementCoveragePublished) -> None:
     old = state.coverage.get(key)
     if old is not None and (old.at, old.event_id) >= (e.occurred_at, str(e.event_id)):
         return  # an older publication read late: the newest stands
-    figures = {f.scope: (f.flows, f.covered) for f in e.figures if f.scope != REGION_SCOPE}
+    figures = {f.scope: _by_side(f) for f in e.figures if f.scope != REGION_SCOPE}
     state.coverage[key] = Coverage(e.occurred_at, str(e.event_id), figures)
     before = old.figures if old else {}
     try:
-        periods = (e.period, quarter_of(period_bounds(e.period)[0]))
-    except ValueError:
+        month = periods.parse(e.period, ("month",))
+    except periods.PeriodError:
         return  # not a month: nothing to attribute it to
     for county in sorted(set(before) | set(figures)):
         if before.get(county) != figures.get(county):
-            for period in periods:
+            for period in (month.text, periods.quarter_of(month.start).text):
                 _touch(state, county, period, (e.event_type, str(e.event_id), e.occurred_at))
+
+
+def _by_side(f: CoverageFigure) -> SideCoverage:
+    origin = None
+    if f.outflows is not None and f.outflows_covered is not None:
+        origin = (f.outflows, f.outflows_covered)
+    destination = None
+    if f.inflows is not None and f.inflows_covered is not None:
+        destination = (f.inflows, f.inflows_covered)
+    return {"origin": origin, "destination": destination}
 
 
 def _touch_person(state: AssessmentState, person: str, e: Envelope) -> None:
@@ -464,8 +467,12 @@ def tally(state: AssessmentState, period: str, *, lineage: bool = True) -> dict[
     for (month, _partition), cov in sorted(state.coverage.items()):
         if month not in months:
             continue
-        for county, (flows, covered) in cov.figures.items():
+        for county, by_side in cov.figures.items():
             for side in cfg.SIDES:
+                directed = by_side[side]
+                if directed is None:
+                    continue  # published before directions were counted: unknown
+                flows, covered = directed
                 figure = t.at(county, side, "agreement_coverage")
                 figure.denominator_count += flows
                 figure.numerator_count += covered
@@ -603,7 +610,7 @@ def _card(
         return None
     indicators = values(figures)
     s = cfg.scores(as_figures(indicators), config)
-    origin, destination, combined = (s.origin or 0.0), (s.destination or 0.0), (s.combined or 0.0)
+    origin, destination, combined = s.origin, s.destination, s.combined
     previous = published.get((county, period))
     if previous is None and all(i.denominator == 0 for i in indicators):
         return None  # touched, but nothing to assess
@@ -670,18 +677,25 @@ def _with_reason(
 # --- reading the results --------------------------------------------------------------------
 
 
-def standings(state: AssessmentState, period: str, config: AssessmentConfig) -> list[cfg.Standing]:
-    """The league table of ``period`` computed from the fold under ``config`` (what-if)."""
+def standings(
+    state: AssessmentState,
+    period: str,
+    config: AssessmentConfig,
+    *,
+    region: str,
+    scope: league_module.Scope,
+) -> league_module.League:
+    """The league of ``period`` computed from the fold under ``config`` (what-if)."""
     figures = tally(state, period, lineage=False)
     rows = []
     for county in sorted(figures):
-        if divisions.county(county) is None:
+        if not _assessable(county, region):
             continue
         indicators = values(figures[county])
         if all(i.denominator == 0 for i in indicators):
             continue
-        rows.append(cfg.Standing(county, cfg.scores(as_figures(indicators), config)))
-    return cfg.rank(rows)
+        rows.append(league_module.Standing(county, cfg.scores(as_figures(indicators), config)))
+    return league_module.league(rows, region=region, scope=scope)
 
 
 def newest(cards: Iterable[ScorecardPublished]) -> dict[tuple[str, str], ScorecardPublished]:

@@ -16,7 +16,15 @@ Rules as implemented (days come from the agreement in force for the flow, else `
   notice itself is B's handover, so no separate handover_notice is opened. B's own open
   arrival or takeover duty is cancelled (the person left before B registered them); if
   already breached, the notice closes it as fulfilled late and the breach stands.
-- case_taken_over fulfils the takeover and moves the case owner.
+- C's inflow from B matches the move as an inflow matches an outflow: it fulfils C's
+  takeover (C's ordinary way of taking a person over is registering them) and opens nothing
+  on B, who gave notice by the move. case_taken_over fulfils the takeover too, and moves the
+  case owner. Should C register the inflow from B first, B's move is its confirmation: it
+  fulfils the ``origin_confirmation`` the inflow opened on B, and no takeover is opened.
+- Flows (agreement coverage and the ``agreement_missing`` alert) are moves between counties:
+  an outflow or inflow not matching one already seen, and every moved_on and returned_home
+  (B->C, B->A) that C's inflow did not already announce. The agreement asked about is the one
+  signed for the flow's direction, as for the takeover's terms.
 - A county acts through any of its publishers: ``610902/office-440306`` acts for 610902.
   Only the responsible county's act fulfils an obligation.
 - An answer after the due instant is fulfilled late; if no tick had breached it yet, the
@@ -39,6 +47,8 @@ from typing import Any, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from agents.agreement_terms import AgreementBook, Defaults, ResolvedTerms
+from contracts import obligation_vocabulary as vocabulary
+from contracts import periods
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
     RecordsSplit,
@@ -77,9 +87,9 @@ from contracts.types import CheckKind, VerificationResult
 # Fixed forever: derived event ids are uuid5 under it, so replays give the same ids.
 NAMESPACE = uuid.UUID("5b0f6c1e-6f4a-5d2c-9a51-7c3e2f1d8b40")
 URGENT_SERVICES = frozenset({"pregnancy", "birth"})
-CLOSED_STATES = frozenset({"fulfilled", "cancelled"})
+CLOSED_STATES = vocabulary.CLOSED_STATES
 
-ObligationState = Literal["opened", "reminded", "fulfilled", "breached", "escalated", "cancelled"]
+ObligationState = vocabulary.LifecycleState
 Derived = (
     ObligationOpened
     | ObligationReminded
@@ -149,7 +159,8 @@ class Flow(_Frozen):
 
 
 class FlowRecord(_Frozen):
-    """A move between counties, counted once (at its first side) for agreement coverage."""
+    """A move between counties, counted once (at the first event that tells of it) for
+    agreement coverage."""
 
     period: str
     origin: str
@@ -191,6 +202,7 @@ class CaseState(_Frozen):
     processed: frozenset[str] = frozenset()
     pending_outflow: Flow | None = None
     pending_inflow: Flow | None = None
+    pending_move: Flow | None = None  # a move on / return home not yet registered where it went
     # Kept in the case (not in a per-partition tally) so that coverage and missing-agreement
     # alerts are rebuilt from the cases table alone and can never disagree with it.
     flows: tuple[FlowRecord, ...] = ()
@@ -242,6 +254,7 @@ class Step:
         self.region = region
         self.derive = derive
         self.out: list[Derived] = []
+        self.flow: FlowRecord | None = None  # the new flow this event recorded, if any
 
     @property
     def cause_id(self) -> str:
@@ -344,7 +357,7 @@ class Step:
         if late and not ob.breached:
             self.breach(ob)
             ob = ob.evolve(breached=True)
-        self.replace(ob.evolve(state="fulfilled", late=late))
+        self.replace(ob.evolve(state=vocabulary.after(ob.state, "fulfilled"), late=late))
         self.emit(
             ObligationFulfilled,
             ob.obligation_id,
@@ -355,25 +368,25 @@ class Step:
         )
 
     def cancel(self, ob: Obligation, reason: str) -> None:
-        self.replace(ob.evolve(state="cancelled"))
+        self.replace(ob.evolve(state=vocabulary.after(ob.state, "cancelled")))
         self.emit(
             ObligationCancelled, ob.obligation_id, "cancelled", **self._base(ob), reason=reason
         )
 
     def breach(self, ob: Obligation) -> None:
-        self.replace(ob.evolve(state="breached", breached=True))
+        self.replace(ob.evolve(state=vocabulary.after(ob.state, "breached"), breached=True))
         self.emit(
             ObligationBreached, ob.obligation_id, "breached", **self._base(ob), due_at=ob.due_at
         )
 
     def remind(self, ob: Obligation) -> None:
-        self.replace(ob.evolve(state="reminded", reminded=True))
+        self.replace(ob.evolve(state=vocabulary.after(ob.state, "reminded"), reminded=True))
         self.emit(
             ObligationReminded, ob.obligation_id, "reminded", **self._base(ob), due_at=ob.due_at
         )
 
     def escalate(self, ob: Obligation) -> None:
-        self.replace(ob.evolve(state="escalated", escalated=True))
+        self.replace(ob.evolve(state=vocabulary.after(ob.state, "escalated"), escalated=True))
         self.emit(
             ObligationEscalated,
             ob.obligation_id,
@@ -435,16 +448,12 @@ def decide(
     if key in state.processed:
         return state, []
     step = Step(state, event, region, derive=derive, cause_id=key)
-    new_flow = is_new_flow(state, event)
     _apply(step, event, book, defaults)
-    flow = None
-    if new_flow and isinstance(event, OutflowRegistered | InflowRegistered):
-        flow = _flow_record(event, book)
-    _touch(step, event, flow)
+    _touch(step, event)
     return step.state, step.out
 
 
-def _touch(step: Step, event: PersonEvent, flow: FlowRecord | None) -> None:
+def _touch(step: Step, event: PersonEvent) -> None:
     """Remember the event as done, when the record last showed activity and its new flow."""
     state = step.state
     last = state.last_activity
@@ -453,8 +462,8 @@ def _touch(step: Step, event: PersonEvent, flow: FlowRecord | None) -> None:
         "processed": state.processed | {step.cause_id},
         "last_activity": at if last is None or at > last else last,
     }
-    if flow is not None:
-        changes["flows"] = (*state.flows, flow)
+    if step.flow is not None:
+        changes["flows"] = (*state.flows, step.flow)
     step.update(**changes)
 
 
@@ -486,6 +495,7 @@ def _pair(state: CaseState, x: str, y: str) -> tuple[str, str]:
 
 def _outflow(step: Step, event: OutflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
     a, b = event.origin_county, event.destination_county
+    _side_of_flow(step, a, b, book)
     pending = step.state.pending_inflow
     step.update(origin=a, destination=b, owner=step.state.owner or a)
     if pending is not None and (pending.origin, pending.destination) == (a, b):
@@ -503,6 +513,11 @@ def _outflow(step: Step, event: OutflowRegistered, book: AgreementBook, defaults
 def _inflow(step: Step, event: InflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
     a, b = event.origin_county, event.destination_county
     register(step, b, step.cause_id)
+    move = step.state.pending_move
+    if move is not None and (move.origin, move.destination) == (a, b):
+        _inflow_after_move(step, event, a, b)
+        return
+    _side_of_flow(step, a, b, book)
     step.update(origin=a, destination=b, owner=b)
     waiting = step.find("arrival_registration", b, counterpart=a)
     if waiting is not None and acting_county(event) == b:
@@ -522,6 +537,39 @@ def _inflow(step: Step, event: InflowRegistered, book: AgreementBook, defaults: 
         terms=terms,
     )
     step.update(pending_inflow=_flow(step, a, b))
+
+
+def _inflow_after_move(step: Step, event: InflowRegistered, b: str, c: str) -> None:
+    """C registered the person who moved on (or went home) from B: the move's other side.
+
+    The move already counted as the flow, and B gave notice by it: nothing opens on B. The
+    registration is C's act of taking the person over, so it fulfils C's takeover; should
+    someone else (B's outposted office in C, say) have registered it, C's duty stays C's.
+    """
+    step.update(pending_move=None)
+    if acting_county(event) != c:
+        return
+    step.fulfil_if(step.find("case_takeover", c, counterpart=b))
+    home = c == step.state.origin
+    step.update(owner=c, destination=None if home else c)
+
+
+def _side_of_flow(step: Step, origin: str, destination: str, book: AgreementBook) -> None:
+    """An outflow or inflow is a new flow unless the case already is that flow (its other
+    side came first)."""
+    state = step.state
+    if (state.origin, state.destination) != (origin, destination):
+        _new_flow(step, origin, destination, book)
+
+
+def _new_flow(step: Step, origin: str, destination: str, book: AgreementBook) -> None:
+    at = step.cause.occurred_at
+    step.flow = FlowRecord(
+        period=periods.month_text(at),
+        origin=origin,
+        destination=destination,
+        covered=book.in_force(origin, destination, at) is not None,
+    )
 
 
 def register(step: Step, county: str, record_id: str) -> None:
@@ -615,9 +663,31 @@ def _receipt(
 def _handover(
     step: Step, event: MovedOn | ReturnedHome, book: AgreementBook, defaults: Defaults
 ) -> None:
-    b = event.from_county
-    c = event.to_county if isinstance(event, MovedOn) else event.home_county
+    b, c = flow_pair(event)
+    inflow = step.state.pending_inflow
+    if (
+        inflow is not None
+        and (inflow.origin, inflow.destination) == (b, c)
+        and acting_county(event) == b
+    ):
+        # C registered the inflow from B first; B's notice of the move confirms it.
+        close_left_duties(step, b)
+        leave(step, b)
+        step.fulfil_if(step.find("origin_confirmation", b, counterpart=c))
+        step.update(pending_inflow=None, pending_outflow=None)
+        return
+    move = step.state.pending_move
+    if move is None or (move.origin, move.destination) != (b, c):
+        _new_flow(step, b, c, book)
     handover(step, b, c, book, defaults)
+    step.update(pending_move=_flow(step, b, c))
+
+
+def flow_pair(event: MovedOn | ReturnedHome) -> tuple[str, str]:
+    """The (from, to) counties of a move on or a return home."""
+    if isinstance(event, MovedOn):
+        return event.from_county, event.to_county
+    return event.from_county, event.home_county
 
 
 def handover(step: Step, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
@@ -681,9 +751,7 @@ def _apply(step: Step, event: PersonEvent, book: AgreementBook, defaults: Defaul
 
 def period_of(at: dt.datetime) -> str:
     """The calendar month of an instant (UTC), e.g. "2026-03": the alert period."""
-    utc = at.astimezone(dt.UTC)
-    # strftime's %Y pads no year below 1000 (glibc): format only four-digit years by hand.
-    return f"{utc.year}-{utc.month:02d}" if utc.year >= 1000 else utc.strftime("%Y-%m")
+    return periods.month_text(at)
 
 
 def missing_agreement_alerts(
@@ -695,13 +763,17 @@ def missing_agreement_alerts(
 ) -> tuple[frozenset[tuple[str, str, str]], list[AlertRaised]]:
     """Raise agreement_missing once per (origin, destination, month) for uncovered flows.
 
-    ``seen_pairs`` is per agent partition; ``alert_id`` names the pair and month so that
-    consumers can fold alerts raised by several partitions into one. Not ``derive``: the
-    pairs only, no alert.
+    ``event`` is one that recorded a new flow: an outflow, an inflow, a move on (from, to)
+    or a return home (from, home). ``seen_pairs`` is per agent partition; ``alert_id`` names
+    the pair and month so that consumers can fold alerts raised by several partitions into
+    one. Not ``derive``: the pairs only, no alert.
     """
-    if not isinstance(event, OutflowRegistered | InflowRegistered):
+    if isinstance(event, OutflowRegistered | InflowRegistered):
+        a, b = event.origin_county, event.destination_county
+    elif isinstance(event, MovedOn | ReturnedHome):
+        a, b = flow_pair(event)
+    else:
         return seen_pairs, []
-    a, b = event.origin_county, event.destination_county
     period = period_of(event.occurred_at)
     key = (a, b, period)
     if key in seen_pairs or book.in_force(a, b, event.occurred_at) is not None:
@@ -744,18 +816,3 @@ def next_fire(state: CaseState) -> dt.datetime | None:
         if not ob.escalated:
             instants.append(ob.escalate_at)
     return min(instants, default=None)
-
-
-def is_new_flow(before: CaseState | None, event: Envelope) -> bool:
-    """An outflow or inflow that is not the other side of a flow already seen."""
-    if not isinstance(event, OutflowRegistered | InflowRegistered):
-        return False
-    a, b = event.origin_county, event.destination_county
-    return before is None or (before.origin, before.destination) != (a, b)
-
-
-def _flow_record(event: OutflowRegistered | InflowRegistered, book: AgreementBook) -> FlowRecord:
-    a, b, at = event.origin_county, event.destination_county, event.occurred_at
-    return FlowRecord(
-        period=period_of(at), origin=a, destination=b, covered=book.in_force(a, b, at) is not None
-    )

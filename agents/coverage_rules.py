@@ -1,11 +1,13 @@
 """Agreement coverage (协议覆盖率): the share of flows between counties covered by an agreement
 in force when the flow was registered. Pure, no I/O.
 
-A flow is one person's move from an origin to a destination, counted once, at whichever of
-its outflow or inflow arrives first (``case_rules.FlowRecord``); it counts for the region
-and for both counties. The tally of a partition is a function of its cases alone, so it is
-rebuilt from the cases table after a restart. Figures are published per agent partition,
-and a reader sums the newest figure of every partition (see ``streams.coverage_view``).
+A flow is one person's move from one county to another (an outflow or inflow, a move on, a
+return home), counted once, at the first event that tells of it (``case_rules.FlowRecord``).
+It counts for the region and for both counties, and for each county by direction: a flow
+leaving it is one of its outflows (its side as origin), one arriving is one of its inflows
+(its side as destination). The tally of a partition is a function of its cases alone, so it
+is rebuilt from the cases table after a restart. Figures are published per agent partition,
+and a reader sums the newest figure of every partition.
 """
 
 from __future__ import annotations
@@ -22,19 +24,30 @@ NAMESPACE = uuid.UUID("0c7e4f51-2a9d-4b36-8e1f-5d6a7b8c9d01")
 REGION_SCOPE = "region"
 
 
+# Positions in a scope's tally: [flows, covered, outflows, outflows covered, inflows, ...].
+FLOWS, OUT, IN = 0, 2, 4
+
+
 @dataclass
 class CoverageTally:
-    """period -> scope -> [flows, covered]; mutable, owned by one partition's agent."""
+    """period -> scope -> [flows, covered, outflows, outflows covered, inflows, inflows
+    covered]; mutable, owned by one partition's agent."""
 
     periods: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)  # periods changed since last published
 
     def add(self, flow: FlowRecord) -> None:
         counts = self.periods.setdefault(flow.period, {})
-        for scope in (REGION_SCOPE, flow.origin, flow.destination):
-            tally = counts.setdefault(scope, [0, 0])
-            tally[0] += 1
-            tally[1] += int(flow.covered)
+        covered = int(flow.covered)
+        for scope, direction in (
+            (REGION_SCOPE, None),
+            (flow.origin, OUT),
+            (flow.destination, IN),
+        ):
+            tally = counts.setdefault(scope, [0, 0, 0, 0, 0, 0])
+            for at in (FLOWS,) if direction is None else (FLOWS, direction):
+                tally[at] += 1
+                tally[at + 1] += covered
         self.changed.add(flow.period)
 
     def add_new(self, before: CaseState | None, after: CaseState) -> None:
@@ -55,8 +68,7 @@ def publish(
     for period in sorted(tally.changed):
         event_id = uuid.uuid5(NAMESPACE, f"{tick.event_id}:{partition}:{period}")
         figures = tuple(
-            CoverageFigure(scope=scope, flows=flows, covered=covered)
-            for scope, (flows, covered) in sorted(tally.figures(period).items())
+            _figure(scope, counts) for scope, counts in sorted(tally.figures(period).items())
         )
         events.append(
             AgreementCoveragePublished(
@@ -74,6 +86,21 @@ def publish(
             )
         )
     return events
+
+
+def _figure(scope: str, counts: list[int]) -> CoverageFigure:
+    flows, covered, outflows, outflows_covered, inflows, inflows_covered = counts
+    if scope == REGION_SCOPE:
+        return CoverageFigure(scope=scope, flows=flows, covered=covered)
+    return CoverageFigure(
+        scope=scope,
+        flows=flows,
+        covered=covered,
+        outflows=outflows,
+        outflows_covered=outflows_covered,
+        inflows=inflows,
+        inflows_covered=inflows_covered,
+    )
 
 
 def ratio(flows: int, covered: int) -> float:

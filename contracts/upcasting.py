@@ -28,8 +28,33 @@ def _outflow_v1_to_v2(raw: RawEvent) -> RawEvent:
     return upgraded
 
 
+def _coverage_v1_to_v2(raw: RawEvent) -> RawEvent:
+    # v1 had no figures by direction; they stay unknown (null), which no reader counts.
+    return {**raw, "schema_version": 2}
+
+
+def _scorecard_v1_to_v2(raw: RawEvent) -> RawEvent:
+    # v1 published 0.0 for a side with no figure at all (every indicator of the side 0/0):
+    # that side was not assessed, which v2 says with null. Other v1 scores stand as published.
+    upgraded = dict(raw)
+    indicators = raw.get("indicators")
+    if isinstance(indicators, list):
+        sides: dict[str, bool] = {}
+        for side in ("origin", "destination"):
+            mine = [i for i in indicators if isinstance(i, dict) and i.get("side") == side]
+            sides[side] = any(i.get("denominator") for i in mine)
+            if not sides[side]:
+                upgraded[f"{side}_score"] = None
+        if not any(sides.values()):
+            upgraded["combined_score"] = None
+    upgraded["schema_version"] = 2
+    return upgraded
+
+
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     ("outflow_registered", 1): _outflow_v1_to_v2,
+    ("agreement_coverage_published", 1): _coverage_v1_to_v2,
+    ("scorecard_published", 1): _scorecard_v1_to_v2,
 }
 
 

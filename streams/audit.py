@@ -4,13 +4,20 @@
   archive (what counties reported and what the agents derived), as of the instant, each
   derived event with its causation chain (``causation_id`` -> the cause event -> its cause,
   up to :data:`MAX_CHAIN`), and the person's obligations as they stood at the instant.
-  ID-OR-KEY is a 64-hex person key, or a raw national ID number that is hashed here with
-  the region's person-key secret (the raw number is never stored or logged).
+  ID-OR-KEY is a 64-hex person key, any unique prefix of one (at least 8 hex characters;
+  an ambiguous prefix is an error listing the keys it matches), or a raw national ID number
+  that is hashed here with the region's person-key secret (the raw number is never stored
+  or logged). A person the log does not know is an error (exit 1), as is an instant before
+  their first event; an instant past the log's end says so.
 - ``audit county CODE --period P``: the obligations the county is party to (responsible or
   counterpart) that were live at some moment of the period (opened before its end, not
   closed before its start), each with its lifecycle events and their causes. ``P`` is a
-  month (``2026-03``), a quarter (``2026-Q1``) or a year (``2026``), in UTC.
+  :mod:`contracts.periods` period: a month (``2026-03``), a quarter (``2026-Q1``) or a year
+  (``2026``), in UTC. A county party to nothing in the log, or a period that begins after
+  the log's clock, is an error (exit 1); a period not yet over says when it ends.
 - ``audit log [--limit N]``: the newest audit-log rows.
+
+Times are shown in Beijing time (``--utc``: UTC), with the zone named; person keys in full.
 
 Every read of personal data (both queries above: person keys are pseudonymous personal
 data) writes one ``audit_log`` row in the same transaction as the read: who (the
@@ -35,18 +42,23 @@ from typing import Any
 
 import asyncpg
 
-from contracts import unions
+from contracts import obligation_vocabulary as vocabulary
+from contracts import periods, unions
 from contracts.identity import InvalidNationalId
 from infra.projection import queries
 from infra.projection.migrate import migrate
 from infra.settings import Settings
 from streams import obligation_view, topics
 from streams.codec import Codec, DecodeError
+from streams.human_time import LOCAL, Zone
 from streams.identity import person_key
 
 EXIT_ERROR = 2
+EXIT_NOTHING = 1
 MAX_CHAIN = 8
+MIN_PREFIX = 8
 _KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+_PREFIX = re.compile(r"^[0-9a-fA-F]{8,63}$")
 _ENVELOPE = frozenset(
     {
         "event_id",
@@ -78,39 +90,70 @@ def operator() -> str:
         return f"uid:{os.getuid()}"
 
 
-def resolve_person(subject: str, secret: bytes | None) -> str:
-    """A person key from a 64-hex key or a raw national ID (raises ValueError if neither)."""
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who ``audit person`` was asked about: a full key, or a prefix still to look up."""
+
+    key: str | None = None
+    prefix: str | None = None
+
+
+def resolve_person(subject: str, secret: bytes | None) -> Subject:
+    """A person key, a key prefix (8 to 63 hex characters) or a raw national ID (hashed
+    here); raises ValueError (one line) if it is none of these."""
     text = subject.strip()
     if _KEY.match(text):
-        return text.lower()
+        return Subject(key=text.lower())
+    if _PREFIX.match(text) and not _looks_like_id(text):
+        return Subject(prefix=text.lower())
     if secret is None:
         raise ValueError(
             "no person-key secret (LIUDONG_PERSON_KEY_SECRET or the keys dir): "
-            "give the 64-hex person key instead"
+            "give the person key (or a unique prefix of at least 8 hex characters) instead"
         )
     try:
-        return person_key(text, secret)
+        return Subject(key=person_key(text, secret))
     except InvalidNationalId as exc:
-        raise ValueError(f"neither a 64-hex person key nor a valid ID number: {exc}") from None
+        raise ValueError(
+            f"neither a person key (or a prefix of at least {MIN_PREFIX} hex characters) "
+            f"nor a valid ID number: {exc}"
+        ) from None
+
+
+def _looks_like_id(text: str) -> bool:
+    # An 18-character ID number is all digits (or ends in X); as hex it would be a prefix.
+    return len(text) == 18 and text[:17].isdigit()
 
 
 def parse_period(text: str) -> tuple[dt.datetime, dt.datetime]:
-    """``2026-03``, ``2026-Q1`` or ``2026`` -> [start, end) in UTC."""
-    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    quarter = re.fullmatch(r"(\d{4})-[Qq]([1-4])", text)
-    year = re.fullmatch(r"(\d{4})", text)
-    if month and 1 <= int(month.group(2)) <= 12:
-        y, first, months = int(month.group(1)), int(month.group(2)), 1
-    elif quarter:
-        y, first, months = int(quarter.group(1)), 3 * int(quarter.group(2)) - 2, 3
-    elif year:
-        y, first, months = int(year.group(1)), 1, 12
-    else:
-        raise ValueError(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn or YYYY")
-    start = dt.datetime(y, first, 1, tzinfo=dt.UTC)
-    end_month = first + months
-    end = dt.datetime(y + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1, tzinfo=dt.UTC)
-    return start, end
+    """A :mod:`contracts.periods` period -> [start, end) in UTC; PeriodError otherwise."""
+    period = periods.parse(text)
+    return period.start, period.end
+
+
+class NotInLog(LookupError):
+    """What was asked for is not in the log; the message is one line (exit 1)."""
+
+
+async def person_by_prefix(conn: Any, prefix: str, who: str) -> str:
+    """The one person key starting with ``prefix``; NotInLog if none or several (listed).
+
+    The lookup is itself a read of personal data (it may list keys), so it is audited.
+    """
+    read = queries.AuditedRead(who, "audit person (prefix)", "person", prefix)
+    async with queries.audited(conn, read):
+        keys = await queries.person_keys_like(conn, prefix, limit=11)
+        read.rows = len(keys)
+    if not keys:
+        raise NotInLog(f"no person in the log has a key starting {prefix}")
+    if len(keys) > 1:
+        more = " ..." if len(keys) > 10 else ""
+        raise NotInLog(
+            f"{prefix} is ambiguous: it starts {len(keys[:10])}{'+' if more else ''} person keys: "
+            + ", ".join(keys[:10])
+            + more
+        )
+    return str(keys[0])
 
 
 # --- what is read --------------------------------------------------------------------------------
@@ -123,17 +166,17 @@ class Cause:
     occurred_at: dt.datetime | None  # None: not in the archive (not projected yet)
     publisher_id: str | None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
             "event_type": self.event_type,
-            "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
+            "occurred_at": zone.iso(self.occurred_at),
             "publisher_id": self.publisher_id,
         }
 
-    def label(self) -> str:
-        at = f" {self.occurred_at:%Y-%m-%d %H:%M}" if self.occurred_at else ""
-        return f"{self.event_type} {self.event_id[:8]}{at}"
+    def label(self, zone: Zone = LOCAL) -> str:
+        at = f" {zone.minutes(self.occurred_at)}" if self.occurred_at else ""
+        return f"{self.event_type} {self.event_id}{at}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,16 +190,16 @@ class Entry:
     fields: dict[str, Any]
     causes: tuple[Cause, ...]  # the causation chain, nearest cause first
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
             "event_type": self.event_type,
             "derived": self.derived,
-            "occurred_at": self.occurred_at.isoformat(),
+            "occurred_at": zone.iso(self.occurred_at),
             "source_county": self.source_county,
             "publisher_id": self.publisher_id,
             "fields": self.fields,
-            "causation_chain": [c.as_json() for c in self.causes],
+            "causation_chain": [c.as_json(zone) for c in self.causes],
         }
 
     def detail(self, width: int = 70) -> str:
@@ -172,13 +215,13 @@ class PersonReport:
     obligations: list[obligation_view.ObligationRow] = field(default_factory=list)
     read: queries.AuditedRead | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "person_key": self.person_key,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "timeline": [e.as_json() for e in self.timeline],
-            "obligations": [r.as_json() for r in self.obligations],
-            "audit": _audit_json(self.read),
+            "as_of": zone.iso(self.as_of),
+            "timeline": [e.as_json(zone) for e in self.timeline],
+            "obligations": [r.as_json(zone) for r in self.obligations],
+            "audit": _audit_json(self.read, zone),
         }
 
 
@@ -187,10 +230,11 @@ class CountyObligation:
     record: dict[str, Any]
     lifecycle: tuple[Entry, ...]
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
-            **{k: _jsonable(v) for k, v in self.record.items()},
-            "lifecycle": [e.as_json() for e in self.lifecycle],
+            **{k: _jsonable(v, zone) for k, v in self.record.items()},
+            "status": vocabulary.status(vocabulary.Row.of(self.record)),
+            "lifecycle": [e.as_json(zone) for e in self.lifecycle],
         }
 
 
@@ -203,14 +247,14 @@ class CountyReport:
     obligations: list[CountyObligation] = field(default_factory=list)
     read: queries.AuditedRead | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "county": self.county,
             "period": self.period,
-            "from": self.start.isoformat(),
-            "until": self.end.isoformat(),
-            "obligations": [o.as_json() for o in self.obligations],
-            "audit": _audit_json(self.read),
+            "from": zone.iso(self.start),
+            "until": zone.iso(self.end),
+            "obligations": [o.as_json(zone) for o in self.obligations],
+            "audit": _audit_json(self.read, zone),
         }
 
 
@@ -327,71 +371,70 @@ async def audit_rows(conn: Any, limit: int) -> list[dict[str, Any]]:
 # --- printing ------------------------------------------------------------------------------------
 
 
-def person_table(report: PersonReport) -> list[str]:
-    as_of = report.as_of.isoformat() if report.as_of else "now"
+def person_table(report: PersonReport, zone: Zone = LOCAL) -> list[str]:
+    as_of = zone.show(report.as_of) if report.as_of else "now"
     out = [f"person {report.person_key}  as of {as_of}", ""]
-    out.append(f"{'when (UTC)':<16}  {'event':<28} {'by':<22} detail")
+    out.append(f"{'when (' + zone.name + ')':<16}  {'event':<28} {'by':<22} detail")
     for e in report.timeline:
         name = ("↳ " if e.derived else "") + e.event_type
-        out.append(
-            f"{e.occurred_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}  {name:<28} "
-            f"{e.publisher_id:<22} {e.detail()}"
-        )
+        out.append(f"{zone.minutes(e.occurred_at)}  {name:<28} {e.publisher_id:<22} {e.detail()}")
         if e.causes:
-            out.append(f"{'':<18}  caused by " + " <- ".join(c.label() for c in e.causes))
+            out.append(f"{'':<18}  caused by " + " <- ".join(c.label(zone) for c in e.causes))
     out += ["", f"obligations as of {as_of}:"]
-    out += obligation_table(report.obligations)
+    out += obligation_table(report.obligations, zone)
     return out
 
 
-def obligation_table(rows: Iterable[obligation_view.ObligationRow]) -> list[str]:
-    out = [f"  {'due (UTC)':<16}  {'state':<10} {'kind':<24} {'on':<7} {'for':<7} flags"]
+def obligation_table(
+    rows: Iterable[obligation_view.ObligationRow], zone: Zone = LOCAL
+) -> list[str]:
+    out = [
+        f"  {'due (' + zone.name + ')':<16}  {'status':<17} {'kind':<24} {'on':<7} {'for':<7} flags"
+    ]
     for r in rows:
-        flags = ",".join(
-            n for n, f in (("reminded", r.reminded), ("breached", r.breached),
-                           ("escalated", r.escalated), ("late", r.late)) if f
-        )  # fmt: skip
         out.append(
-            f"  {r.due_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}  {r.state:<10} {r.kind:<24} "
-            f"{r.responsible:<7} {r.counterpart:<7} {flags or '-'}"
+            f"  {zone.minutes(r.due_at)}  {r.status:<17} {r.kind:<24} "
+            f"{r.responsible:<7} {r.counterpart:<7} {','.join(r.flags()) or '-'}"
         )
     return out
 
 
-def county_table(report: CountyReport) -> list[str]:
+def county_table(report: CountyReport, zone: Zone = LOCAL) -> list[str]:
     out = [
         f"county {report.county}  period {report.period} "
-        f"[{report.start:%Y-%m-%d}, {report.end:%Y-%m-%d})  {len(report.obligations)} obligation(s)"
+        f"[{zone.show(report.start)}, {zone.show(report.end)})  "
+        f"{len(report.obligations)} obligation(s)"
     ]
     for ob in report.obligations:
         r = ob.record
-        due = r["due_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M") if r["due_at"] else "?"
+        due = zone.minutes(r["due_at"]) if r["due_at"] else "?"
+        status = vocabulary.status(vocabulary.Row.of(r))
         out.append("")
         out.append(
             f"{r['obligation_id']}  {r['kind'] or '?'}  on {r['responsible_county']} "
-            f"for {r['counterpart_county'] or '?'}  due {due}  {r['state']}  "
-            f"person {str(r['person_key'])[:12]}"
+            f"for {r['counterpart_county'] or '?'}  due {due} {zone.name}  {status}  "
+            f"person {r['person_key']}"
         )
         for e in ob.lifecycle:
-            causes = " <- ".join(c.label() for c in e.causes) or "-"
-            out.append(
-                f"  {e.occurred_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}  {e.event_type:<22} "
-                f"caused by {causes}"
-            )
+            causes = " <- ".join(c.label(zone) for c in e.causes) or "-"
+            out.append(f"  {zone.minutes(e.occurred_at)}  {e.event_type:<22} caused by {causes}")
     return out
 
 
-def log_table(rows: Sequence[dict[str, Any]]) -> list[str]:
-    out = [f"{'read at (UTC)':<19}  {'operator':<14} {'command':<14} {'subject':<24} rows"]
+def log_table(rows: Sequence[dict[str, Any]], zone: Zone = LOCAL) -> list[str]:
+    out = [
+        f"{'read at (' + zone.name + ')':<19}  {'operator':<14} {'command':<14} "
+        f"{'subject':<24} rows"
+    ]
     for r in rows:
         subject = str(r["subject"])
         if r["subject_kind"] == "person":
-            subject = f"person {subject[:16]}"
+            subject = f"person {subject}"
         else:
             subject = f"county {subject} {r['period'] or ''}".rstrip()
-        as_of = f" as of {r['as_of'].isoformat()}" if r["as_of"] else ""
+        as_of = f" as of {zone.show(r['as_of'])}" if r["as_of"] else ""
         out.append(
-            f"{r['read_at'].astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}  {r['operator']:<14} "
+            f"{zone.at(r['read_at']):%Y-%m-%d %H:%M:%S}  {r['operator']:<14} "
             f"{r['command']:<14} {subject:<24} {r['rows_returned']}{as_of}"
         )
     return out
@@ -401,53 +444,101 @@ def log_table(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def cmd_audit_person(
-    settings: Settings, subject: str, *, as_of: dt.datetime | None = None, fmt: str = "table"
+    settings: Settings,
+    subject: str,
+    *,
+    as_of: dt.datetime | None = None,
+    fmt: str = "table",
+    zone: Zone = LOCAL,
 ) -> int:
     try:
-        key = resolve_person(subject, _secret(settings))
+        asked = resolve_person(subject, _secret(settings))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    async def go(conn: Any) -> PersonReport:
-        return await read_person(
-            conn, key, as_of=as_of, prefix=settings.topic_prefix, who=operator()
-        )
+    async def go(conn: Any) -> tuple[PersonReport, queries.LogSpan, Any]:
+        who = operator()
+        key = asked.key or await person_by_prefix(conn, asked.prefix or "", who)
+        report = await read_person(conn, key, as_of=as_of, prefix=settings.topic_prefix, who=who)
+        return report, await queries.log_span(conn), await queries.person_span(conn, key)
 
-    report = _run(settings, go)
-    if report is None:
+    try:
+        done = _run(settings, go)
+    except NotInLog as exc:
+        return _nothing(str(exc))
+    if done is None:
         return EXIT_ERROR
+    report, span, first_seen = done
+    if not report.timeline:
+        if first_seen is None:
+            return _nothing(f"no person with key {report.person_key} in the log")
+        return _nothing(
+            f"person {report.person_key} has no events by {zone.show(as_of)}: "
+            f"the first is at {zone.show(first_seen)}"
+        )
+    if as_of is not None and span.last is not None and as_of > span.last:
+        print(
+            f"note: {zone.show(as_of)} is after the log's last event ({zone.show(span.last)}): "
+            "this is the person's whole history so far",
+            file=sys.stderr,
+        )
     if fmt == "json":
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
     else:
-        print("\n".join(person_table(report)))
+        print("\n".join(person_table(report, zone)))
         print(f"{len(report.timeline)} event(s); this read is in the audit log", file=sys.stderr)
     return 0
 
 
-def cmd_audit_county(settings: Settings, county: str, *, period: str, fmt: str = "table") -> int:
+def cmd_audit_county(
+    settings: Settings, county: str, *, period: str, fmt: str = "table", zone: Zone = LOCAL
+) -> int:
     try:
-        parse_period(period)
-    except ValueError as exc:
+        asked = periods.parse(period)
+    except periods.PeriodError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    async def go(conn: Any) -> CountyReport:
-        return await read_county(
-            conn, county, period=period, prefix=settings.topic_prefix, who=operator()
+    async def go(conn: Any) -> tuple[CountyReport | None, queries.LogSpan, bool]:
+        span = await queries.log_span(conn)
+        known = await queries.county_is_party(conn, county)
+        if not known or span.clock is None or asked.start > span.clock:
+            return None, span, known
+        report = await read_county(
+            conn, county, period=asked.text, prefix=settings.topic_prefix, who=operator()
         )
+        return report, span, known
 
-    report = _run(settings, go)
-    if report is None:
+    done = _run(settings, go)
+    if done is None:
         return EXIT_ERROR
+    report, span, known = done
+    if not known:
+        return _nothing(f"county {county} is party to no obligation in the log")
+    if report is None:
+        return _nothing(
+            f"period {asked.text} begins after the log's clock ({zone.show(span.clock)}): "
+            "nothing to show"
+        )
+    if span.clock is not None and span.clock < asked.end:
+        print(
+            f"note: period {asked.text} is not over: the log's clock is at "
+            f"{zone.show(span.clock)}, the period ends at {zone.show(asked.end)}",
+            file=sys.stderr,
+        )
     if fmt == "json":
-        print(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
     else:
-        print("\n".join(county_table(report)))
+        print("\n".join(county_table(report, zone)))
+    if not report.obligations:
+        return _nothing(f"no obligation of county {county} was live in {asked.text}")
     return 0
 
 
-def cmd_audit_log(settings: Settings, *, limit: int = 50, fmt: str = "table") -> int:
+def cmd_audit_log(
+    settings: Settings, *, limit: int = 50, fmt: str = "table", zone: Zone = LOCAL
+) -> int:
     async def go(conn: Any) -> list[dict[str, Any]]:
         return await audit_rows(conn, limit)
 
@@ -455,10 +546,16 @@ def cmd_audit_log(settings: Settings, *, limit: int = 50, fmt: str = "table") ->
     if rows is None:
         return EXIT_ERROR
     if fmt == "json":
-        print(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=1))
+        doc = [{k: _jsonable(v, zone) for k, v in r.items()} for r in rows]
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
-        print("\n".join(log_table(rows)))
+        print("\n".join(log_table(rows, zone)))
     return 0
+
+
+def _nothing(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_NOTHING
 
 
 def _run(settings: Settings, work: Any) -> Any:
@@ -494,20 +591,20 @@ def _short(value: Any) -> str:
     return text[:24] + "…" if len(text) > 25 else text
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, zone: Zone = LOCAL) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return zone.iso(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
 
 
-def _audit_json(read: queries.AuditedRead | None) -> dict[str, Any] | None:
+def _audit_json(read: queries.AuditedRead | None, zone: Zone = LOCAL) -> dict[str, Any] | None:
     if read is None:
         return None
     return {
         "read_id": str(read.read_id),
         "operator": read.operator,
-        "read_at": read.read_at.isoformat() if read.read_at else None,
+        "read_at": zone.iso(read.read_at),
         "rows_returned": read.rows,
     }

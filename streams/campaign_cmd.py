@@ -165,5 +165,8 @@ async def status(bootstrap: str, topic: str, args: argparse.Namespace, **options
 
     events = await read_all(bootstrap, topic, unions.AlertEvent, client_options=options)
     report = progress(events, args.id)
+    if args.id is not None and not report:
+        print(f"error: no campaign {args.id!r} in the log (no progress published)", file=sys.stderr)
+        return 1
     print(status_json(report) if args.format == "json" else "\n".join(status_lines(report)))
     return 0

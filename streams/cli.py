@@ -19,7 +19,6 @@ from pydantic import ValidationError
 
 from contracts import divisions
 from infra.settings import Settings
-from streams import obligation_view
 
 EXIT_USAGE = 2
 
@@ -72,6 +71,19 @@ def instant(value: str) -> dt.datetime:
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} needs a time zone, e.g. +08:00 or Z")
     return parsed.astimezone(dt.UTC)
+
+
+def period(value: str) -> str:
+    from contracts import periods
+
+    try:
+        return periods.parse(value).text
+    except periods.PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def utc_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,20 +141,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare with the live projection; exit 1 on a difference",
     )
     replay.add_argument("--format", choices=("table", "json"), default="table")
+    utc_flag(replay)
 
     audit = sub.add_parser("audit", help="timelines with their causes; reads are audited")
     audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
     person = audit_sub.add_parser("person", help="a person's events and decisions")
-    person.add_argument("subject", help="a national ID number or a 64-hex person key")
+    person.add_argument(
+        "subject", help="a national ID number, a person key or a unique prefix (8+ hex) of one"
+    )
     person.add_argument("--as-of", type=instant)
-    person.add_argument("--format", choices=("table", "json"), default="table")
     county = audit_sub.add_parser("county", help="a county's obligations in a period")
     county.add_argument("county", type=county_code)
-    county.add_argument("--period", required=True, help="2026-03, 2026-Q1 or 2026")
-    county.add_argument("--format", choices=("table", "json"), default="table")
+    county.add_argument("--period", required=True, type=period, help="2026-03, 2026-Q1 or 2026")
     audit_log = audit_sub.add_parser("log", help="who read which personal data, when")
     audit_log.add_argument("--limit", type=positive_int, default=50)
-    audit_log.add_argument("--format", choices=("table", "json"), default="table")
+    for each in (person, county, audit_log):
+        each.add_argument("--format", choices=("table", "json"), default="table")
+        utc_flag(each)
 
     clock = sub.add_parser("clock", help="publish the region's logical clock ticks")
     clock.add_argument(
@@ -166,10 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
         parser_class=_Parser,
     )
 
-    obligations = sub.add_parser("obligations", help="list obligations from the running system")
-    obligations.add_argument("--county", type=county_code)
-    obligations.add_argument("--state", choices=obligation_view.STATES)
-    obligations.add_argument("--format", choices=("table", "json"), default="table")
+    from streams import obligations_cmd
+
+    obligations_cmd.configure(
+        sub.add_parser("obligations", help="list and count obligations, in the vocabulary's words"),
+        county_code=county_code,
+    )
 
     from streams import assessment_cmd
 
@@ -260,9 +277,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_dashboard(args, settings)
     if args.command == "replay":
+        from streams.human_time import zone
         from streams.replay import cmd_replay
 
-        return cmd_replay(settings, as_of=args.as_of, verify=args.verify, fmt=args.format)
+        return cmd_replay(
+            settings, as_of=args.as_of, verify=args.verify, fmt=args.format, zone=zone(args.utc)
+        )
     if args.command == "audit":
         return _audit(args, settings)
     if args.command == "clock":
@@ -418,12 +438,18 @@ def _project(settings: Settings) -> int:
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:
     from streams import audit
+    from streams.human_time import zone
 
+    shown = zone(args.utc)
     if args.action == "person":
-        return audit.cmd_audit_person(settings, args.subject, as_of=args.as_of, fmt=args.format)
+        return audit.cmd_audit_person(
+            settings, args.subject, as_of=args.as_of, fmt=args.format, zone=shown
+        )
     if args.action == "county":
-        return audit.cmd_audit_county(settings, args.county, period=args.period, fmt=args.format)
-    return audit.cmd_audit_log(settings, limit=args.limit, fmt=args.format)
+        return audit.cmd_audit_county(
+            settings, args.county, period=args.period, fmt=args.format, zone=shown
+        )
+    return audit.cmd_audit_log(settings, limit=args.limit, fmt=args.format, zone=shown)
 
 
 def _clock(args: argparse.Namespace, settings: Settings) -> int:
@@ -476,42 +502,12 @@ def _region_node(settings: Settings) -> Any:
 
 
 def _obligations(args: argparse.Namespace, settings: Settings) -> int:
-    import json
-
-    from contracts import unions
-    from streams import topics
-    from streams.topic_reader import read_all
+    from streams import obligations_cmd
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
-    topic = topics.OBLIGATIONS.full_name(settings.topic_prefix)
-    try:
-        events = asyncio.run(
-            read_all(
-                bootstrap,
-                topic,
-                unions.ObligationEvent,
-                client_options=_kafka_options(settings),
-            )
-        )
-    except LookupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    rows = obligation_view.select(
-        obligation_view.fold(events).values(), county=args.county, state=args.state
-    )
-    if args.format == "json":
-        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=1))
-        return 0
-    print(f"{'due':<17} {'state':<10} {'kind':<24} {'on':<7} {'for':<7} person")
-    for r in rows:
-        print(
-            f"{r.due_at:%Y-%m-%d %H:%M} {r.state:<10} {r.kind:<24} {r.responsible:<7} "
-            f"{r.counterpart:<7} {r.person_key[:12]}"
-        )
-    print(f"{len(rows)} obligation(s)", file=sys.stderr)
-    return 0
+    return obligations_cmd.run(args, settings, bootstrap, _kafka_options(settings))
 
 
 def _kafka_options(settings: Settings) -> dict[str, Any]:

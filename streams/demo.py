@@ -20,11 +20,13 @@ from collections.abc import Iterator
 
 import asyncpg
 
+from contracts import obligation_vocabulary as vocabulary
 from contracts import unions
 from contracts.events.migration import OutflowRegistered
 from contracts.identity import check_char
 from infra.kafka.cluster import KafkaCluster
 from infra.postgres import EmbeddedPostgres
+from infra.projection import queries
 from infra.settings import Settings
 from streams import topics
 from streams.admin import ensure_topics
@@ -40,15 +42,13 @@ from streams.topic_reader import read_all
 SUMMARY_SQL = """
 SELECT
   (SELECT count(*) FROM events) AS archived,
-  (SELECT count(*) FROM obligations WHERE state IN ('opened', 'reminded')) AS open,
-  (SELECT count(*) FROM obligations WHERE state = 'fulfilled' AND NOT late) AS fulfilled,
-  (SELECT count(*) FROM obligations WHERE late) AS late,
-  (SELECT count(*) FROM obligations WHERE breached_at IS NOT NULL) AS breached,
-  (SELECT count(*) FROM obligations WHERE escalated_at IS NOT NULL) AS escalated,
+  (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock,
   (SELECT coalesce(sum(flows), 0) FROM coverage_totals WHERE scope = 'region') AS flows,
   (SELECT coalesce(sum(covered), 0) FROM coverage_totals WHERE scope = 'region') AS covered,
   (SELECT count(*) FROM dead_letters) AS dead
 """
+# The counts the demo prints, in the vocabulary's words (contracts.obligation_vocabulary).
+SHOWN = ("open", "overdue", "fulfilled_on_time", "fulfilled_late", "breached", "escalated")
 COVERAGE_TARGET = 0.8  # the seed's goal: 80% of counties with the mechanism in place by 2015
 
 
@@ -121,7 +121,7 @@ class Demo:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         conn = await _connect(dsn)
-        dashboard = await start_demo_dashboard(dsn, bootstrap)
+        dashboard = await start_demo_dashboard(dsn, bootstrap, region=self.settings.region_code)
         for line in dashboard.lines():
             self.say(line)
         try:
@@ -190,14 +190,15 @@ class Demo:
 
     async def _summary(self, conn: asyncpg.Connection, *, final: bool) -> None:
         row = await conn.fetchrow(SUMMARY_SQL)
+        counts = await queries.obligation_counts(conn, row["clock"])
         p = self.progress
         clock = f"event time {p.event_time:%Y-%m-%d}, published {p.events}" if p else "starting"
         flows, covered = int(row["flows"]), int(row["covered"])
         share = f"{covered / flows:.0%}" if flows else "-"
+        figures = ", ".join(f"{name.replace('_', ' ')} {counts[name]}" for name in SHOWN)
         line = (
-            f"{clock} | archived {row['archived']} | obligations open {row['open']}, "
-            f"fulfilled {row['fulfilled']}, late {row['late']}, breached {row['breached']}, "
-            f"escalated {row['escalated']} | agreement coverage {share} "
+            f"{clock} | archived {row['archived']} | obligations {figures} "
+            f"| agreement coverage {share} "
             f"(target {COVERAGE_TARGET:.0%}) | dead letters {row['dead']}"
         )
         if self.interactive and not final:
@@ -243,9 +244,10 @@ class Demo:
 
     async def _final_report(self, conn: asyncpg.Connection) -> None:
         await self._summary(conn, final=True)
-        self.say("agreement coverage by origin county (flows covered / flows):")
+        self.say("agreement coverage of each origin county's outflows (covered / flows):")
         rows = await conn.fetch(
-            "SELECT c.scope, sum(c.flows) AS flows, sum(c.covered) AS covered, "
+            "SELECT c.scope, coalesce(sum(c.outflows), 0) AS flows, "
+            "coalesce(sum(c.outflows_covered), 0) AS covered, "
             "coalesce(min(k.name), c.scope) AS name "
             "FROM coverage_totals c LEFT JOIN counties k ON k.code = c.scope "
             "WHERE c.scope LIKE '6109%' GROUP BY c.scope ORDER BY c.scope"
@@ -253,12 +255,14 @@ class Demo:
         for r in rows:
             share = r["covered"] / r["flows"] if r["flows"] else 0.0
             self.say(f"  {r['scope']} {r['name']:<6} {r['covered']:>5}/{r['flows']:<5} {share:.0%}")
-        self.say("obligations by kind and state:")
-        for r in await conn.fetch(
-            "SELECT kind, CASE WHEN late THEN 'late' ELSE state END AS state, count(*) AS n "
-            "FROM obligations GROUP BY 1, 2 ORDER BY 1, 2"
-        ):
-            self.say(f"  {r['kind']:<26} {r['state']:<10} {r['n']}")
+        self.say("obligations by kind (" + ", ".join(vocabulary.NAMES) + "):")
+        clock = await conn.fetchval(
+            "SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked'"
+        )
+        by_kind = queries.obligation_counts_sql(group_by="kind")
+        for r in await conn.fetch(by_kind, vocabulary.horizon(clock)):
+            figures = " ".join(f"{r[name]:>5}" for name in vocabulary.NAMES)
+            self.say(f"  {r['grouped'] or '?':<26} {figures}")
         self.say("dead letters:")
         for r in await conn.fetch(
             "SELECT reason_code, reason FROM dead_letters ORDER BY reason_code"
@@ -280,9 +284,9 @@ class Demo:
             self.say("  none assigned")
 
     async def _league(self, bootstrap: str) -> None:
-        """The newest quarter's league table, both sides, from the scorecards topic."""
+        """The newest quarter's league of the region's own counties, from the scorecards topic."""
         from agents import assessment_rules
-        from streams.assessment_cmd import league, table_lines
+        from streams.assessment_cmd import league_of, table_lines
 
         cards = assessment_rules.newest(
             await read_all(bootstrap, topics.SCORECARDS.full_name("liudong"), unions.ScorecardEvent)
@@ -293,11 +297,12 @@ class Demo:
             return
         period = quarters[-1]
         mine = {c.county: c for (_, p), c in cards.items() if p == period}
-        ranked, average = league(list(mine.values()))
-        self.say(f"two-way assessment (双向考核) {period}, top 10 of {len(ranked)} counties:")
-        top = ranked[:10]
-        lines = table_lines(top, average, mine)
-        for line in lines[: len(top) + 2]:  # the header, the counties, the region's average
+        table = league_of(list(mine.values()), region=self.settings.region_code, scope="region")
+        self.say(
+            f"two-way assessment (双向考核) {period}, the region's {len(table.standings)} "
+            f"counties ({len(table.ranked)} ranked; `liudong scorecard --period {period}`):"
+        )
+        for line in table_lines(table.standings, table.average, mine, ranked=bool(table.ranked)):
             self.say("  " + line)
 
     async def _linger(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
@@ -309,15 +314,19 @@ class Demo:
             await asyncio.wait_for(stop.wait(), self.duration if self.duration > 0 else None)
 
 
-CAMPAIGN_SQL = """
+CAMPAIGN_SQL = (
+    """
 SELECT t.campaign_id, t."check", count(DISTINCT t.assignee) AS assignees, count(*) AS assigned,
        count(*) FILTER (WHERE t.result IS NOT NULL) AS answered,
-       count(*) FILTER (WHERE t.result IS NULL AND o.breached_at IS NOT NULL) AS overdue
+       count(*) FILTER (WHERE t.result IS NULL AND """
+    + vocabulary.sql("overdue")
+    + """) AS overdue
 FROM campaign_tasks t
 LEFT JOIN obligations o ON o.obligation_id = 'verification_result:' || t.task_id
 WHERE t.campaign_id IS NOT NULL
 GROUP BY 1, 2 ORDER BY 1, 2
 """
+)
 
 
 async def _connect(dsn: str) -> asyncpg.Connection:

@@ -1,4 +1,5 @@
-"""The obligations as an operator lists them: the obligations topic folded into current rows.
+"""The obligations as an operator lists them: the obligations topic folded into current rows,
+counted and chosen in the vocabulary's words (:mod:`contracts.obligation_vocabulary`).
 
 Folding is by obligation id and event id, so re-delivered derived events change nothing.
 """
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from contracts import obligation_vocabulary as vocabulary
 from contracts.envelope import Envelope
 from contracts.events.derived import (
     ObligationBreached,
@@ -19,8 +21,7 @@ from contracts.events.derived import (
     ObligationOpened,
     ObligationReminded,
 )
-
-STATES = ("open", "reminded", "fulfilled", "late", "breached", "escalated", "cancelled")
+from streams.human_time import LOCAL, Zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,28 +33,57 @@ class ObligationRow:
     counterpart: str
     opened_at: dt.datetime
     due_at: dt.datetime
-    state: str = "open"
+    state: vocabulary.LifecycleState = "opened"
     reminded: bool = False
     breached: bool = False
     escalated: bool = False
     late: bool = False
-    closed_at: dt.datetime | None = None
+    reminded_at: dt.datetime | None = None
+    breached_at: dt.datetime | None = None
+    escalated_at: dt.datetime | None = None
+    fulfilled_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None
     causes: tuple[str, ...] = field(default=())  # the derived events, in order
 
-    def as_json(self) -> dict[str, Any]:
+    @property
+    def status(self) -> vocabulary.CountName:
+        return vocabulary.status(self)
+
+    @property
+    def closed_at(self) -> dt.datetime | None:
+        return self.fulfilled_at or self.cancelled_at
+
+    def flags(self) -> list[str]:
+        return [
+            name
+            for name, flag in (
+                ("reminded", self.reminded),
+                ("breached", self.breached),
+                ("escalated", self.escalated),
+            )
+            if flag
+        ]
+
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "obligation_id": self.obligation_id,
             "kind": self.kind,
             "person_key": self.person_key,
             "responsible": self.responsible,
             "counterpart": self.counterpart,
-            "opened_at": self.opened_at.isoformat(),
-            "due_at": self.due_at.isoformat(),
+            "status": self.status,
             "state": self.state,
             "reminded": self.reminded,
             "breached": self.breached,
             "escalated": self.escalated,
             "late": self.late,
+            "opened_at": zone.iso(self.opened_at),
+            "due_at": zone.iso(self.due_at),
+            "reminded_at": zone.iso(self.reminded_at),
+            "breached_at": zone.iso(self.breached_at),
+            "escalated_at": zone.iso(self.escalated_at),
+            "fulfilled_at": zone.iso(self.fulfilled_at),
+            "cancelled_at": zone.iso(self.cancelled_at),
         }
 
 
@@ -85,34 +115,38 @@ def fold(events: Iterable[Envelope]) -> dict[str, ObligationRow]:
 
 def _advance(row: ObligationRow, event: Envelope) -> ObligationRow:
     causes = (*row.causes, str(event.event_id))
+    at = event.occurred_at
     if isinstance(event, ObligationReminded):
-        return replace(row, reminded=True, state=_open_state(row, "reminded"), causes=causes)
+        state = vocabulary.after(row.state, "reminded")
+        return replace(row, state=state, reminded=True, reminded_at=at, causes=causes)
     if isinstance(event, ObligationBreached):
-        return replace(row, breached=True, state=_open_state(row, "breached"), causes=causes)
+        state = vocabulary.after(row.state, "breached")
+        return replace(row, state=state, breached=True, breached_at=at, causes=causes)
     if isinstance(event, ObligationEscalated):
-        return replace(row, escalated=True, state=_open_state(row, "escalated"), causes=causes)
+        state = vocabulary.after(row.state, "escalated")
+        return replace(row, state=state, escalated=True, escalated_at=at, causes=causes)
     if isinstance(event, ObligationFulfilled):
-        state = "late" if event.late else "fulfilled"
-        return replace(
-            row, late=event.late, state=state, closed_at=event.occurred_at, causes=causes
-        )
+        state = vocabulary.after(row.state, "fulfilled")
+        return replace(row, state=state, late=event.late, fulfilled_at=at, causes=causes)
     if isinstance(event, ObligationCancelled):
-        return replace(row, state="cancelled", closed_at=event.occurred_at, causes=causes)
+        state = vocabulary.after(row.state, "cancelled")
+        return replace(row, state=state, cancelled_at=at, causes=causes)
     return row
 
 
-def _open_state(row: ObligationRow, new: str) -> str:
-    # A closed obligation keeps its closing state; a late tick cannot reopen it.
-    return row.state if row.state in ("fulfilled", "late", "cancelled") else new
-
-
 def select(
-    rows: Iterable[ObligationRow], *, county: str | None, state: str | None
+    rows: Iterable[ObligationRow],
+    *,
+    county: str | None,
+    state: str | None,
+    clock: dt.datetime | None = None,
 ) -> list[ObligationRow]:
+    """The rows ``county`` is party to that ``state`` (a vocabulary count) counts, due first."""
+    count = vocabulary.count(state) if state is not None else None
     chosen = [
         r
         for r in rows
         if (county is None or county in (r.responsible, r.counterpart))
-        and (state is None or r.state == state)
+        and (count is None or count.holds(r, clock))
     ]
     return sorted(chosen, key=lambda r: (r.due_at, r.obligation_id))

@@ -6,7 +6,7 @@ so replaying the log yields byte-identical derived events.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -90,13 +90,23 @@ class AlertRaised(Envelope):
 
 class CoverageFigure(Contract):
     scope: Identifier  # "region" or a county code
-    flows: int = Field(ge=0)
+    flows: int = Field(ge=0)  # every flow the scope is party to, either way
     covered: int = Field(ge=0)
+    # A county's flows by direction: leaving it (its side as origin) and arriving in it (as
+    # destination). None for the region, and in figures published before version 2.
+    outflows: int | None = Field(default=None, ge=0)
+    outflows_covered: int | None = Field(default=None, ge=0)
+    inflows: int | None = Field(default=None, ge=0)
+    inflows_covered: int | None = Field(default=None, ge=0)
 
 
 class AgreementCoveragePublished(Envelope):
-    """Share of flows covered by an agreement in force, per county and for the region."""
+    """Share of flows covered by an agreement in force, per county and for the region.
 
+    Version 2 adds each county's figures by direction (outflows, inflows).
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 2
     event_type: Literal["agreement_coverage_published"] = "agreement_coverage_published"
     period: Identifier
     # Figures are tallied per agent partition: the region's figure is the sum over
@@ -135,15 +145,24 @@ class IndicatorValue(Contract):
 
 
 class ScorecardPublished(Envelope):
+    """One county's two-way scores for one period.
+
+    A side's score is null when the side is not assessed (不参评): fewer settled obligations
+    of its own on that side than the minimum the weight file sets. The combined score is null
+    when neither side is assessed. Version 2 made the scores nullable (version 1 published
+    0.0 for a side without figures).
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = 2
     event_type: Literal["scorecard_published"] = "scorecard_published"
     county: CountyCode
     period: Identifier
     revision: int = Field(ge=1)
     reason: ShortText
     indicators: tuple[IndicatorValue, ...]
-    origin_score: float = Field(ge=0, le=100, strict=False)
-    destination_score: float = Field(ge=0, le=100, strict=False)
-    combined_score: float = Field(ge=0, le=100, strict=False)
+    origin_score: float | None = Field(ge=0, le=100, strict=False)
+    destination_score: float | None = Field(ge=0, le=100, strict=False)
+    combined_score: float | None = Field(ge=0, le=100, strict=False)
 
 
 class DeadLettered(Envelope):

@@ -16,6 +16,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts import obligation_vocabulary as vocabulary
+
 OBLIGATION_ROWS = """
 SELECT obligation_id, kind, person_key, responsible_county, counterpart_county, opened_at,
        due_at, state, reminded_at, breached_at, escalated_at, late
@@ -58,6 +60,23 @@ WHERE (responsible_county = $1 OR counterpart_county = $1)
 ORDER BY due_at, obligation_id
 """
 
+# Where the log is: its first and last event, and the logical clock (the newest tick).
+LOG_SPAN = """
+SELECT min(occurred_at) AS first, max(occurred_at) AS last,
+       (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock
+FROM events
+"""
+
+PERSON_KEYS_LIKE = """
+SELECT person_key FROM persons WHERE starts_with(person_key, $1) ORDER BY person_key LIMIT $2
+"""
+
+PERSON_FIRST_SEEN = "SELECT first_seen FROM persons WHERE person_key = $1"
+
+COUNTY_IS_PARTY = """
+SELECT EXISTS (SELECT 1 FROM obligations WHERE responsible_county = $1 OR counterpart_county = $1)
+"""
+
 AUDIT_INSERT = """
 INSERT INTO audit_log (read_id, operator, command, subject_kind, subject, period, as_of,
                        rows_returned)
@@ -69,6 +88,62 @@ AUDIT_LOG = """
 SELECT read_id, read_at, operator, command, subject_kind, subject, period, as_of, rows_returned
 FROM audit_log ORDER BY read_at DESC, seq DESC LIMIT $1
 """
+
+
+def obligation_counts_sql(where: str = "TRUE", *, group_by: str | None = None) -> str:
+    """Every count of the vocabulary over the obligations (alias ``o``) that ``where`` admits,
+    one column per count (``$1``: the due-soon horizon, ``vocabulary.horizon(clock)``).
+
+    ``where`` is a boolean fragment of constants and ``$n`` placeholders from ``$2`` on;
+    ``group_by`` one of the table's columns, selected first as ``grouped``.
+    """
+    columns = [
+        "count(*) FILTER (WHERE " + vocabulary.sql(c.name, horizon_arg=1) + ") AS " + c.name
+        for c in vocabulary.COUNTS
+    ]
+    if group_by is None:
+        return "SELECT " + ", ".join(columns) + " FROM obligations o WHERE " + where  # noqa: S608
+    if group_by not in _GROUPS:
+        raise ValueError(f"cannot group obligations by {group_by!r}")
+    head = "SELECT o." + group_by + " AS grouped, " + ", ".join(columns)
+    return head + " FROM obligations o WHERE " + where + " GROUP BY 1 ORDER BY 1"
+
+
+_GROUPS = frozenset({"kind", "responsible_county"})
+
+
+async def obligation_counts(
+    conn: Any, clock: dt.datetime | None, where: str = "TRUE", args: Sequence[Any] = ()
+) -> dict[str, int]:
+    """The vocabulary's counts in the projection (``where`` as in :func:`obligation_counts_sql`)."""
+    row = await conn.fetchrow(obligation_counts_sql(where), vocabulary.horizon(clock), *args)
+    return {c.name: int(row[c.name]) for c in vocabulary.COUNTS}
+
+
+@dataclass(frozen=True, slots=True)
+class LogSpan:
+    first: dt.datetime | None
+    last: dt.datetime | None
+    clock: dt.datetime | None  # the logical clock: the newest tick (else the last event)
+
+
+async def log_span(conn: Any) -> LogSpan:
+    row = await conn.fetchrow(LOG_SPAN)
+    return LogSpan(row["first"], row["last"], row["clock"] or row["last"])
+
+
+async def person_keys_like(conn: Any, prefix: str, *, limit: int) -> list[str]:
+    return [r["person_key"] for r in await conn.fetch(PERSON_KEYS_LIKE, prefix, limit)]
+
+
+async def person_span(conn: Any, person_key: str) -> dt.datetime | None:
+    """When the person was first seen, or None if the log does not know them."""
+    first: dt.datetime | None = await conn.fetchval(PERSON_FIRST_SEEN, person_key)
+    return first
+
+
+async def county_is_party(conn: Any, county: str) -> bool:
+    return bool(await conn.fetchval(COUNTY_IS_PARTY, county))
 
 
 async def obligation_rows(conn: Any) -> list[Any]:

@@ -15,9 +15,10 @@ Choices, so that a rebuild from the same log always gives the same rows:
 - An obligation update (reminded, fulfilled, breached, escalated, cancelled) for an
   obligation not yet opened inserts a **placeholder row** (``kind`` and the other columns
   only ``obligation_opened`` carries are NULL) with the update's state; a later
-  ``obligation_opened`` fills those in and keeps the state. State moves are guarded:
-  reminded only from opened; breached only from opened or reminded; escalated never from
-  fulfilled or cancelled; cancelled never from fulfilled.
+  ``obligation_opened`` fills those in and keeps the state. State moves are guarded by the
+  vocabulary's table (``contracts.obligation_vocabulary.MOVES_FROM``): reminded only from
+  opened; breached only from opened or reminded; escalated, fulfilled and cancelled only
+  while open (never from fulfilled or cancelled).
 - An agreement amended or revoked, or a campaign extended or closed, before it was signed
   or opened changes no row (it is kept in ``events`` only): those events are broadcast and
   signed/opened always precede them on every partition.
@@ -38,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contracts import obligation_vocabulary as vocabulary
 from contracts import unions
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementAmended, AgreementRevoked, AgreementSigned
@@ -364,61 +366,79 @@ ON CONFLICT (obligation_id) DO UPDATE SET
     agreement_id = EXCLUDED.agreement_id
 """
 
-OBLIGATION_REMINDED = """
+# The state moves are the vocabulary's (contracts.obligation_vocabulary.MOVES_FROM), written
+# as SQL by it: a transition from a state it may not move from keeps the row's state.
+OBLIGATION_REMINDED = (
+    """
 INSERT INTO obligations (obligation_id, person_key, responsible_county, due_at, state,
                          reminded_at, last_event_id)
 VALUES ($1, $2, $3, $4, 'reminded', $5, $6)
 ON CONFLICT (obligation_id) DO UPDATE SET
-    state = CASE WHEN obligations.state = 'opened' THEN 'reminded' ELSE obligations.state END,
+    state = """
+    + vocabulary.guard_sql("reminded")
+    + """,
     reminded_at = EXCLUDED.reminded_at,
     due_at = COALESCE(obligations.due_at, EXCLUDED.due_at),
     last_event_id = EXCLUDED.last_event_id
 """
+)
 
-OBLIGATION_FULFILLED = """
+OBLIGATION_FULFILLED = (
+    """
 INSERT INTO obligations (obligation_id, person_key, responsible_county, state, fulfilled_at,
                          fulfilled_by, late, last_event_id)
 VALUES ($1, $2, $3, 'fulfilled', $4, $5, $6, $7)
 ON CONFLICT (obligation_id) DO UPDATE SET
-    state = CASE WHEN obligations.state = 'cancelled' THEN obligations.state
-                 ELSE 'fulfilled' END,
+    state = """
+    + vocabulary.guard_sql("fulfilled")
+    + """,
     fulfilled_at = EXCLUDED.fulfilled_at, fulfilled_by = EXCLUDED.fulfilled_by,
     late = EXCLUDED.late, last_event_id = EXCLUDED.last_event_id
 """
+)
 
-OBLIGATION_BREACHED = """
+OBLIGATION_BREACHED = (
+    """
 INSERT INTO obligations (obligation_id, person_key, responsible_county, due_at, state,
                          breached_at, last_event_id)
 VALUES ($1, $2, $3, $4, 'breached', $5, $6)
 ON CONFLICT (obligation_id) DO UPDATE SET
-    state = CASE WHEN obligations.state IN ('opened', 'reminded') THEN 'breached'
-                 ELSE obligations.state END,
+    state = """
+    + vocabulary.guard_sql("breached")
+    + """,
     breached_at = EXCLUDED.breached_at,
     due_at = COALESCE(obligations.due_at, EXCLUDED.due_at),
     last_event_id = EXCLUDED.last_event_id
 """
+)
 
-OBLIGATION_ESCALATED = """
+OBLIGATION_ESCALATED = (
+    """
 INSERT INTO obligations (obligation_id, person_key, responsible_county, state, escalated_at,
                          escalated_to, last_event_id)
 VALUES ($1, $2, $3, 'escalated', $4, $5, $6)
 ON CONFLICT (obligation_id) DO UPDATE SET
-    state = CASE WHEN obligations.state IN ('fulfilled', 'cancelled') THEN obligations.state
-                 ELSE 'escalated' END,
+    state = """
+    + vocabulary.guard_sql("escalated")
+    + """,
     escalated_at = EXCLUDED.escalated_at, escalated_to = EXCLUDED.escalated_to,
     last_event_id = EXCLUDED.last_event_id
 """
+)
 
-OBLIGATION_CANCELLED = """
+OBLIGATION_CANCELLED = (
+    """
 INSERT INTO obligations (obligation_id, person_key, responsible_county, state, cancelled_at,
                          cancel_reason, last_event_id)
 VALUES ($1, $2, $3, 'cancelled', $4, $5, $6)
 ON CONFLICT (obligation_id) DO UPDATE SET
-    state = CASE WHEN obligations.state = 'fulfilled' THEN obligations.state
-                 ELSE 'cancelled' END,
+    state = """
+    + vocabulary.guard_sql("cancelled")
+    + """,
     cancelled_at = EXCLUDED.cancelled_at, cancel_reason = EXCLUDED.cancel_reason,
     last_event_id = EXCLUDED.last_event_id
 """
+)
 
 
 def _obligation(e: Envelope) -> tuple[Statement, ...]:
@@ -512,10 +532,13 @@ ON CONFLICT (alert_id) DO NOTHING
 """
 
 COVERAGE = """
-INSERT INTO coverage (period, agent_partition, scope, flows, covered, published_at, event_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO coverage (period, agent_partition, scope, flows, covered, outflows,
+                      outflows_covered, inflows, inflows_covered, published_at, event_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (period, agent_partition, scope) DO UPDATE SET
-    flows = EXCLUDED.flows, covered = EXCLUDED.covered,
+    flows = EXCLUDED.flows, covered = EXCLUDED.covered, outflows = EXCLUDED.outflows,
+    outflows_covered = EXCLUDED.outflows_covered, inflows = EXCLUDED.inflows,
+    inflows_covered = EXCLUDED.inflows_covered,
     published_at = EXCLUDED.published_at, event_id = EXCLUDED.event_id
 WHERE EXCLUDED.published_at >= coverage.published_at
 """
@@ -537,7 +560,19 @@ def _coverage(e: AgreementCoveragePublished) -> tuple[Statement, ...]:
     return tuple(
         Statement(
             COVERAGE,
-            (e.period, e.partition, f.scope, f.flows, f.covered, e.occurred_at, e.event_id),
+            (
+                e.period,
+                e.partition,
+                f.scope,
+                f.flows,
+                f.covered,
+                f.outflows,
+                f.outflows_covered,
+                f.inflows,
+                f.inflows_covered,
+                e.occurred_at,
+                e.event_id,
+            ),
         )
         for f in e.figures
     )

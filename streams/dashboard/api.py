@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from agents.league import SCOPES
 from streams.dashboard import audit, auth, queries
 from streams.dashboard.auth import Principal
 from streams.dashboard.db import Database, DatabaseUnavailable
@@ -35,6 +36,7 @@ MAX_LIMIT = 500
 
 DB_KEY = web.AppKey("db", Database)
 LIVE_KEY = web.AppKey("live", Live)
+REGION_KEY = web.AppKey("region", str)
 HTTP_METRICS_KEY = web.AppKey("http_metrics", HttpMetrics)
 SESSION_TTL_KEY = web.AppKey("session_ttl", dt.timedelta)
 PRINCIPAL = web.RequestKey("principal", Principal)
@@ -173,9 +175,8 @@ def _int(request: web.Request, name: str, default: int, high: int) -> int:
 
 
 async def obligations(request: web.Request) -> web.StreamResponse:
-    state = request.query.get("state", "due")
-    states = queries.STATE_FILTERS.get(state)
-    if states is None:
+    state = request.query.get("state", queries.DEFAULT_STATE)
+    if state not in queries.STATE_FILTERS:
         return error(400, "bad_request", f"state must be one of {', '.join(queries.STATE_FILTERS)}")
     limit = _int(request, "limit", 100, MAX_LIMIT)
     offset = _int(request, "offset", 0, 10**9)
@@ -183,7 +184,7 @@ async def obligations(request: web.Request) -> web.StreamResponse:
     async with request.app[DB_KEY].connection() as conn:
         clock = await queries.logical_clock(conn)
         counts = await queries.obligation_counts(conn, who, clock)
-        rows = await queries.obligation_list(conn, who, states, limit, offset)
+        rows = await queries.obligation_list(conn, who, state, clock, limit, offset)
     codes = {c for r in rows for c in (r["responsible_county"], r["counterpart_county"]) if c}
     return json_response(
         {
@@ -231,8 +232,14 @@ async def campaigns(request: web.Request) -> web.StreamResponse:
 
 
 async def scorecards(request: web.Request) -> web.StreamResponse:
+    scope = request.query.get("scope", "region")
+    if scope not in SCOPES:
+        return error(400, "bad_request", f"scope must be one of {', '.join(SCOPES)}")
+    region = request.app[REGION_KEY]
     async with request.app[DB_KEY].connection() as conn:
-        body = await queries.scorecards(conn)
+        body = await queries.scorecards(
+            conn, region=region, scope="all" if scope == "all" else "region"
+        )
     return json_response({**body, "names": names(r["county"] for r in body["table"])})
 
 

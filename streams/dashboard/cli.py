@@ -44,7 +44,9 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         return asyncio.run(cmd_add_user(dsn, args.username, password, args.role, args.county))
-    return asyncio.run(cmd_serve(dsn, args.host, args.port, settings.kafka_bootstrap))
+    return asyncio.run(
+        cmd_serve(dsn, args.host, args.port, settings.kafka_bootstrap, settings.region_code)
+    )
 
 
 def read_password(from_stdin: bool, stdin: TextIO) -> str:
@@ -82,7 +84,9 @@ async def cmd_add_user(
     return 0
 
 
-async def cmd_serve(dsn: str, host: str, port: int, kafka_bootstrap: str | None) -> int:
+async def cmd_serve(
+    dsn: str, host: str, port: int, kafka_bootstrap: str | None, region: str = "610900"
+) -> int:
     """Migrate (when the database is reachable), then serve until SIGINT/SIGTERM."""
     import asyncpg
 
@@ -91,7 +95,9 @@ async def cmd_serve(dsn: str, host: str, port: int, kafka_bootstrap: str | None)
     from streams.dashboard.server import DashboardConfig, serve
 
     try:
-        config = DashboardConfig(dsn=dsn, host=host, port=port, kafka_bootstrap=kafka_bootstrap)
+        config = DashboardConfig(
+            dsn=dsn, host=host, port=port, kafka_bootstrap=kafka_bootstrap, region=region
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

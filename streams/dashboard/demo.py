@@ -24,7 +24,12 @@ class DemoDashboard:
 
 
 async def start_demo_dashboard(
-    dsn: str, kafka_bootstrap: str | None, *, port: int = 0, county: str = "610902"
+    dsn: str,
+    kafka_bootstrap: str | None,
+    *,
+    port: int = 0,
+    county: str = "610902",
+    region: str = "610900",
 ) -> DemoDashboard:
     """A started dashboard with a region operator ``region`` and a county operator
     ``county-<code>``, each with a fresh random password; stop it with ``server.stop()``."""
@@ -36,6 +41,8 @@ async def start_demo_dashboard(
         await add_user(conn, f"county-{county}", passwords[f"county-{county}"], "county", county)
     finally:
         await conn.close()
-    server = DashboardServer(DashboardConfig(dsn=dsn, port=port, kafka_bootstrap=kafka_bootstrap))
+    server = DashboardServer(
+        DashboardConfig(dsn=dsn, port=port, kafka_bootstrap=kafka_bootstrap, region=region)
+    )
     await server.start()
     return DemoDashboard(server, passwords)

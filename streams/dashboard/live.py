@@ -55,9 +55,16 @@ class Throughput:
 
 class Live:
     def __init__(
-        self, db: Database, lag: LagProbe, *, interval_s: float = 1.0, lag_every: int = 5
+        self,
+        db: Database,
+        lag: LagProbe,
+        *,
+        region: str,
+        interval_s: float = 1.0,
+        lag_every: int = 5,
     ) -> None:
         self.db = db
+        self.region = region
         self.lag_probe = lag
         self.interval = interval_s
         self.lag_every = lag_every
@@ -110,17 +117,23 @@ class Live:
         }
 
     async def summary(self, p: Principal) -> dict[str, Any]:
-        """Every view's figures for this principal; raises DatabaseUnavailable."""
+        """Every view's figures for this principal; raises DatabaseUnavailable.
+
+        The archive's throughput and the projector's lag are the whole system's: a county
+        operator gets its own county's archived events instead, and no throughput or lag.
+        """
         key = None if p.sees_all else p.county
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached is None or now - cached[0] >= self.interval * 0.9:
             async with self.db.connection() as conn:
-                body = await queries.summary(conn, p)
+                body = await queries.summary(conn, p, region=self.region)
             body["names"] = names(_codes(body, p))
             self._cache[key] = (now, body)
             cached = self._cache[key]
-        return {**cached[1], **self.live_figures(), "db": "ok"}
+        if p.sees_all:
+            return {**cached[1], **self.live_figures(), "db": "ok"}
+        return {**cached[1], "throughput": None, "lag": None, "db": "ok"}
 
 
 def _codes(body: dict[str, Any], p: Principal) -> set[str]:

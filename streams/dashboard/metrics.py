@@ -110,11 +110,14 @@ class ProjectionMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.obligations = Gauge(
-            f"{PREFIX}_obligations", "Obligations by state", ("state",), registry=registry
+            f"{PREFIX}_obligations",
+            "Obligations by count of the vocabulary (open, overdue, breached, ...)",
+            ("count",),
+            registry=registry,
         )
         self.obligations_open = Gauge(
             f"{PREFIX}_obligations_open",
-            "Obligations opened or reminded, not yet closed",
+            "Obligations neither fulfilled nor cancelled",
             registry=registry,
         )
         self.dead_letters = Gauge(
@@ -141,15 +144,15 @@ class ProjectionMetrics:
     def update(
         self,
         *,
-        by_state: Mapping[str, int],
+        counts: Mapping[str, int],
         dead_letters: list[Mapping[str, Any]],
         events: int,
         lag_by_topic: Mapping[str, int] | None,
     ) -> None:
         self.db_up.set(1)
-        for state, n in by_state.items():
-            self.obligations.labels(state).set(n)
-        self.obligations_open.set(by_state.get("opened", 0) + by_state.get("reminded", 0))
+        for name, n in counts.items():
+            self.obligations.labels(name).set(n)
+        self.obligations_open.set(counts.get("open", 0))
         self.dead_letters.clear()
         for row in dead_letters:
             self.dead_letters.labels(row["reason_code"], row["detected_by"]).set(row["n"])

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from contracts import obligation_vocabulary as vocabulary
+
 VERSION = "3.1.0"
 
 
@@ -40,20 +42,9 @@ _PARAMETERS: dict[str, list[dict[str, Any]]] = {
             "name": "state",
             "in": "query",
             "required": False,
-            "schema": {
-                "type": "string",
-                "default": "due",
-                "enum": [
-                    "due",
-                    "opened",
-                    "reminded",
-                    "fulfilled",
-                    "breached",
-                    "escalated",
-                    "cancelled",
-                ],
-            },
-            "description": "a lifecycle state, or due (opened or reminded)",
+            "schema": {"type": "string", "default": "open", "enum": list(vocabulary.NAMES)},
+            "description": "a count of the obligation vocabulary: "
+            + "; ".join(f"{c.name}: {c.meaning}" for c in vocabulary.COUNTS),
         },
         {
             "name": "limit",
@@ -66,6 +57,15 @@ _PARAMETERS: dict[str, list[dict[str, Any]]] = {
             "in": "query",
             "required": False,
             "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+    ],
+    "/api/scorecards": [
+        {
+            "name": "scope",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "default": "region", "enum": ["region", "all"]},
+            "description": "region: the region's own counties; all: every county it deals with",
         },
     ],
     "/api/cases/{person_key}": [

@@ -1,9 +1,13 @@
 """The figures each view shows, read from the projection under the caller's role.
 
 Every function takes an asyncpg connection (untyped, hence ``Any``) and a Principal and
-returns plain JSON-ready values (``jsonable`` turns datetimes and UUIDs into strings).
-Times shown as "now" are the **logical clock** (the latest ``clock_ticked`` archived), not
-the wall clock, so the dashboard agrees with the decisions the agents made.
+returns plain JSON-ready values (``jsonable`` turns datetimes and UUIDs into strings, with
+their UTC offset; the page shows them in Beijing time). Times shown as "now" are the
+**logical clock** (the latest ``clock_ticked`` archived), not the wall clock, so the
+dashboard agrees with the decisions the agents made. A county operator's every figure is
+its own county's: the obligations, flows, tasks and events it is party to, its own agreement
+coverage. Obligations are counted and listed in the vocabulary's words
+(:mod:`contracts.obligation_vocabulary`); the league is :mod:`agents.league`'s.
 """
 
 from __future__ import annotations
@@ -15,15 +19,18 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from agents import league as league_module
+from agents.assessment_config import Scores
+from contracts import obligation_vocabulary as vocabulary
+from contracts import periods as periods_module
+from infra.projection import queries as projection
 from streams.dashboard import scope
 from streams.dashboard.auth import Principal
 
 COVERAGE_TARGET = 0.8  # the seed's target: 80% of flows under an agreement
-DUE_SOON = dt.timedelta(days=7)
-OPEN_STATES = ("opened", "reminded")
-STATES = ("opened", "reminded", "fulfilled", "breached", "escalated", "cancelled")
-# What the obligations list accepts as ?state=: a state, or "due" for opened + reminded.
-STATE_FILTERS: dict[str, tuple[str, ...]] = {"due": OPEN_STATES, **{s: (s,) for s in STATES}}
+# What the obligations list accepts as ?state=: a count of the vocabulary.
+STATE_FILTERS: tuple[str, ...] = vocabulary.NAMES
+DEFAULT_STATE = "open"
 
 
 def jsonable(value: Any) -> Any:
@@ -60,6 +67,27 @@ async def totals(conn: Any) -> dict[str, Any]:
     }
 
 
+def county_totals_sql(p: Principal) -> tuple[str, tuple[Any, ...]]:
+    """The archive's events the operator's county is party to (all of them for the region)."""
+    w = scope.events(p)
+    sql = (
+        "SELECT count(*) AS events, max(e.occurred_at) AS latest_event_at,"  # noqa: S608
+        " (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock"
+        f" FROM events e WHERE {w.sql}"
+    )
+    return sql, w.args
+
+
+async def county_totals(conn: Any, p: Principal) -> dict[str, Any]:
+    sql, args = county_totals_sql(p)
+    row = await conn.fetchrow(sql, *args)
+    return {
+        "events": row["events"],
+        "latest_event_at": jsonable(row["latest_event_at"]),
+        "clock": jsonable(row["clock"]),
+    }
+
+
 async def logical_clock(conn: Any) -> dt.datetime | None:
     value: dt.datetime | None = await conn.fetchval(
         "SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked'"
@@ -71,49 +99,55 @@ async def logical_clock(conn: Any) -> dt.datetime | None:
 
 
 def obligation_counts_sql(p: Principal) -> tuple[str, tuple[Any, ...]]:
+    """Every count of the vocabulary over the obligations in the operator's scope ($1: the
+    due-soon horizon)."""
     w = scope.obligations(p, arg=2)
-    sql = (
-        "SELECT o.state, count(*) AS n,"  # noqa: S608
-        " count(*) FILTER (WHERE o.state IN ('opened', 'reminded') AND o.due_at <= $1) AS soon"
-        f" FROM obligations o WHERE {w.sql} GROUP BY o.state"
-    )
-    return sql, w.args
+    return projection.obligation_counts_sql(w.sql), w.args
 
 
 async def obligation_counts(conn: Any, p: Principal, clock: dt.datetime | None) -> dict[str, Any]:
-    horizon = None if clock is None else clock + DUE_SOON
     sql, args = obligation_counts_sql(p)
-    by_state = dict.fromkeys(STATES, 0)
-    soon = 0
-    for r in await conn.fetch(sql, horizon, *args):
-        by_state[r["state"]] = r["n"]
-        soon += r["soon"]
+    row = await conn.fetchrow(sql, vocabulary.horizon(clock), *args)
     return {
-        "by_state": by_state,
-        "due": by_state["opened"] + by_state["reminded"],
-        "due_within_7_days": soon if clock is not None else None,
-        "breached": by_state["breached"],
-        "escalated": by_state["escalated"],
+        "counts": {c.name: int(row[c.name]) for c in vocabulary.COUNTS},
+        "clock": jsonable(clock),
     }
 
 
-def obligation_list_sql(p: Principal) -> tuple[str, tuple[Any, ...]]:
-    w = scope.obligations(p, arg=4)
+def obligation_list_sql(
+    p: Principal, state: str, horizon: dt.datetime | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """The obligations ``state`` (a vocabulary count) counts, due first ($1 limit, $2
+    offset; then the due-soon horizon if the count looks ahead, then the scope's county)."""
+    ahead = vocabulary.count(state).due_within is not None
+    predicate = vocabulary.sql(state, alias="o", horizon_arg=3 if ahead else None)
+    w = scope.obligations(p, arg=4 if ahead else 3)
     sql = (
         "SELECT o.obligation_id, o.person_key, o.kind, o.responsible_county,"  # noqa: S608
         " o.counterpart_county, o.opened_at, o.due_at, o.state, o.urgent, o.agreement_id,"
-        " o.reminded_at, o.breached_at, o.escalated_at, o.escalated_to, o.fulfilled_at, o.late"
-        f" FROM obligations o WHERE o.state = ANY($1::text[]) AND {w.sql}"
-        " ORDER BY o.due_at NULLS LAST, o.obligation_id LIMIT $2 OFFSET $3"
+        " o.reminded_at, o.breached_at, o.escalated_at, o.escalated_to, o.fulfilled_at,"
+        " o.cancelled_at, o.late"
+        f" FROM obligations o WHERE {predicate} AND {w.sql}"
+        " ORDER BY o.due_at NULLS LAST, o.obligation_id LIMIT $1 OFFSET $2"
     )
-    return sql, w.args
+    return sql, ((horizon,) if ahead else ()) + w.args
 
 
 async def obligation_list(
-    conn: Any, p: Principal, states: tuple[str, ...], limit: int, offset: int
+    conn: Any, p: Principal, state: str, clock: dt.datetime | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    sql, args = obligation_list_sql(p)
-    return _rows(await conn.fetch(sql, list(states), limit, offset, *args))
+    sql, args = obligation_list_sql(p, state, vocabulary.horizon(clock))
+    records = await conn.fetch(sql, limit, offset, *args)
+    return [with_status(r) for r in records]
+
+
+def with_status(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A projected obligation as JSON, with its status and flags in the vocabulary's words."""
+    row: dict[str, Any] = jsonable(dict(record))
+    row["status"] = vocabulary.status(vocabulary.Row.of(record))
+    row["breached"] = record["breached_at"] is not None
+    row["escalated"] = record["escalated_at"] is not None
+    return row
 
 
 # --- flows ---------------------------------------------------------------------------------------
@@ -205,26 +239,66 @@ SELECT * FROM latest WHERE period IN (SELECT period FROM periods) ORDER BY perio
 """
 
 
-def league(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The latest period's table, ranked by combined score, and each county's trend."""
-    periods = sorted({r["period"] for r in rows})
-    trend: dict[str, dict[str, float]] = defaultdict(dict)
+def league(
+    rows: list[dict[str, Any]], *, region: str, scope: league_module.Scope
+) -> dict[str, Any]:
+    """The latest period's league (:mod:`agents.league`) and each county's trend.
+
+    A side not assessed has a null score (shown 不参评); a county assessed on neither side is
+    listed unranked; with nobody assessed there is no ranking (``ranked`` false).
+    """
+    known = [periods_module.parse(p) for p in {r["period"] for r in rows}]
+    # The latest period is the one that ended last (a quarter before its last month); the
+    # trend follows the periods of its kind.
+    newest = max(known, key=lambda p: (p.end, p.end - p.start), default=None)
+    periods = sorted(p.text for p in known if newest is not None and p.kind == newest.kind)
+    trend: dict[str, dict[str, float | None]] = defaultdict(dict)
     for r in rows:
         trend[r["county"]][r["period"]] = r["combined_score"]
-    latest = periods[-1] if periods else None
-    table = sorted(
-        (r for r in rows if r["period"] == latest),
-        key=lambda r: (-r["combined_score"], r["county"]),
+    latest = newest.text if newest is not None else None
+    cards = {r["county"]: r for r in rows if r["period"] == latest}
+    table = league_module.league(
+        (
+            league_module.Standing(
+                r["county"],
+                Scores(r["origin_score"], r["destination_score"], r["combined_score"]),
+                r["revision"],
+            )
+            for r in cards.values()
+        ),
+        region=region,
+        scope=scope,
     )
-    ranked = [
-        {**r, "rank": i + 1, "trend": [trend[r["county"]].get(q) for q in periods]}
-        for i, r in enumerate(table)
+    out = [
+        {
+            **cards[s.county],
+            "rank": s.rank,
+            "trend": [trend[s.county].get(q) for q in periods],
+        }
+        for s in table.standings
     ]
-    return {"period": latest, "periods": periods, "table": ranked}
+    average = table.average
+    return {
+        "period": latest,
+        "period_label": None
+        if newest is None
+        else {"zh": newest.label("zh"), "en": newest.label("en")},
+        "periods": periods,
+        "scope": scope,
+        "ranked": bool(table.ranked),
+        "average": {
+            "origin": average.origin,
+            "destination": average.destination,
+            "combined": average.combined,
+        },
+        "table": out,
+    }
 
 
-async def scorecards(conn: Any, periods: int = 6) -> dict[str, Any]:
-    return league(_rows(await conn.fetch(SCORECARDS, periods)))
+async def scorecards(
+    conn: Any, *, region: str, scope: league_module.Scope = "region", periods: int = 6
+) -> dict[str, Any]:
+    return league(_rows(await conn.fetch(SCORECARDS, periods)), region=region, scope=scope)
 
 
 # --- agreement coverage --------------------------------------------------------------------------
@@ -233,7 +307,8 @@ async def scorecards(conn: Any, periods: int = 6) -> dict[str, Any]:
 def coverage_sql(p: Principal) -> tuple[str, tuple[Any, ...]]:
     w = scope.coverage(p)
     sql = (
-        "SELECT cv.period, cv.scope, cv.flows, cv.covered FROM coverage_totals cv"  # noqa: S608
+        "SELECT cv.period, cv.scope, cv.flows, cv.covered, cv.outflows,"  # noqa: S608
+        " cv.outflows_covered, cv.inflows, cv.inflows_covered FROM coverage_totals cv"
         " WHERE cv.period = (SELECT max(period) FROM coverage_totals)"
         f" AND {w.sql} ORDER BY cv.scope"
     )
@@ -241,35 +316,46 @@ def coverage_sql(p: Principal) -> tuple[str, tuple[Any, ...]]:
 
 
 COVERAGE_HISTORY = """
-SELECT period, flows, covered FROM coverage_totals WHERE scope = 'region'
+SELECT period, flows, covered FROM coverage_totals WHERE scope = $1
 ORDER BY period DESC LIMIT 12
 """
 
 
-def _ratio(covered: int, flows_: int) -> float | None:
-    return covered / flows_ if flows_ else None
+def _ratio(covered: int | None, flows_: int | None) -> float | None:
+    return covered / flows_ if flows_ and covered is not None else None
+
+
+def _coverage_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **r,
+        "ratio": _ratio(r["covered"], r["flows"]),
+        "outflow_ratio": _ratio(r.get("outflows_covered"), r.get("outflows")),
+        "inflow_ratio": _ratio(r.get("inflows_covered"), r.get("inflows")),
+    }
 
 
 async def coverage(conn: Any, p: Principal) -> dict[str, Any]:
+    """The latest month's agreement coverage. ``headline`` is the operator's own figure: the
+    region's for the region, the county's own (every flow it is party to) for a county."""
     sql, args = coverage_sql(p)
-    scopes = [
-        {**r, "ratio": _ratio(r["covered"], r["flows"])}
-        for r in _rows(await conn.fetch(sql, *args))
-    ]
-    region = next((s for s in scopes if s["scope"] == "region"), None)
+    scopes = [_coverage_row(r) for r in _rows(await conn.fetch(sql, *args))]
+    own = "region" if p.sees_all else p.county
+    headline = next((s for s in scopes if s["scope"] == own), None)
     history = [
         {**r, "ratio": _ratio(r["covered"], r["flows"])}
-        for r in reversed(_rows(await conn.fetch(COVERAGE_HISTORY)))
+        for r in reversed(_rows(await conn.fetch(COVERAGE_HISTORY, own)))
     ]
     return {
         "target": COVERAGE_TARGET,
         "period": scopes[0]["period"] if scopes else None,
-        "region": region,
+        "scope": own,
+        "headline": headline,
+        "region": headline if p.sees_all else None,
         "counties": [s for s in scopes if s["scope"] != "region"],
         "history": history,
         "meets_target": None
-        if region is None or region["ratio"] is None
-        else region["ratio"] >= COVERAGE_TARGET,
+        if headline is None or headline["ratio"] is None
+        else headline["ratio"] >= COVERAGE_TARGET,
     }
 
 
@@ -368,7 +454,7 @@ async def case_timeline(conn: Any, person_key: str) -> dict[str, Any] | None:
     events = [_event(r) for r in await conn.fetch(CASE_EVENTS, person_key)]
     if person is None and not events:
         return None
-    obligations_ = _rows(await conn.fetch(CASE_OBLIGATIONS, person_key))
+    obligations_ = [with_status(r) for r in await conn.fetch(CASE_OBLIGATIONS, person_key)]
     decisions(events, obligations_)
     return {
         "person_key": person_key,
@@ -390,14 +476,16 @@ async def is_party(conn: Any, p: Principal, person_key: str) -> bool:
 # --- everything a view shows, in one payload (the SSE stream pushes this) ------------------------
 
 
-async def summary(conn: Any, p: Principal) -> dict[str, Any]:
+async def summary(conn: Any, p: Principal, *, region: str) -> dict[str, Any]:
     clock = await logical_clock(conn)
     return {
         "clock": jsonable(clock),
+        "totals": None if p.sees_all else await county_totals(conn, p),
         "obligations": await obligation_counts(conn, p, clock),
+        "vocabulary": vocabulary.labels(),
         "flows": await flows(conn, p),
         "campaigns": await campaigns(conn, p, clock),
-        "scorecards": await scorecards(conn),
+        "scorecards": await scorecards(conn, region=region),
         "coverage": await coverage(conn, p),
         "dead_letters": await dead_letters(conn) if p.sees_all else None,
     }

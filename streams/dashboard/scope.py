@@ -81,10 +81,20 @@ def campaigns(p: Principal, *, alias: str = "c", arg: int = 1) -> Scoped:
 
 
 def coverage(p: Principal, *, alias: str = "cv", arg: int = 1) -> Scoped:
-    """The region's headline figure and the county's own scope."""
+    """The county's own figure (the region's is not the county's)."""
     if p.sees_all:
         return ALL
-    return Scoped(f"{_alias(alias)}.scope IN ('region', ${arg})", (p.county,))
+    return Scoped(f"{_alias(alias)}.scope = ${arg}", (p.county,))
+
+
+def events(p: Principal, *, alias: str = "e", arg: int = 1) -> Scoped:
+    """Archived events the county is party to: published by it, or naming it in a party
+    field (the events of its persons' cases and the obligations it takes part in)."""
+    if p.sees_all:
+        return ALL
+    a = _alias(alias)
+    fields = " OR ".join(f"{a}.payload->>'{f}' = ${arg}" for f in PARTY_FIELDS)
+    return Scoped(f"({a}.source_county = ${arg} OR {fields})", (p.county,))
 
 
 def case_party_sql() -> str:

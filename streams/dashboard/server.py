@@ -48,6 +48,7 @@ class DashboardConfig:
     kafka_bootstrap: str | None = None
     interval_s: float = 1.0
     session_ttl: dt.timedelta = DEFAULT_SESSION_TTL
+    region: str = "610900"  # the region whose own counties the league shows by default
     echarts: Path | None = None  # default: find_echarts()
 
     def __post_init__(self) -> None:
@@ -78,12 +79,15 @@ def build_app(config: DashboardConfig) -> web.Application:
     http_metrics = HttpMetrics(registry)
     projection = ProjectionMetrics(registry)
     db = Database(config.dsn)
-    live = Live(db, LagProbe(config.kafka_bootstrap), interval_s=config.interval_s)
+    live = Live(
+        db, LagProbe(config.kafka_bootstrap), region=config.region, interval_s=config.interval_s
+    )
     app = web.Application(middlewares=[http_metrics.middleware(), security_headers])
     app[api.DB_KEY] = db
     app[api.LIVE_KEY] = live
     app[api.HTTP_METRICS_KEY] = http_metrics
     app[api.SESSION_TTL_KEY] = config.session_ttl
+    app[api.REGION_KEY] = config.region
 
     async def refresh() -> None:
         try:
@@ -96,7 +100,7 @@ def build_app(config: DashboardConfig) -> web.Application:
             return
         lag = live.lag["by_topic"] if live.lag.get("available") else None
         projection.update(
-            by_state=counts["by_state"],
+            counts=counts["counts"],
             dead_letters=dead["by_reason"],
             events=int(totals["events"]),
             lag_by_topic=lag,

@@ -25,6 +25,10 @@ validated topic up to ``V`` and both digests are compared; on a difference the f
 differing obligation (smallest id) is named with its differing fields, and the exit code
 is 1. ``--as-of`` cannot be verified this way (the projection holds only current state),
 so ``--verify`` with ``--as-of`` is refused.
+
+The summary counts obligations in the vocabulary's words (:mod:`contracts.obligation_vocabulary`),
+as every other view does. An ``--as-of`` instant before the log's first event finds nothing
+(exit 1); one past its last event says that the state shown is the log's end.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from infra.kafka.client_security import aiokafka_options
 from infra.projection import queries
 from infra.settings import Settings
 from streams import topics
+from streams.human_time import LOCAL, Zone
 from streams.replay import digest
 from streams.replay.engine import PartitionReplay, Replay, Summary
 from streams.replay.reader import Progress, ValidatedReader, committed_offsets, end_offsets
@@ -62,6 +67,7 @@ __all__ = [
 ]
 
 EXIT_DIFFERENT = 1
+EXIT_NOTHING = 1
 EXIT_ERROR = 2
 
 
@@ -251,9 +257,11 @@ def cmd_replay(
     verify: bool = False,
     fmt: str = "table",
     wait_s: float = 60.0,
+    zone: Zone = LOCAL,
 ) -> int:
     """``liudong replay``: 0 on success (and, with ``verify``, equal digests), 1 when the
-    replay and the live projection differ, 2 on a usage or environment error."""
+    replay and the live projection differ or ``as_of`` precedes the log, 2 on a usage or
+    environment error."""
     from streams.cli import resolve_bootstrap
 
     if verify and as_of is not None:
@@ -281,7 +289,25 @@ def cmd_replay(
                     client_options=options,
                 )
             )
-            _print_summary(replay.summary(), fmt, as_of, time.monotonic() - started)
+            summary = replay.summary()
+            if as_of is not None and summary.applied == 0:
+                print(
+                    f"error: the log has no event by {zone.show(as_of)}"
+                    + (
+                        f" (its first is at {zone.show(first)})"
+                        if (first := _first(replay))
+                        else ""
+                    ),
+                    file=sys.stderr,
+                )
+                return EXIT_NOTHING
+            if as_of is not None and not summary.cut:
+                print(
+                    f"note: {zone.show(as_of)} is after the log's last event "
+                    f"({zone.show(summary.last_event)}): this is the state at the log's end",
+                    file=sys.stderr,
+                )
+            _print_summary(summary, fmt, as_of, time.monotonic() - started, zone=zone)
             return 0
         from infra.postgres import resolve_dsn
 
@@ -299,7 +325,7 @@ def cmd_replay(
     except (LookupError, NotAtRest, KafkaError, OSError, asyncpg.PostgresError) as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    _print_summary(replay.summary(), fmt, None, time.monotonic() - started, result)
+    _print_summary(replay.summary(), fmt, None, time.monotonic() - started, result, zone=zone)
     if result.difference is not None:
         print(
             f"verify: DIFFERENT ({result.differing} obligation(s)); first: "
@@ -310,17 +336,25 @@ def cmd_replay(
     return 0
 
 
+def _first(replay: Replay) -> dt.datetime | None:
+    """The event time of the first event a partition stopped at (the log's first, when
+    nothing was applied)."""
+    return min((p.first_cut for p in replay.partitions.values() if p.first_cut), default=None)
+
+
 def _print_summary(
     summary: Summary,
     fmt: str,
     as_of: dt.datetime | None,
     elapsed_s: float,
     result: Verification | None = None,
+    *,
+    zone: Zone = LOCAL,
 ) -> None:
     rate = summary.events / elapsed_s if elapsed_s > 0 else 0.0
     if fmt == "json":
-        data = summary.as_json()
-        data["as_of"] = as_of.isoformat() if as_of else None
+        data = summary.as_json(zone)
+        data["as_of"] = zone.iso(as_of)
         data["events_per_second"] = round(rate)
         if result is not None:
             data["verify"] = {
@@ -336,8 +370,8 @@ def _print_summary(
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return
     if as_of is not None:
-        print(f"as of            {as_of.isoformat()} (partitions cut: {list(summary.cut)})")
-    print("\n".join(summary.lines()))
+        print(f"as of            {zone.show(as_of)} (partitions cut: {list(summary.cut)})")
+    print("\n".join(summary.lines(zone)))
     print(f"replayed in      {elapsed_s:.1f}s ({rate:,.0f} events/s)")
     if result is not None:
         position = ", ".join(f"{p}:{o}" for p, o in sorted(result.live.validated.items()))

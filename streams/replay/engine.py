@@ -23,7 +23,6 @@ seen it at the time.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,9 +33,11 @@ from agents import case_rules, coverage_rules
 from agents.agreement_terms import Defaults
 from agents.case_rules import CaseState
 from agents.partition_cases import Output, PartitionCases
+from contracts import obligation_vocabulary as vocabulary
 from contracts import unions
 from contracts.envelope import Envelope
 from streams.codec import Codec, DecodeError
+from streams.human_time import LOCAL, Zone
 from streams.replay import digest as digest_module
 
 MAX_EVENT_BYTES = 10 * 1024 * 1024  # as the cases agent's codec
@@ -52,6 +53,7 @@ class PartitionReplay(PartitionCases):
     as_of: dt.datetime | None = None
     applied: int = 0  # events applied (whatever their effect)
     cut: bool = False  # reached an event past as_of: nothing more is applied
+    first_cut: dt.datetime | None = None  # the event time of the event it stopped at
 
     def apply(self, event: Envelope) -> list[Output]:
         """Apply one decoded event; returns what the agent would have sent for it."""
@@ -59,6 +61,7 @@ class PartitionReplay(PartitionCases):
             return []
         if self.as_of is not None and event.occurred_at > self.as_of:
             self.cut = True
+            self.first_cut = event.occurred_at
             return []
         self.applied += 1
         return super().apply(event)
@@ -70,22 +73,28 @@ class Summary:
     applied: int  # events applied (before each partition's cut)
     undecodable: int
     cases: int
-    obligations: Mapping[str, int]  # by state
-    breaches: int  # obligations breached (on time or not, the breach stands)
+    obligations: int
+    counts: Mapping[str, int]  # the vocabulary's counts (contracts.obligation_vocabulary)
+    clock: dt.datetime | None  # the logical clock reached: the newest tick applied
     alerts: int  # distinct alert ids raised
     coverage: Mapping[str, tuple[int, int]]  # period -> (flows, covered), region scope
     positions: Mapping[int, int]  # partition -> next offset read
     cut: tuple[int, ...]  # partitions stopped by as_of
     digest: str
+    first_event: dt.datetime | None = None  # event time of the earliest event applied
+    last_event: dt.datetime | None = None  # and of the newest
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "events": self.events,
             "applied": self.applied,
             "undecodable": self.undecodable,
             "cases": self.cases,
-            "obligations": dict(sorted(self.obligations.items())),
-            "breaches": self.breaches,
+            "obligations": self.obligations,
+            "counts": dict(self.counts),
+            "clock": zone.iso(self.clock),
+            "first_event": zone.iso(self.first_event),
+            "last_event": zone.iso(self.last_event),
             "alerts": self.alerts,
             "coverage": {
                 period: {"flows": f, "covered": c, "ratio": coverage_rules.ratio(f, c)}
@@ -96,16 +105,17 @@ class Summary:
             "digest": self.digest,
         }
 
-    def lines(self) -> list[str]:
-        states = ", ".join(f"{s} {n}" for s, n in sorted(self.obligations.items())) or "none"
+    def lines(self, zone: Zone = LOCAL) -> list[str]:
         out = [
             f"events read      {self.events} ({self.applied} applied, "
             f"{self.undecodable} undecodable)",
             f"cases            {self.cases}",
-            f"obligations      {sum(self.obligations.values())} ({states})",
-            f"breaches         {self.breaches}",
-            f"alerts           {self.alerts}",
+            f"logical clock    {zone.show(self.clock)}",
+            f"obligations      {self.obligations}",
         ]
+        for c in vocabulary.COUNTS:
+            out.append(f"  {c.name:<17} {self.counts[c.name]:>7}  {c.zh} / {c.en}")
+        out.append(f"alerts           {self.alerts}")
         for period, (flows, covered) in sorted(self.coverage.items()):
             pct = 100 * coverage_rules.ratio(flows, covered)
             out.append(f"coverage {period}  {covered}/{flows} flows covered ({pct:.1f}%)")
@@ -139,6 +149,8 @@ class Replay:
         self.read = 0
         self.undecodable = 0
         self.outputs: list[Output] | None = [] if keep_outputs else None
+        self.first_event: dt.datetime | None = None
+        self.last_event: dt.datetime | None = None
 
     def partition(self, number: int) -> PartitionReplay:
         replay = self.partitions.get(number)
@@ -193,6 +205,12 @@ class Replay:
 
     def apply(self, replay: PartitionReplay, event: Envelope) -> None:
         outputs = replay.apply(event)
+        if not replay.cut:
+            at = event.occurred_at
+            if self.first_event is None or at < self.first_event:
+                self.first_event = at
+            if self.last_event is None or at > self.last_event:
+                self.last_event = at
         if self.outputs is not None:
             self.outputs.extend(outputs)
 
@@ -207,24 +225,34 @@ class Replay:
     def rows(self) -> list[digest_module.ObligationRow]:
         return digest_module.rows_of_cases(self.cases())
 
+    def clock(self) -> dt.datetime | None:
+        """The logical clock the replay reached: the newest tick any partition applied."""
+        ticks = [p.last_tick for p in self.partitions.values() if p.last_tick is not None]
+        return max(ticks, default=None)
+
     def summary(self) -> Summary:
         rows = self.rows()
         coverage: dict[str, tuple[int, int]] = {}
         for p in self.partitions.values():
             for period, scopes in p.coverage.periods.items():
-                flows, covered = scopes.get(coverage_rules.REGION_SCOPE, [0, 0])
+                flows, covered = scopes.get(coverage_rules.REGION_SCOPE, [0, 0])[:2]
                 old = coverage.get(period, (0, 0))
                 coverage[period] = (old[0] + flows, old[1] + covered)
+        clock = self.clock()
+        obligations = [ob for case in self.cases() for ob in case.obligations]
         return Summary(
             events=self.read,
             applied=sum(p.applied for p in self.partitions.values()),
             undecodable=self.undecodable,
             cases=sum(len(p.cases) for p in self.partitions.values()),
-            obligations=dict(Counter(r.state for r in rows)),
-            breaches=sum(1 for r in rows if r.breached),
+            obligations=len(rows),
+            counts=vocabulary.counts(obligations, clock),
+            clock=clock,
             alerts=len(self.alert_ids()),
             coverage=coverage,
             positions=dict(self.positions),
             cut=tuple(sorted(n for n, p in self.partitions.items() if p.cut)),
             digest=digest_module.digest(rows),
+            first_event=self.first_event,
+            last_event=self.last_event,
         )

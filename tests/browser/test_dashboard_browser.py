@@ -102,8 +102,9 @@ async def test_region_operator_watches_live_figures_and_opens_a_case(
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(f"{exc}\n{exc.stack}"))
         await sign_in(page, server.url, "region")
-        breached = page.locator("#kpi-breached")
-        await expect(breached).to_have_text("1")
+        breached = page.locator("#kpi-breached")  # ever breached: the escalated one too
+        await expect(breached).to_have_text("2")
+        await expect(page.locator("#clock")).to_contain_text("北京时间")  # Beijing time, named
         await expect(page.locator("#kpi-dead")).to_have_text("3")
         await expect(page.locator("#kpi-coverage")).to_have_text("70.0%")
         await expect(page.locator("#chart-flows canvas")).to_have_count(1)
@@ -115,13 +116,15 @@ async def test_region_operator_watches_live_figures_and_opens_a_case(
             )
         finally:
             await conn.close()
-        await expect(breached).to_have_text("2", timeout=10_000)  # pushed over SSE, no reload
+        await expect(breached).to_have_text("3", timeout=10_000)  # pushed over SSE, no reload
 
         await page.select_option("#obligation-state", "breached")
         row = page.locator(f'#obligation-table tr[data-person="{P1}"]')
         await expect(row).to_have_count(1)
+        await expect(row.locator("code")).to_have_text(P1)  # the full key, to copy
         await row.click()
         await expect(page.locator("#case")).to_be_visible()
+        await expect(page.locator("#case-key")).to_have_text(P1)
         events = page.locator('#case-events li[data-event-type="outflow_registered"]')
         await expect(events).to_have_count(1)
         await expect(page.locator("#case-obligations")).to_contain_text("clock_ticked")
@@ -144,7 +147,7 @@ async def test_region_operator_watches_live_figures_and_opens_a_case(
         await again.start()
         try:
             await expect(banner).to_be_hidden(timeout=15_000)
-            await expect(breached).to_have_text("2")
+            await expect(breached).to_have_text("3")
         finally:
             await again.stop()
         assert errors == []
@@ -158,7 +161,8 @@ async def test_county_operator_cannot_see_another_countys_case(browser: Browser,
         await expect(page.locator("#kpi-escalated")).to_have_text("0")
         await expect(page.locator("#kpi-dead")).to_have_text("–")
         await expect(page.locator("#dead-region-only")).to_be_visible()
-        for state in ("due", "breached", "escalated"):
+        await expect(page.locator("#kpi-due")).to_have_text("2")  # its own open obligations
+        for state in ("open", "overdue", "breached", "escalated"):
             await page.select_option("#obligation-state", state)
             await page.wait_for_timeout(300)
             await expect(page.locator(f'tr[data-person="{P2}"]')).to_have_count(0)

@@ -190,9 +190,15 @@ async def test_scorecards_then_a_late_revision_then_nothing_on_restart(live: Liv
         assert {(c.revision, c.reason) for c in first.values()} == {(1, "first publication")}
         for card in first.values():
             s = cfg.scores(rules.as_figures(card.indicators), CONFIG)
-            # A side without figures is published as 0 (the contract needs a number).
+            # A side not assessed (fewer than 5 settled obligations of its own) is null.
             published = (card.origin_score, card.destination_score, card.combined_score)
-            assert published == (s.origin or 0.0, s.destination or 0.0, s.combined or 0.0)
+            assert published == (s.origin, s.destination, s.combined)
+            for side, score in (
+                ("origin", card.origin_score),
+                ("destination", card.destination_score),
+            ):
+                settled = rules.as_figures(card.indicators)[(side, "feedback_rate")][1]
+                assert (score is None) == (settled < CONFIG.min_settled_obligations)
             assert card.occurred_at == NOW
             assert card.publisher_id == f"{script.REGION}/assessment"
 
@@ -252,18 +258,37 @@ def test_scorecard_table_and_json(
     monkeypatch.setenv("LIUDONG_TOPIC_PREFIX", live.prefix)
     from streams.cli import main
 
-    assert main(["scorecard", "--period", "2026-Q1", "--format", "json"]) == 0
+    assert main(["scorecard", "--period", "2026-Q1", "--scope", "all", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     rows = doc["scorecards"]
     assert {r["county"] for r in rows} == set(script.COUNTIES)
-    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
-    combined = [r["scores"]["combined"] for r in rows]
+    ranked = [r for r in rows if r["rank"] is not None]
+    assert ranked, "the scenario assesses someone in Q1"
+    assert rows[: len(ranked)] == ranked  # the unranked come last
+    combined = [r["scores"]["combined"] for r in ranked]
     assert combined == sorted(combined, reverse=True)
+    assert all(r["scores"]["combined"] is None for r in rows[len(ranked) :])
+    for r in rows:
+        for side in ("origin", "destination"):
+            settled = r["settled_obligations"][side]
+            assert (r["scores"][side] is None) == (settled < CONFIG.min_settled_obligations)
+            assert r["assessed"][side] == (r["scores"][side] is not None)
     average = sum(combined) / len(combined)
     assert doc["region_average"]["combined"] == pytest.approx(average, abs=0.01)
     revised = {r["county"]: r for r in rows if r["revision"] > 1}
     assert set(revised) == {script.HANYIN, script.BAOAN}
     assert all(r["reason"].startswith("late event ") for r in revised.values())
+
+    # By default the region's own counties (Ankang's), not Shenzhen's 宝安区.
+    assert main(["scorecard", "--period", "2026-Q1", "--format", "json"]) == 0
+    region = json.loads(capsys.readouterr().out)
+    assert {r["county"] for r in region["scorecards"]} == {
+        script.HANBIN,
+        script.XUNYANG,
+        script.HANYIN,
+    }
+    assert main(["scorecard", "--period", "2026-Q1", "--county", script.BAOAN]) == 1
+    assert "(try --scope all)" in capsys.readouterr().err
 
     assert main(["scorecard", "--period", "2026-Q1", "--county", script.HANYIN]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -278,6 +303,8 @@ def test_scorecard_table_and_json(
     ]
     row = next(line for line in out if f" {script.HANYIN} " in f" {line} " and "汉阴县" in line)
     assert row.split()[-2] == str(revised[script.HANYIN]["revision"])
+    if revised[script.HANYIN]["scores"]["origin"] is None:
+        assert "不参评" in row
     assert any(line.startswith(f"  {script.HANYIN} revision ") for line in out)
     assert any(line.split()[:1] == ["region"] for line in out)
 
@@ -318,7 +345,7 @@ def test_whatif_reranks_without_publishing(
 
     before = asyncio.run(cards_on_topic(live))
     # Only breaches count, as a plain rate: the ranks follow breach-free shares.
-    lines = ["[sides]", "origin = 1", "destination = 1"]
+    lines = ["min_settled_obligations = 1", "[sides]", "origin = 1", "destination = 1"]
     for side in cfg.SIDES:
         lines.append(f"[{side}]")
         for name in cfg.names(side):
@@ -337,6 +364,8 @@ def test_whatif_reranks_without_publishing(
                 "2026-Q1",
                 "--config",
                 str(trial),
+                "--scope",
+                "all",
                 "--format",
                 "json",
             ]

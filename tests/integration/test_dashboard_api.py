@@ -131,27 +131,52 @@ async def test_region_sees_everything(client: Client) -> None:
     status, s = await client.get("/api/summary", token)
     assert status == 200
     assert s["db"] == "ok"
-    assert s["obligations"]["by_state"] == {
-        "opened": 1,
-        "reminded": 0,
-        "fulfilled": 0,
-        "breached": 1,
+    # In the vocabulary's words: P1's arrival is open; its receipt is overdue (breached);
+    # P2's arrival is overdue, breached and escalated.
+    assert s["obligations"]["counts"] == {
+        "open": 3,
+        "due_soon": 0,
+        "overdue": 2,
+        "breached": 2,
+        "fulfilled_on_time": 0,
+        "fulfilled_late": 0,
         "escalated": 1,
         "cancelled": 0,
     }
+    assert s["vocabulary"]["breached"] == {"zh": "已违约", "en": "Breached"}
     assert {(f["origin"], f["destination"]) for f in s["flows"]} == {
         (HANBIN, BAOAN),
         (HANYIN, YANTA),
     }
     assert s["dead_letters"]["total"] == 3
     assert s["coverage"]["region"]["ratio"] == pytest.approx(0.7)
+    assert s["coverage"]["headline"] == s["coverage"]["region"]
     assert s["coverage"]["meets_target"] is False
-    assert [r["county"] for r in s["scorecards"]["table"]] == [HANBIN, BAOAN, HANYIN]
+    # The region's own counties by default (宝安区 is Shenzhen's); every county on request.
+    assert [r["county"] for r in s["scorecards"]["table"]] == [HANBIN, HANYIN]
+    assert s["scorecards"]["scope"] == "region"
+    status, everyone = await client.get("/api/scorecards?scope=all", token)
+    assert status == 200
+    assert [(r["rank"], r["county"]) for r in everyone["table"]] == [
+        (1, HANBIN),
+        (2, BAOAN),
+        (3, HANYIN),
+    ]
+    assert (await client.get("/api/scorecards?scope=world", token))[0] == 400
     assert s["campaigns"][0]["progress"] == pytest.approx(0.5)
     assert s["names"][BAOAN]["en"] == "Bao'an District"
     status, ob = await client.get("/api/obligations?state=breached", token)
     assert status == 200
-    assert [o["obligation_id"] for o in ob["items"]] == ["ob-p1-receipt"]
+    # Breached means ever breached: the escalated one too, due first.
+    assert [o["obligation_id"] for o in ob["items"]] == ["ob-p2-arrival", "ob-p1-receipt"]
+    assert [o["status"] for o in ob["items"]] == ["overdue", "overdue"]
+    assert ob["counts"] == s["obligations"]
+    for state, count in s["obligations"]["counts"].items():
+        status, listed = await client.get(f"/api/obligations?state={state}", token)
+        assert status == 200, state
+        assert len(listed["items"]) == count, state  # the list and the tile agree
+    status, ob = await client.get("/api/obligations", token)
+    assert (ob["state"], len(ob["items"])) == ("open", 3)
     for path in (
         "/api/flows",
         "/api/campaigns",
@@ -163,6 +188,7 @@ async def test_region_sees_everything(client: Client) -> None:
         status, _ = await client.get(path, token)
         assert status == 200, path
     assert (await client.get("/api/obligations?state=nonsense", token))[0] == 400
+    assert (await client.get("/api/obligations?state=due", token))[0] == 400  # not a count
     assert (await client.get("/api/obligations?limit=99999", token))[0] == 400
 
 
@@ -172,9 +198,22 @@ async def test_county_sees_only_what_it_is_party_to(client: Client, dsn: str) ->
     assert status == 200
     assert s["dead_letters"] is None
     assert [(f["origin"], f["destination"]) for f in s["flows"]] == [(HANBIN, BAOAN)]
-    assert s["obligations"]["by_state"]["escalated"] == 0  # P2's is Hanyin's and Yanta's
-    assert s["obligations"]["breached"] == 1
+    assert s["obligations"]["counts"]["escalated"] == 0  # P2's is Hanyin's and Yanta's
+    assert s["obligations"]["counts"]["breached"] == 1
+    assert s["obligations"]["counts"]["open"] == 2
     assert [c["scope"] for c in s["coverage"]["counties"]] == [HANBIN]
+    # Every figure is the county's own: its coverage (4 of 4), never the region's 70%, and
+    # the archived events it is party to, not the whole archive; no system-wide figures.
+    assert s["coverage"]["headline"]["scope"] == HANBIN
+    assert s["coverage"]["headline"]["ratio"] == pytest.approx(1.0)
+    assert s["coverage"]["region"] is None
+    assert s["coverage"]["history"] == [
+        {"period": "2026-02", "flows": 4, "covered": 4, "ratio": 1.0}
+    ]
+    region_token = await client.token("region")
+    everything = (await client.get("/api/summary", region_token))[1]["totals"]["events"]
+    assert 0 < s["totals"]["events"] < everything
+    assert (s["throughput"], s["lag"]) == (None, None)
     status, ob = await client.get("/api/obligations?state=escalated", token)
     assert status == 200
     assert ob["items"] == []
@@ -282,7 +321,7 @@ async def test_stream_pushes_an_update_after_an_insert(client: Client, dsn: str)
         stream = _events(response)
         event, first = await asyncio.wait_for(anext(stream), 10)
         assert event == "summary"
-        assert first["obligations"]["breached"] == 1
+        assert first["obligations"]["counts"]["breached"] == 2
         conn = await asyncpg.connect(dsn)
         try:
             await Seeder(conn, offset=1000).obligation(
@@ -293,7 +332,7 @@ async def test_stream_pushes_an_update_after_an_insert(client: Client, dsn: str)
 
         async def changed() -> dict[str, Any]:
             async for ev, body in stream:
-                if ev == "summary" and body["obligations"]["breached"] == 2:
+                if ev == "summary" and body["obligations"]["counts"]["breached"] == 3:
                     return body
             raise AssertionError("stream ended")
 
@@ -311,8 +350,8 @@ async def test_metrics_scrape(client: Client) -> None:
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
-    assert samples[("liudong_obligations", (("state", "breached"),))] == 1
-    assert samples[("liudong_obligations_open", ())] == 1
+    assert samples[("liudong_obligations", (("count", "breached"),))] == 2
+    assert samples[("liudong_obligations_open", ())] == 3
     assert (
         samples[("liudong_dead_letters", (("detected_by", "gate"), ("reason", "bad_signature")))]
         == 2

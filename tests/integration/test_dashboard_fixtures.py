@@ -144,8 +144,9 @@ class Seeder:
         await self.conn.execute(
             """INSERT INTO obligations (obligation_id, person_key, kind, responsible_county,
                 counterpart_county, opened_at, due_at, remind_at, escalate_at, urgent, state,
-                breached_at, last_event_id)
-               VALUES ($1, $2, 'register_arrival', $3, $4, $5, $6, $6, $6, false, $7, $8, $9)""",
+                breached_at, escalated_at, last_event_id)
+               VALUES ($1, $2, 'register_arrival', $3, $4, $5, $6, $6, $6, false, $7, $8, $9,
+                       $10)""",
             oid,
             person,
             responsible,
@@ -154,6 +155,7 @@ class Seeder:
             due,
             state,
             due + DAY if state in ("breached", "escalated") else None,
+            due + 16 * DAY if state == "escalated" else None,
             last,
         )
 

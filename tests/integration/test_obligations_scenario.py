@@ -149,7 +149,7 @@ def _transitions(row: obligation_view.ObligationRow) -> frozenset[str]:
         )
         if flag
     }
-    if row.state in ("fulfilled", "late"):
+    if row.state == "fulfilled":
         seen.add("fulfilled_late" if row.late else "fulfilled")
     return frozenset(seen)
 
@@ -244,15 +244,18 @@ async def test_scenario_matches_the_rules_table(
     uncovered = {(o, d) for o, d, covered in scenario.flows if not covered}
     assert alerts == {f"agreement_missing:{o}-{d}:2026-03" for o, d in uncovered}
 
-    # What an operator lists with `liudong obligations` is what the agents emitted.
+    # What an operator lists with `liudong obligations` is what the agents emitted: every
+    # obligation ever escalated (answered since or not), in the vocabulary's words.
     listed = _list_obligations(clean, county="440306", state="escalated")
     want = {
         r.obligation_id
         for r in rows.values()
-        if r.state == "escalated" and "440306" in (r.responsible, r.counterpart)
+        if r.escalated and "440306" in (r.responsible, r.counterpart)
     }
     assert want
-    assert {o["obligation_id"] for o in listed} == want
+    assert {o["obligation_id"] for o in listed["obligations"]} == want
+    assert listed["counts"]["escalated"] == len(want)
+    assert all(o["escalated_at"] for o in listed["obligations"])
 
     # The same scenario again from scratch: identical derived events.
     again = await run_scenario(make_pipeline("again"))
@@ -316,7 +319,7 @@ async def _assert_same_final_state(
     assert state_digest(events) == state_digest(clean)
 
 
-def _list_obligations(pipeline: Pipeline, *, county: str, state: str) -> list[dict[str, Any]]:
+def _list_obligations(pipeline: Pipeline, *, county: str, state: str) -> dict[str, Any]:
     env = dict(
         os.environ,
         LIUDONG_KAFKA_BOOTSTRAP=pipeline.bootstrap,
@@ -343,7 +346,7 @@ def _list_obligations(pipeline: Pipeline, *, county: str, state: str) -> list[di
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    listed: list[dict[str, Any]] = json.loads(done.stdout)
+    listed: dict[str, Any] = json.loads(done.stdout)
     return listed
 
 

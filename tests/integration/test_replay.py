@@ -25,6 +25,7 @@ import pytest
 from infra.projection.projector import Projector
 from infra.settings import Settings
 from streams import audit
+from streams.human_time import UTC
 from streams.identity import person_key
 from streams.replay import cmd_replay, replay_and_verify, replay_log
 from streams.replay.digest import ObligationRow, instant
@@ -158,7 +159,15 @@ def test_replay_command_verifies_and_reports_json(
     report = json.loads(captured.out)
     assert report["verify"]["ok"] is True
     assert report["verify"]["live_digest"] == report["digest"]
-    assert sum(report["obligations"].values()) == len(live.scenario.expected)
+    assert report["obligations"] == len(live.scenario.expected)
+    counts = report["counts"]
+    # The vocabulary's exclusive counts add up to every obligation.
+    assert counts["open"] + counts["fulfilled_on_time"] + counts["fulfilled_late"] + counts[
+        "cancelled"
+    ] == len(live.scenario.expected)
+    answered_late = sum(1 for e in live.scenario.expected if e.answer in ("late", "very_late"))
+    assert counts["fulfilled_late"] == answered_late
+    assert counts["breached"] == sum(1 for e in live.scenario.expected if e.answer != "on_time")
     assert "events/s" in captured.err  # the progress line
     print(f"\nreplay: {report['events']} events at {report['events_per_second']} events/s")
 
@@ -258,6 +267,82 @@ def test_audit_refuses_what_is_neither_a_key_nor_an_id(
     count = "SELECT count(*) AS n FROM audit_log"
     before = asyncio.run(sql(live.dsn, count))[0]["n"]
     assert audit.cmd_audit_person(live.settings(), "110105194912310021") == 2  # bad check digit
-    assert "neither a 64-hex person key nor a valid ID number" in capsys.readouterr().err
+    assert "neither a person key" in capsys.readouterr().err
+    assert audit.cmd_audit_person(live.settings(), "abc") == 2  # too short for a prefix
+    assert "at least 8 hex characters" in capsys.readouterr().err
     assert audit.cmd_audit_county(live.settings(), "440306", period="2026-13") == 2
     assert asyncio.run(sql(live.dsn, count))[0]["n"] == before  # refused: nothing read or logged
+
+
+# --- keys for people and honest answers at the edges --------------------------------------------
+
+
+def test_a_unique_key_prefix_finds_the_person_and_an_ambiguous_one_lists_the_keys(
+    live: Live, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = person_key(script.national_id(0, script.ORIGINS[0]), SECRET)
+    assert audit.cmd_audit_person(live.settings(), key[:8]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"person {key}")  # the full key, to copy
+    assert "(UTC+8)" in out  # Beijing time, the zone named
+    assert audit.cmd_audit_person(live.settings(), key[:8].upper(), fmt="json", zone=UTC) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["person_key"] == key
+    assert report["timeline"][0]["occurred_at"].endswith("+00:00")
+
+    twins = ["abcdef01" + "0" * 56, "abcdef01" + "1" * 56]
+    insert = "INSERT INTO persons (person_key, first_seen, last_seen) VALUES ($1, $2, $2)"
+    for twin in twins:
+        asyncio.run(sql(live.dsn, insert, twin, script.T0))
+    try:
+        assert audit.cmd_audit_person(live.settings(), "abcdef01") == 1
+        err = capsys.readouterr().err.strip()
+        assert (
+            err == f"error: abcdef01 is ambiguous: it starts 2 person keys: {twins[0]}, {twins[1]}"
+        )
+    finally:
+        asyncio.run(sql(live.dsn, "DELETE FROM persons WHERE person_key = ANY($1)", twins))
+
+
+def test_an_unknown_person_or_an_instant_before_them_is_an_error(
+    live: Live, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert audit.cmd_audit_person(live.settings(), "0" * 64) == 1
+    assert capsys.readouterr().err.strip() == f"error: no person with key {'0' * 64} in the log"
+    assert audit.cmd_audit_person(live.settings(), "00000000") == 1
+    assert "no person in the log has a key starting 00000000" in capsys.readouterr().err
+    key = person_key(script.national_id(0, script.ORIGINS[0]), SECRET)
+    before = script.T0 - 30 * DAY
+    assert audit.cmd_audit_person(live.settings(), key, as_of=before) == 1
+    err = capsys.readouterr().err
+    assert "has no events by 2026-01-30 08:00 UTC+8: the first is at" in err
+    assert audit.cmd_audit_person(live.settings(), key, as_of=FAR - DAY) == 0
+    assert "is after the log's last event" in capsys.readouterr().err
+
+
+def test_audit_county_beyond_the_log_or_unknown_is_an_error(
+    live: Live, capsys: pytest.CaptureFixture[str]
+) -> None:
+    county = script.DESTINATIONS[0]
+    assert audit.cmd_audit_county(live.settings(), county, period="2027") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: period 2027 begins after the log's clock (")
+    assert audit.cmd_audit_county(live.settings(), "110101", period="2026-Q1") == 1
+    assert "county 110101 is party to no obligation in the log" in capsys.readouterr().err
+    assert audit.cmd_audit_county(live.settings(), county, period="2026-05") == 0
+    captured = capsys.readouterr()
+    assert "note: period 2026-05 is not over: the log's clock is at" in captured.err
+    assert f"county {county}  period 2026-05" in captured.out
+
+
+def test_replay_as_of_outside_the_log_says_so(
+    live: Live, capsys: pytest.CaptureFixture[str]
+) -> None:
+    far = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    assert cmd_replay(live.settings(), as_of=far) == 0
+    captured = capsys.readouterr()
+    assert "note: 2030-01-01 08:00 UTC+8 is after the log's last event (" in captured.err
+    assert "this is the state at the log's end" in captured.err
+    assert cmd_replay(live.settings(), as_of=script.T0 - 30 * DAY) == 1
+    err = capsys.readouterr().err
+    assert "error: the log has no event by 2026-01-30 08:00 UTC+8 (its first is at" in err

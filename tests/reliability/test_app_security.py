@@ -84,8 +84,6 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
             "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
         )
         for fn in (
-            "obligation_counts_sql",
-            "obligation_list_sql",
             "flows_sql",
             "campaign_sql",
             "coverage_sql",
@@ -98,6 +96,63 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         )
         for fn in ("obligations", "flows", "tasks", "campaigns", "coverage")
     },
+    ("streams/dashboard/scope.py", "events"): (
+        frozenset({"a", "arg", "f", "fields"}),
+        "a checked table alias, the int of a $n placeholder, column names from PARTY_FIELDS",
+    ),
+    ("streams/dashboard/queries.py", "county_totals_sql"): (
+        frozenset({"w.sql"}),
+        "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
+    ),
+    ("streams/dashboard/queries.py", "obligation_list_sql"): (
+        frozenset({"w.sql", "predicate"}),
+        "a scope.Scoped fragment, and a vocabulary count's predicate (constants, $n)",
+    ),
+    ("contracts/obligation_vocabulary.py", "sql"): (
+        frozenset({"alias", "listed", "str(int(horizon_arg))"}),
+        "an alias matched against _ALIAS, quoted state names from LIFECYCLE, an int $n",
+    ),
+    ("contracts/obligation_vocabulary.py", "guard_sql"): (
+        frozenset({"column", "listed", "transition"}),
+        "a table name matched against _ALIAS, state names from LIFECYCLE and MOVES_FROM",
+    ),
+    ("infra/projection/queries.py", "obligation_counts_sql"): (
+        frozenset(
+            {
+                "c.name",
+                "vocabulary.sql(c.name, horizon_arg=1)",
+                "', '.join(columns)",
+                "where",
+                "group_by",
+                "head",
+            }
+        ),
+        "the vocabulary's count names and predicates, a where fragment of constants and $n "
+        "(callers pass scope.Scoped.sql), a group_by checked against _GROUPS",
+    ),
+    ("infra/projection/rows.py", "<module>"): (
+        frozenset(
+            {
+                "vocabulary.guard_sql('reminded')",
+                "vocabulary.guard_sql('fulfilled')",
+                "vocabulary.guard_sql('breached')",
+                "vocabulary.guard_sql('escalated')",
+                "vocabulary.guard_sql('cancelled')",
+            }
+        ),
+        "the vocabulary's state guards: CASE expressions of constant state names",
+    ),
+    ("streams/demo.py", "<module>"): (
+        frozenset({"vocabulary.sql('overdue')"}),
+        "the vocabulary's overdue predicate: constants only",
+    ),
+    (
+        "tests/unit/test_dashboard_scope.py",
+        "test_a_county_sees_its_own_coverage_and_its_own_events_only",
+    ): (
+        frozenset({"field"}),
+        "the expected text of a fragment, compared, never run",
+    ),
     ("streams/dashboard/scope.py", "case_party_sql"): (
         frozenset({"f", "fields"}),
         "column names from the constant PARTY_FIELDS",
@@ -175,7 +230,9 @@ def test_allowed_fragments_carry_the_county_only_as_a_parameter() -> None:
     hostile = Principal("mallory", "county", "610902' OR TRUE --")
     built: list[tuple[str, tuple[Any, ...]]] = [
         queries.obligation_counts_sql(hostile),
-        queries.obligation_list_sql(hostile),
+        queries.obligation_list_sql(hostile, "overdue"),
+        queries.obligation_list_sql(hostile, "due_soon"),
+        queries.county_totals_sql(hostile),
         queries.flows_sql(hostile),
         queries.coverage_sql(hostile),
     ]
@@ -280,7 +337,7 @@ async def test_county_scope_holds_on_every_view_and_the_stream(api: Api) -> None
     assert summary is not None
     assert summary["dead_letters"] is None
     assert {(f["origin"], f["destination"]) for f in summary["flows"]} == {(HANBIN, BAOAN)}
-    assert summary["obligations"]["by_state"]["escalated"] == 0
+    assert summary["obligations"]["counts"]["escalated"] == 0
 
 
 @pytest.mark.integration

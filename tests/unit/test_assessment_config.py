@@ -111,17 +111,52 @@ def test_indicator_score_is_linear_between_floor_and_target() -> None:
 
 def test_side_and_combined_scores_skip_what_does_not_apply() -> None:
     config = cfg.load()
-    # Only two origin indicators apply: weights 15 (registration coverage) and 12 (receipts).
+    # Three origin indicators apply: weights 15 (registration coverage), 12 (receipts) and
+    # 10 (feedback, whose 10 settled obligations make the side assessed).
     figures = {
         ("origin", "registration_coverage"): (95, 100),  # 100 points
         ("origin", "receipt_rate"): (7, 10),  # 50 points (floor 0.5, target 0.9)
+        ("origin", "feedback_rate"): (9, 10),  # 100 points
     }
     s = cfg.scores(figures, config)
-    assert s.origin == round((15 * 100 + 12 * 50) / 27, 2)
+    assert s.origin == round((15 * 100 + 12 * 50 + 10 * 100) / 37, 2)
     assert s.destination is None
     assert s.combined == s.origin
     figures[("destination", "breaches")] = (5, 10)  # 0.5: at the floor, 0 points
+    figures[("destination", "feedback_rate")] = (10, 10)  # 100 points
     s = cfg.scores(figures, config)
-    assert s.destination == 0.0
-    assert s.combined == round((s.origin or 0) / 2, 2)
+    assert s.destination == round((10 * 0 + 10 * 100) / 20, 2)
+    assert s.combined == round(((s.origin or 0) + (s.destination or 0)) / 2, 2)
     assert cfg.scores({}, config) == cfg.Scores(None, None, None)
+
+
+def test_a_side_is_assessed_only_on_enough_settled_obligations_of_its_own() -> None:
+    config = cfg.load()
+    assert config.min_settled_obligations == 5  # the shipped default
+    four = {("origin", "feedback_rate"): (4, 4), ("origin", "breaches"): (0, 4)}
+    assert cfg.settled(four, "origin") == 4
+    assert cfg.scores(four, config) == cfg.Scores(None, None, None)
+    five = {("origin", "feedback_rate"): (5, 5), ("origin", "breaches"): (0, 5)}
+    assert cfg.scores(five, config) == cfg.Scores(100.0, None, 100.0)
+    # Agreement coverage and partner breaches are not duties: alone they score no side.
+    others = {
+        ("origin", "agreement_coverage"): (32, 35),
+        ("destination", "partner_breaches"): (0, 40),
+        ("destination", "registration_coverage"): (9, 9),
+    }
+    assert cfg.scores(others, config) == cfg.Scores(None, None, None)
+    lenient = cfg.parse(
+        (cfg.DEFAULT_PATH.read_text(encoding="utf-8")).replace(
+            "min_settled_obligations = 5", "min_settled_obligations = 4"
+        )
+    )
+    assert cfg.scores(four, lenient) == cfg.Scores(100.0, None, 100.0)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.5", '"five"'])
+def test_the_minimum_is_a_positive_whole_number(value: str) -> None:
+    text = cfg.DEFAULT_PATH.read_text(encoding="utf-8").replace(
+        "min_settled_obligations = 5", f"min_settled_obligations = {value}"
+    )
+    with pytest.raises(cfg.ConfigError, match="min_settled_obligations"):
+        cfg.parse(text)

@@ -239,9 +239,25 @@ def scenario(seed: int = 5, persons: int = 60) -> list[Rec]:
     return recs
 
 
+def coverage_figure(scope: str, counts: tuple[int, ...]) -> CoverageFigure:
+    """(flows, covered) for the region; (outflows, covered, inflows, covered) for a county."""
+    if scope == "region":
+        return CoverageFigure(scope=scope, flows=counts[0], covered=counts[1])
+    out, out_covered, inflows, in_covered = counts
+    return CoverageFigure(
+        scope=scope,
+        flows=out + inflows,
+        covered=out_covered + in_covered,
+        outflows=out,
+        outflows_covered=out_covered,
+        inflows=inflows,
+        inflows_covered=in_covered,
+    )
+
+
 def coverage_events() -> list[Envelope]:
     def cov(
-        at: dt.datetime, period: str, partition: int, figs: dict[str, tuple[int, int]]
+        at: dt.datetime, period: str, partition: int, figs: dict[str, tuple[int, ...]]
     ) -> AgreementCoveragePublished:
         return derived(
             AgreementCoveragePublished,
@@ -249,25 +265,40 @@ def coverage_events() -> list[Envelope]:
             f"cov:{period}:{partition}:{at.isoformat()}",
             period=period,
             partition=partition,
-            figures=tuple(
-                CoverageFigure(scope=s, flows=f, covered=c) for s, (f, c) in figs.items()
-            ),
+            figures=tuple(coverage_figure(s, c) for s, c in figs.items()),
         )
 
     return [
-        cov(T0 + 5 * DAY, "2026-01", 0, {"region": (4, 2), HANBIN: (4, 2), BAOAN: (2, 1)}),
+        cov(
+            T0 + 5 * DAY,
+            "2026-01",
+            0,
+            {"region": (4, 2), HANBIN: (3, 2, 1, 0), BAOAN: (0, 0, 2, 1)},
+        ),
         # superseded by the newer figure of the same partition and month
-        cov(T0 + 9 * DAY, "2026-01", 0, {"region": (5, 3), HANBIN: (5, 3), BAOAN: (3, 2)}),
-        cov(T0 + 9 * DAY, "2026-01", 1, {"region": (2, 2), HANBIN: (1, 1), HANYIN: (2, 2)}),
-        cov(T0 + 40 * DAY, "2026-02", 0, {"region": (3, 0), XUNYANG: (3, 0)}),
+        cov(
+            T0 + 9 * DAY,
+            "2026-01",
+            0,
+            {"region": (5, 3), HANBIN: (4, 3, 1, 0), BAOAN: (0, 0, 3, 2)},
+        ),
+        cov(
+            T0 + 9 * DAY,
+            "2026-01",
+            1,
+            {"region": (2, 2), HANBIN: (0, 0, 1, 1), HANYIN: (2, 2, 0, 0)},
+        ),
+        cov(T0 + 40 * DAY, "2026-02", 0, {"region": (3, 0), XUNYANG: (3, 0, 0, 0)}),
     ]
 
 
+# (month, county, side) -> (covered, flows): as origin its outflows, as destination its inflows
 EXPECTED_COVERAGE = {
-    ("2026-01", HANBIN): (4, 6),
-    ("2026-01", BAOAN): (2, 3),
-    ("2026-01", HANYIN): (2, 2),
-    ("2026-02", XUNYANG): (0, 3),
+    ("2026-01", HANBIN, "origin"): (3, 4),
+    ("2026-01", HANBIN, "destination"): (1, 2),
+    ("2026-01", BAOAN, "destination"): (2, 3),
+    ("2026-01", HANYIN, "origin"): (2, 2),
+    ("2026-02", XUNYANG, "origin"): (0, 3),
 }
 
 
@@ -360,11 +391,10 @@ def expected(recs: list[Rec], period: str) -> dict[Key, tuple[set[str], set[str]
 
 def as_counts(exp: dict[Key, tuple[set[str], set[str]]], period: str) -> dict[Key, tuple[int, int]]:
     counts = {k: (len(n), len(d)) for k, (n, d) in exp.items()}
-    for (p, county), (covered, flows) in EXPECTED_COVERAGE.items():
+    for (p, county, side), (covered, flows) in EXPECTED_COVERAGE.items():
         if p in rules.months_in(period):
-            for side in cfg.SIDES:
-                num, den = counts.get((county, side, "agreement_coverage"), (0, 0))
-                counts[(county, side, "agreement_coverage")] = (num + covered, den + flows)
+            num, den = counts.get((county, side, "agreement_coverage"), (0, 0))
+            counts[(county, side, "agreement_coverage")] = (num + covered, den + flows)
     return {k: v for k, v in counts.items() if v != (0, 0)}
 
 
@@ -659,8 +689,9 @@ def test_restart_recomputes_and_names_the_reason() -> None:
 
 
 def only(side_rules: dict[str, dict[str, str]]) -> cfg.AssessmentConfig:
-    """A config where each side scores only the named indicator, as its plain ratio."""
-    lines = ["[sides]", "origin = 1", "destination = 1"]
+    """A config where each side scores only the named indicator, as its plain ratio (and a
+    side is assessed from one settled obligation on)."""
+    lines = ["min_settled_obligations = 1", "[sides]", "origin = 1", "destination = 1"]
     for side in cfg.SIDES:
         lines.append(f"[{side}]")
         for name in cfg.names(side):
@@ -690,42 +721,157 @@ def test_whatif_changes_ranks_as_expected_and_leaves_state_unchanged() -> None:
     dest = {"registration_timeliness": "x"}
     timely = only({"origin": {"registration_timeliness": "x"}, "destination": dest})
     receipts = only({"origin": {"receipt_rate": "x"}, "destination": dest})
-    t = {s.county: s for s in rules.standings(state, "2026-01", timely)}
-    r = {s.county: s for s in rules.standings(state, "2026-01", receipts)}
+
+    def standings(config: cfg.AssessmentConfig) -> dict[str, Any]:
+        table = rules.standings(state, "2026-01", config, region=REGION, scope="all")
+        return {s.county: s for s in table.standings}
+
+    t, r = standings(timely), standings(receipts)
     # HANBIN: timeliness 2/2, receipts 1/2; XUNYANG: timeliness 1/2, receipts 2/2. BAOAN has
-    # destination figures, none of them weighted here: assessed but unranked.
+    # destination figures, none of them weighted here: no score, unranked.
     assert (t[HANBIN].scores.combined, t[XUNYANG].scores.combined) == (100.0, 50.0)
     assert (r[HANBIN].scores.combined, r[XUNYANG].scores.combined) == (50.0, 100.0)
-    assert (t[HANBIN].rank, t[XUNYANG].rank, t[BAOAN].rank) == (1, 2, 0)
-    assert (r[XUNYANG].rank, r[HANBIN].rank, r[BAOAN].rank) == (1, 2, 0)
+    assert (t[HANBIN].rank, t[XUNYANG].rank, t[BAOAN].rank) == (1, 2, None)
+    assert (r[XUNYANG].rank, r[HANBIN].rank, r[BAOAN].rank) == (1, 2, None)
     assert t[BAOAN].scores == cfg.Scores(None, None, None)
-    base = {s.county: s.rank for s in rules.standings(state, "2026-01", CONFIG)}
+    # Under the shipped weights each county settled 4 duties or none: below the minimum of
+    # 5, nobody is assessed and nobody is ranked.
+    base = standings(CONFIG)
     assert set(base) == {HANBIN, XUNYANG, BAOAN}
+    assert {s.rank for s in base.values()} == {None}
     assert (state.digest(), dict(published)) == before
 
 
-def test_region_average_and_unranked_counties() -> None:
-    rows = cfg.rank(
-        [
-            cfg.Standing(HANBIN, cfg.Scores(80.0, None, 80.0)),
-            cfg.Standing(BAOAN, cfg.Scores(None, 60.0, 60.0)),
-            cfg.Standing(HANYIN, cfg.Scores(None, None, None)),
-            cfg.Standing(XUNYANG, cfg.Scores(90.0, 70.0, 80.0)),
-        ]
+# --- fair scores: hand-computed -----------------------------------------------------------------
+
+
+def _closing_tick() -> Envelope:
+    """An event at 2 February: event time past January's end and its day of grace."""
+    at = dt.datetime(2026, 2, 2, 9, tzinfo=dt.UTC)
+    return derived(
+        ObligationReminded,
+        at,
+        "closing",
+        person_key="00" * 32,
+        obligation_id="x:closing",
+        responsible_county=HANBIN,
+        due_at=at + 30 * DAY,
     )
-    assert [(s.county, s.rank) for s in rows] == [
-        (HANBIN, 1),
-        (XUNYANG, 2),
-        (BAOAN, 3),
-        (HANYIN, 0),
+
+
+def _fair_scenario() -> list[Envelope]:
+    # BAOAN registers six arrivals from HANBIN on time: duties on its destination side only.
+    # HANBIN's six outflows were covered by an agreement; BAOAN sent two people on, uncovered.
+    # XUNYANG acknowledged one receipt on time: one duty.
+    arrivals = [
+        Rec(100 + i, "arrival_registration", f"{i + 1:064x}", BAOAN, HANBIN, T0, "on_time", HANBIN)
+        for i in range(6)
     ]
-    assert cfg.region_average(rows) == cfg.Scores(85.0, 65.0, 73.33)
+    receipt = Rec(
+        200, "receipt_acknowledgement", "a7" * 32, XUNYANG, HANYIN, T0, "on_time", XUNYANG
+    )
+    figures = (
+        coverage_figure("region", (8, 6)),
+        coverage_figure(HANBIN, (6, 6, 0, 0)),
+        coverage_figure(BAOAN, (2, 0, 6, 6)),
+    )
+    coverage = derived(
+        AgreementCoveragePublished,
+        T0 + DAY,
+        "fair-coverage",
+        period="2026-01",
+        partition=0,
+        figures=figures,
+    )
+    events = [e for r in [*arrivals, receipt] for e in events_for(r)]
+    return [*events, coverage, _closing_tick()]
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "2026", "26-01", "2026-q1", ""])
+def test_a_destination_only_county_has_no_origin_score() -> None:
+    state = rules.fold_all(_fair_scenario())
+    cards = {
+        c.county: c
+        for c in rules.publications(state, {}, CONFIG, region=REGION)
+        if c.period == "2026-01"
+    }
+    baoan = cards[BAOAN]
+    assert baoan.origin_score is None  # two uncovered outflows, but no duty as origin
+    # As destination: registration coverage 6/6, on time 6/6, feedback 6/6, breaches 0/6 and
+    # escalations 0/6 (100 each), agreement coverage of its inflows 6/6 (100), service
+    # coverage 0/6 (0 points): (15 + 10 + 10 + 10 + 5 + 8) * 100 / 70.
+    assert baoan.destination_score == round(58 * 100 / 70, 2) == 82.86
+    assert baoan.combined_score == 82.86
+
+
+def test_coverage_alone_or_one_obligation_is_not_assessed() -> None:
+    state = rules.fold_all(_fair_scenario())
+    cards = {
+        c.county: c
+        for c in rules.publications(state, {}, CONFIG, region=REGION)
+        if c.period == "2026-01"
+    }
+    # HANBIN's only figures as origin are its registrations, its partners' record and its
+    # covered outflows: no settled duty of its own, so it is not assessed (never 100).
+    hanbin = cards[HANBIN]
+    assert rules.as_figures(hanbin.indicators)[("origin", "agreement_coverage")] == (6, 6)
+    assert (hanbin.origin_score, hanbin.destination_score, hanbin.combined_score) == (
+        None,
+        None,
+        None,
+    )
+    # XUNYANG settled one obligation, on time: below the minimum of 5, not assessed (never 100).
+    xunyang = cards[XUNYANG]
+    assert rules.as_figures(xunyang.indicators)[("origin", "feedback_rate")] == (1, 1)
+    assert (xunyang.origin_score, xunyang.destination_score, xunyang.combined_score) == (
+        None,
+        None,
+        None,
+    )
+    assert xunyang.model_dump(mode="json")["origin_score"] is None  # null in the contract
+
+
+def test_agreement_coverage_is_directional() -> None:
+    state = rules.fold_all(_fair_scenario())
+    figures = rules.tally(state, "2026-01")
+    assert (
+        figures[BAOAN][("origin", "agreement_coverage")].numerator,
+        figures[BAOAN][("origin", "agreement_coverage")].denominator,
+    ) == (0, 2)
+    assert (
+        figures[BAOAN][("destination", "agreement_coverage")].numerator,
+        figures[BAOAN][("destination", "agreement_coverage")].denominator,
+    ) == (6, 6)
+    assert (
+        figures[HANBIN][("origin", "agreement_coverage")].numerator,
+        figures[HANBIN][("origin", "agreement_coverage")].denominator,
+    ) == (6, 6)
+    assert figures[HANBIN][("destination", "agreement_coverage")].denominator == 0
+
+
+def test_only_the_assessed_are_ranked_and_nobody_assessed_is_no_ranking() -> None:
+    state = rules.fold_all(_fair_scenario())
+    table = rules.standings(state, "2026-01", CONFIG, region=REGION, scope="all")
+    assert [(s.county, s.rank) for s in table.standings] == [
+        (BAOAN, 1),
+        (HANBIN, None),
+        (HANYIN, None),  # a partner in XUNYANG's receipt: figures, but no duty of its own
+        (XUNYANG, None),
+    ]
+    # The region's own counties: none of Ankang's was assessed, so there is no ranking.
+    region = rules.standings(state, "2026-01", CONFIG, region=REGION, scope="region")
+    assert region.ranked == ()
+    assert [s.county for s in region.standings] == [HANBIN, HANYIN, XUNYANG]
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "26-01", "2026-1", ""])
 def test_bad_periods(text: str) -> None:
     with pytest.raises(ValueError, match="is not a period"):
         rules.period_bounds(text)
+
+
+def test_a_year_is_a_period_but_not_one_the_assessment_scores() -> None:
+    with pytest.raises(ValueError, match="'2026' is a year: use a month"):
+        rules.period_bounds("2026")
 
 
 def test_period_bounds() -> None:

@@ -323,6 +323,129 @@ def test_return_home_hands_the_case_back_to_the_origin() -> None:
     assert (state.owner, state.destination) == (HANBIN, None)
 
 
+def test_the_inflow_where_the_person_moved_takes_the_case_over() -> None:
+    """A -> B, B moves the person on to C, C registers the inflow from B: C's takeover is
+    fulfilled by it, and nothing is opened on B (its move was the notice)."""
+    events: list[PersonEvent | ClockTicked] = [
+        outflow(),
+        inflow(at=day(3)),
+        moved_on(BAOAN, YANTA, day(40)),
+        inflow(BAOAN, YANTA, day(45)),
+    ]
+    state, derived = run(events)
+    assert [(o.kind, o.responsible_county) for o in opened(derived)] == [
+        ("arrival_registration", BAOAN),
+        ("case_takeover", YANTA),
+    ]
+    fulfilled = [d for d in derived if isinstance(d, ObligationFulfilled)]
+    assert [(f.obligation_id.split(":")[0], f.responsible_county, f.late) for f in fulfilled] == [
+        ("arrival_registration", BAOAN, False),
+        ("case_takeover", YANTA, False),
+    ]
+    assert state.open_obligations() == ()
+    assert (state.origin, state.destination, state.owner) == (HANBIN, YANTA, YANTA)
+    assert state.pending_move is None
+    # Two flows: the outflow (its inflow matched it) and the move (C's inflow is its other
+    # side).
+    assert [(f.origin, f.destination) for f in state.flows] == [(HANBIN, BAOAN), (BAOAN, YANTA)]
+
+
+def test_a_late_inflow_after_a_move_fulfils_the_takeover_late() -> None:
+    events: list[PersonEvent | ClockTicked] = [
+        outflow(),
+        inflow(at=day(3)),
+        moved_on(BAOAN, YANTA, day(40)),
+        tick_at(day(71)),
+        inflow(BAOAN, YANTA, day(75)),
+    ]
+    state, _derived = run(events)
+    takeover = next(o for o in state.obligations if o.kind == "case_takeover")
+    assert (takeover.state, takeover.breached, takeover.late) == ("fulfilled", True, True)
+    assert not any(o.kind == "origin_confirmation" for o in state.obligations)
+
+
+def test_case_taken_over_still_fulfils_and_a_later_inflow_opens_nothing() -> None:
+    events: list[PersonEvent | ClockTicked] = [
+        outflow(),
+        inflow(at=day(3)),
+        moved_on(BAOAN, YANTA, day(40)),
+        taken_over(BAOAN, YANTA, day(42)),
+        inflow(BAOAN, YANTA, day(44)),
+    ]
+    state, derived = run(events)
+    assert [o.kind for o in opened(derived)] == ["arrival_registration", "case_takeover"]
+    assert state.open_obligations() == ()
+    assert len(state.flows) == 2
+
+
+def test_an_inflow_from_elsewhere_than_the_move_is_its_own_flow() -> None:
+    events: list[PersonEvent | ClockTicked] = [
+        outflow(),
+        inflow(at=day(3)),
+        moved_on(BAOAN, YANTA, day(40)),
+        inflow(HANYIN, YANTA, day(45)),  # not the move's origin: unrelated to it
+    ]
+    state, derived = run(events)
+    assert [(o.kind, o.responsible_county) for o in opened(derived)][-1] == (
+        "origin_confirmation",
+        HANYIN,
+    )
+    assert [o.kind for o in state.open_obligations()] == ["case_takeover", "origin_confirmation"]
+
+
+def test_the_moves_origins_office_registering_it_leaves_the_takeover_open() -> None:
+    office = make(
+        InflowRegistered,
+        county=BAOAN,
+        publisher=f"{BAOAN}/office-{YANTA}",
+        at=day(45),
+        origin_county=BAOAN,
+        destination_county=YANTA,
+    )
+    state, _derived = run([outflow(), inflow(at=day(3)), moved_on(BAOAN, YANTA, day(40)), office])
+    assert [o.kind for o in state.open_obligations()] == ["case_takeover"]
+    assert not any(o.kind == "origin_confirmation" for o in state.obligations)
+
+
+def test_an_inflow_registered_before_the_move_is_confirmed_by_it() -> None:
+    """C registers the person from B first (B is asked to confirm); B's notice of the move
+    then confirms it, and no takeover is opened on C, who registered them already."""
+    events: list[PersonEvent | ClockTicked] = [
+        outflow(),
+        inflow(at=day(3)),
+        inflow(BAOAN, YANTA, day(40)),
+        moved_on(BAOAN, YANTA, day(42)),
+    ]
+    state, derived = run(events)
+    assert [(o.kind, o.responsible_county) for o in opened(derived)] == [
+        ("arrival_registration", BAOAN),
+        ("origin_confirmation", BAOAN),
+    ]
+    assert kinds(derived)[-1] == ("obligation_fulfilled", "origin_confirmation")
+    assert state.open_obligations() == ()
+    assert [(f.origin, f.destination) for f in state.flows] == [(HANBIN, BAOAN), (BAOAN, YANTA)]
+
+
+def test_moves_and_returns_home_are_flows() -> None:
+    back = make(ReturnedHome, county=YANTA, at=day(60), from_county=YANTA, home_county=HANBIN)
+    book = book_of(signed())
+    state, _ = run([outflow(), inflow(at=day(3)), moved_on(BAOAN, YANTA, day(40)), back], book=book)
+    assert [(f.origin, f.destination, f.covered, f.period) for f in state.flows] == [
+        (HANBIN, BAOAN, True, "2026-03"),
+        (BAOAN, YANTA, False, "2026-04"),
+        (YANTA, HANBIN, False, "2026-05"),
+    ]
+    seen: frozenset[tuple[str, str, str]] = frozenset()
+    raised = []
+    for event in (moved_on(BAOAN, YANTA, day(40)), back):
+        seen, alerts = missing_agreement_alerts(seen, event, book, REGION)
+        raised += alerts
+    assert [(a.counties, a.period, a.alert_id) for a in raised] == [
+        ((BAOAN, YANTA), "2026-04", f"agreement_missing:{BAOAN}-{YANTA}:2026-04"),
+        ((YANTA, HANBIN), "2026-05", f"agreement_missing:{YANTA}-{HANBIN}:2026-05"),
+    ]
+
+
 # Deadlines on the logical clock.
 
 

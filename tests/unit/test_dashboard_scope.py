@@ -20,7 +20,8 @@ def _placeholders(sql: str) -> set[int]:
 
 
 @pytest.mark.parametrize(
-    "build", [scope.obligations, scope.flows, scope.tasks, scope.campaigns, scope.coverage]
+    "build",
+    [scope.obligations, scope.flows, scope.tasks, scope.campaigns, scope.coverage, scope.events],
 )
 def test_region_is_unfiltered_and_county_is_bound_as_a_parameter(
     build: Callable[..., scope.Scoped],
@@ -61,15 +62,25 @@ Builder = Callable[[Principal], tuple[Any, ...]]
     ("build", "fixed"),
     [
         (queries.obligation_counts_sql, 1),
-        (queries.obligation_list_sql, 3),
+        (lambda p: queries.obligation_list_sql(p, "due_soon"), 2),
+        (lambda p: queries.obligation_list_sql(p, "overdue"), 2),
         (queries.flows_sql, 0),
         (queries.coverage_sql, 0),
+        (queries.county_totals_sql, 0),
     ],
 )
 def test_builders_number_their_placeholders_consecutively(build: Builder, fixed: int) -> None:
     for who in (REGION, HANBIN):
         sql, args = build(who)
         assert _placeholders(sql) == set(range(1, fixed + len(args) + 1))
+
+
+def test_a_county_sees_its_own_coverage_and_its_own_events_only() -> None:
+    assert scope.coverage(HANBIN).sql == "cv.scope = $1"  # not the region's figure
+    sql = scope.events(HANBIN).sql
+    assert "e.source_county = $1" in sql
+    for field in scope.PARTY_FIELDS:
+        assert f"e.payload->>'{field}' = $1" in sql
 
 
 def test_campaign_builders() -> None:

@@ -39,19 +39,48 @@ def test_every_simulated_county_has_an_english_name() -> None:
     assert names.english("310115") == "Pudong New Area"
 
 
+def _card(county: str, period: str, origin: Any, destination: Any, combined: Any) -> Any:
+    return {
+        "county": county,
+        "period": period,
+        "revision": 1,
+        "origin_score": origin,
+        "destination_score": destination,
+        "combined_score": combined,
+    }
+
+
 def test_league_ranks_the_latest_period_with_trends() -> None:
+    hanbin, hanyin, xunyang, baoan = "610902", "610921", "610981", "440306"
     rows: list[dict[str, Any]] = [
-        {"county": "A", "period": "2026-01", "combined_score": 50.0},
-        {"county": "A", "period": "2026-02", "combined_score": 70.0},
-        {"county": "B", "period": "2026-02", "combined_score": 80.0},
+        _card(hanbin, "2026-01", 50.0, None, 50.0),
+        _card(hanbin, "2026-02", 70.0, None, 70.0),
+        _card(hanyin, "2026-02", 80.0, None, 80.0),
+        _card(xunyang, "2026-02", None, None, None),  # assessed on neither side
+        _card(baoan, "2026-02", None, 95.0, 95.0),  # outside the region
     ]
-    league = queries.league(rows)
+    league = queries.league(rows, region="610900", scope="region")
     assert league["period"] == "2026-02"
     assert [(r["rank"], r["county"], r["trend"]) for r in league["table"]] == [
-        (1, "B", [None, 80.0]),
-        (2, "A", [50.0, 70.0]),
+        (1, hanyin, [None, 80.0]),
+        (2, hanbin, [50.0, 70.0]),
+        (None, xunyang, [None, None]),
     ]
-    assert queries.league([]) == {"period": None, "periods": [], "table": []}
+    assert league["average"] == {"origin": 75.0, "destination": None, "combined": 75.0}
+    everyone = queries.league(rows, region="610900", scope="all")
+    assert [r["county"] for r in everyone["table"]][:1] == [baoan]
+    nobody = queries.league(
+        [_card(xunyang, "2026-02", None, None, None)], region="610900", scope="region"
+    )
+    assert (nobody["ranked"], [r["rank"] for r in nobody["table"]]) == (False, [None])
+    assert queries.league([], region="610900", scope="region")["table"] == []
+    assert league["period_label"] == {"zh": "2026年2月", "en": "February 2026"}
+    # A quarter that ends with its last month is the latest period; its trend is quarters.
+    with_quarter = [*rows, _card(hanbin, "2026-Q1", 60.0, None, 60.0)]
+    quarterly = queries.league(with_quarter, region="610900", scope="region")
+    assert (quarterly["period"], quarterly["periods"]) == ("2026-Q1", ["2026-Q1"])
+    later = [*with_quarter, _card(hanbin, "2026-04", 61.0, None, 61.0)]
+    assert queries.league(later, region="610900", scope="region")["period"] == "2026-04"
 
 
 def test_decisions_attach_lifecycle_events_with_causes() -> None:
@@ -104,7 +133,7 @@ def test_metrics_render_in_prometheus_text_format() -> None:
     HttpMetrics(registry)
     projection = ProjectionMetrics(registry)
     projection.update(
-        by_state={"opened": 2, "reminded": 1, "breached": 4},
+        counts={"open": 3, "overdue": 1, "breached": 4},
         dead_letters=[{"reason_code": "bad_signature", "detected_by": "gate", "n": 3}],
         events=42,
         lag_by_topic={"liudong.validated": 7},
@@ -117,7 +146,7 @@ def test_metrics_render_in_prometheus_text_format() -> None:
         for s in f.samples
     }
     assert samples[("liudong_obligations_open", ())] == 3
-    assert samples[("liudong_obligations", (("state", "breached"),))] == 4
+    assert samples[("liudong_obligations", (("count", "breached"),))] == 4
     assert samples[("liudong_events_archived", ())] == 42
     assert samples[("liudong_projector_lag_messages", (("topic", "liudong.validated"),))] == 7
     projection.database_down()

@@ -504,12 +504,22 @@ def test_coverage_gives_one_row_per_figure() -> None:
         partition=3,
         figures=(
             CoverageFigure(scope="region", flows=10, covered=8),
-            CoverageFigure(scope=COUNTY_A, flows=4, covered=4),
+            CoverageFigure(
+                scope=COUNTY_A,
+                flows=4,
+                covered=4,
+                outflows=3,
+                outflows_covered=3,
+                inflows=1,
+                inflows_covered=1,
+            ),
         ),
     )
+    region = ("2024-03", 3, "region", 10, 8, None, None, None, None, T0, event.event_id)
+    county = ("2024-03", 3, COUNTY_A, 4, 4, 3, 3, 1, 1, T0, event.event_id)
     assert rows.changes(event) == (
-        Statement(rows.COVERAGE, ("2024-03", 3, "region", 10, 8, T0, event.event_id)),
-        Statement(rows.COVERAGE, ("2024-03", 3, COUNTY_A, 4, 4, T0, event.event_id)),
+        Statement(rows.COVERAGE, region),
+        Statement(rows.COVERAGE, county),
     )
     assert (
         rows.changes(ev(AgreementCoveragePublished, REGION, period="p", partition=0, figures=()))

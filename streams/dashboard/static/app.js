@@ -5,9 +5,12 @@ const $ = (id) => document.getElementById(id);
 const state = {
   lang: localStorage.getItem("liudong.lang") || "zh",
   names: {}, me: null, summary: null, source: null, charts: {}, chartKeys: {}, obligationKey: null,
-  dbDown: false, disconnected: false, openCase: null,
+  dbDown: false, disconnected: false, openCase: null, vocabulary: {}, leagueScope: "region",
+  league: null, leagueKey: null,
 };
 const t = (key) => LABELS[state.lang][key] ?? key;
+// The obligation counts' labels come from the server (contracts/obligation_vocabulary.py).
+const v = (name) => (state.vocabulary[name] || {})[state.lang] ?? name;
 
 function countyName(code) {
   if (!code) return "–";
@@ -16,7 +19,11 @@ function countyName(code) {
   return entry ? `${entry[state.lang]}` : code;
 }
 function mergeNames(names) { Object.assign(state.names, names || {}); }
-function fmtTime(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : "–"; }
+// Times for people: Beijing time, with the zone shown.
+const BEIJING = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric",
+  month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+function fmtTime(iso) { return iso ? `${BEIJING.format(new Date(iso))} ${t("zone")}` : "–"; }
+function fmtScore(x) { return x === null || x === undefined ? t("notAssessed") : x.toFixed(1); }
 function pct(x) { return x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`; }
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -52,6 +59,7 @@ function applyLanguage() {
   $("lang").textContent = state.lang === "zh" ? "EN" : "中文";
   renderWho(); updateBanner();
   if (state.summary) render(state.summary);
+  if (state.league) renderLeague(state.league);
   if (state.obligations) renderObligations(state.obligations);
   if (state.openCase) renderCase(state.openCase);
 }
@@ -96,12 +104,14 @@ function renderFlows(flows) {
 }
 
 function renderObligationChart(o) {
-  const keys = ["opened", "reminded", "breached", "escalated", "fulfilled", "cancelled"];
-  const colors = { breached: "#c0392b", escalated: "#8e44ad", fulfilled: "#2e8b57", cancelled: "#95a5a6", opened: "#3a7bd5", reminded: "#e0a030" };
+  const keys = Object.keys(state.vocabulary);
+  const colors = { open: "#3a7bd5", due_soon: "#e0a030", overdue: "#c0392b", breached: "#c0392b", fulfilled_on_time: "#2e8b57",
+    fulfilled_late: "#b7950b", escalated: "#8e44ad", cancelled: "#95a5a6" };
   setChart("chart-obligations", {
-    tooltip: {}, grid: { left: 40, right: 16, top: 16, bottom: 30 },
-    xAxis: { type: "category", data: keys.map(t) }, yAxis: { type: "value", minInterval: 1 },
-    series: [{ type: "bar", data: keys.map((k) => ({ value: o.by_state[k] || 0, itemStyle: { color: colors[k] } })),
+    tooltip: {}, grid: { left: 40, right: 16, top: 16, bottom: 44 },
+    xAxis: { type: "category", data: keys.map(v), axisLabel: { interval: 0, rotate: 20, fontSize: 10 } },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ type: "bar", data: keys.map((k) => ({ value: o.counts[k] || 0, itemStyle: { color: colors[k] } })),
       label: { show: true, position: "top" } }],
   });
 }
@@ -122,7 +132,7 @@ function renderCampaigns(campaigns) {
 }
 
 function renderCoverage(cov) {
-  const ratio = cov.region && cov.region.ratio !== null ? cov.region.ratio : null;
+  const ratio = cov.headline && cov.headline.ratio !== null ? cov.headline.ratio : null;
   const counties = cov.counties || [];
   setChart("chart-coverage", {
     tooltip: {},
@@ -132,7 +142,7 @@ function renderCoverage(cov) {
       pointer: { width: 5 }, axisLabel: { distance: 18, fontSize: 10 },
       title: { offsetCenter: [0, "70%"], fontSize: 12 },
       detail: { formatter: (v) => (ratio === null ? "–" : `${v.toFixed(1)}%`), fontSize: 20, offsetCenter: [0, "40%"] },
-      data: [{ value: ratio === null ? 0 : ratio * 100, name: `${t("target")} ${Math.round(cov.target * 100)}% · ${cov.period || ""}` }],
+      data: [{ value: ratio === null ? 0 : ratio * 100, name: `${countyName(cov.scope)} · ${t("target")} ${Math.round(cov.target * 100)}% · ${cov.period || ""}` }],
     }, {
       type: "bar", xAxisIndex: 0, yAxisIndex: 0, data: counties.map((x) => ({ value: x.ratio === null ? 0 : +(x.ratio * 100).toFixed(1),
         itemStyle: { color: x.ratio >= cov.target ? "#3ba272" : "#e06c5a" } })),
@@ -145,12 +155,19 @@ function renderCoverage(cov) {
 }
 
 function renderLeague(sc) {
+  state.league = sc;
   const body = $("league").querySelector("tbody"); body.replaceChildren();
   $("league-empty").hidden = sc.table.length > 0;
+  $("league-unranked").hidden = sc.table.length === 0 || sc.ranked;
   for (const r of sc.table) {
-    body.append(el("tr", {}, el("td", {}, r.rank), el("td", {}, countyName(r.county)),
-      el("td", {}, r.origin_score.toFixed(1)), el("td", {}, r.destination_score.toFixed(1)),
-      el("td", {}, r.combined_score.toFixed(1))));
+    body.append(el("tr", { "data-county": r.county }, el("td", {}, r.rank ?? "–"), el("td", {}, countyName(r.county)),
+      el("td", {}, fmtScore(r.origin_score)), el("td", {}, fmtScore(r.destination_score)),
+      el("td", {}, fmtScore(r.combined_score))));
+  }
+  if (sc.table.length) {
+    const a = sc.average;
+    body.append(el("tr", { class: "average" }, el("td", {}, ""), el("td", {}, t("regionAverage")),
+      el("td", {}, fmtScore(a.origin)), el("td", {}, fmtScore(a.destination)), el("td", {}, fmtScore(a.combined))));
   }
   setChart("chart-trend", {
     tooltip: { trigger: "axis" }, grid: { left: 36, right: 12, top: 12, bottom: 22 },
@@ -173,6 +190,9 @@ function renderDead(dead) {
 }
 
 function renderThroughput(live) {
+  $("throughput-region-only").hidden = live.throughput !== null;
+  $("chart-throughput").hidden = live.throughput === null;
+  if (live.throughput === null) { $("lag-detail").textContent = ""; return; }
   const series = live.throughput.series;
   setChart("chart-throughput", {
     tooltip: { trigger: "axis" }, grid: { left: 40, right: 12, top: 12, bottom: 22 },
@@ -186,22 +206,47 @@ function renderThroughput(live) {
     : `${t("lag")}: ${t("lagUnavailable")} (${lag.reason})`;
 }
 
+function renderVocabulary(vocabulary) {
+  const first = Object.keys(state.vocabulary).length === 0;
+  state.vocabulary = vocabulary || state.vocabulary;
+  for (const node of document.querySelectorAll("[data-count]")) node.textContent = v(node.dataset.count);
+  const select = $("obligation-state");
+  if (first || select.options.length !== Object.keys(state.vocabulary).length) {
+    const chosen = select.value || "open";
+    select.replaceChildren(...Object.keys(state.vocabulary).map((name) => el("option", { value: name }, v(name))));
+    select.value = chosen in state.vocabulary ? chosen : "open";
+  } else {
+    for (const option of select.options) option.textContent = v(option.value);
+  }
+}
+
 function render(s) {
-  state.summary = s; mergeNames(s.names); renderWho();
+  state.summary = s; mergeNames(s.names); renderWho(); renderVocabulary(s.vocabulary);
   const o = s.obligations;
   $("kpi-events").textContent = s.totals.events ?? "–";
-  $("kpi-rate").textContent = s.throughput.per_second.toFixed(1);
-  $("kpi-due").textContent = o.due;
-  $("kpi-breached").textContent = o.breached;
-  $("kpi-escalated").textContent = o.escalated;
-  $("kpi-coverage").textContent = pct(s.coverage.region ? s.coverage.region.ratio : null);
+  $("kpi-rate").textContent = s.throughput ? s.throughput.per_second.toFixed(1) : "–";
+  $("kpi-due").textContent = o.counts.open;
+  $("kpi-breached").textContent = o.counts.breached;
+  $("kpi-escalated").textContent = o.counts.escalated;
+  $("kpi-coverage").textContent = pct(s.coverage.headline ? s.coverage.headline.ratio : null);
   $("kpi-dead").textContent = s.dead_letters ? s.dead_letters.total : "–";
-  $("kpi-lag").textContent = s.lag.available ? s.lag.total : t("lagUnavailable");
+  $("kpi-lag").textContent = s.lag ? (s.lag.available ? s.lag.total : t("lagUnavailable")) : "–";
   $("clock").textContent = s.clock ? `${t("clock")} ${fmtTime(s.clock)}` : "";
   renderFlows(s.flows); renderObligationChart(o); renderCampaigns(s.campaigns);
-  renderCoverage(s.coverage); renderLeague(s.scorecards); renderDead(s.dead_letters); renderThroughput(s);
-  const key = JSON.stringify(o.by_state);
+  renderCoverage(s.coverage); renderDead(s.dead_letters); renderThroughput(s);
+  if (state.leagueScope === "region") renderLeague(s.scorecards);
+  const leagueKey = JSON.stringify(s.scorecards);
+  if (state.leagueScope !== "region" && leagueKey !== state.leagueKey) loadLeague();
+  state.leagueKey = leagueKey;
+  const key = JSON.stringify(o.counts);
   if (key !== state.obligationKey) { state.obligationKey = key; loadObligations(); }
+}
+
+async function loadLeague() {
+  const { status, body } = await api(`/api/scorecards?scope=${encodeURIComponent(state.leagueScope)}`);
+  if (status === 401) return showLogin();
+  if (status !== 200) return;
+  mergeNames(body.names); renderLeague(body);
 }
 
 // --- obligations list and the case drill-down ---
@@ -219,15 +264,15 @@ function renderObligations(body) {
     const row = el("tr", { "data-person": r.person_key, "data-obligation": r.obligation_id },
       el("td", {}, fmtTime(r.due_at)), el("td", {}, r.kind || "?"),
       el("td", {}, countyName(r.responsible_county)), el("td", {}, countyName(r.counterpart_county)),
-      el("td", { class: `state-${r.state}` }, t(r.state)),
-      el("td", {}, el("code", {}, r.person_key.slice(0, 10))));
+      el("td", { class: `state-${r.status}` }, v(r.status)),
+      el("td", {}, el("code", { class: "key" }, r.person_key)));
     row.addEventListener("click", () => openCase(r.person_key));
     tbody.append(row);
   }
 }
 
 async function openCase(personKey) {
-  $("case").hidden = false; $("case-key").textContent = personKey.slice(0, 16);
+  $("case").hidden = false; $("case-key").textContent = personKey;
   const { status, body } = await api(`/api/cases/${personKey}`);
   if (status === 401) return showLogin();
   if (status !== 200) {
@@ -262,7 +307,7 @@ function renderCase(body) {
     const history = el("ul", {});
     for (const h of o.history) history.append(el("li", {}, `${fmtTime(h.occurred_at)} ${h.event_type} `, el("span", { class: "cause" }, describeCause(h.cause))));
     obligations.append(el("li", {}, el("strong", {}, `${o.kind || "?"}`), ` — ${countyName(o.responsible_county)}`,
-      ` · ${t("dueAt")} ${fmtTime(o.due_at)} · `, el("span", { class: `state-${o.state}` }, t(o.state)), history));
+      ` · ${t("dueAt")} ${fmtTime(o.due_at)} · `, el("span", { class: `state-${o.status}` }, v(o.status)), history));
   }
 }
 
@@ -317,6 +362,10 @@ $("login-form").addEventListener("submit", async (event) => {
 $("logout").addEventListener("click", async () => { await api("/api/logout", { method: "POST" }); showLogin(); });
 $("lang").addEventListener("click", () => { state.lang = state.lang === "zh" ? "en" : "zh"; localStorage.setItem("liudong.lang", state.lang); applyLanguage(); });
 $("obligation-state").addEventListener("change", loadObligations);
+$("league-scope").addEventListener("change", () => {
+  state.leagueScope = $("league-scope").value;
+  if (state.leagueScope === "region" && state.summary) renderLeague(state.summary.scorecards); else loadLeague();
+});
 $("case-close").addEventListener("click", () => { $("case").hidden = true; state.openCase = null; });
 window.addEventListener("resize", () => Object.values(state.charts).forEach((c) => c.resize()));
 
