@@ -281,8 +281,9 @@ async def pipeline_latency(
     sent: dict[str, float] = {}
     seen_validated: set[str] = set()
     seen_derived: set[str] = set()
-    # The observer reads many partitions, so it has the worker's problem (streams.fetch_wait):
-    # with aiokafka's 500 ms fetch wait it could add up to that much to what it measures.
+    # The observer reads many partitions, so it has the worker's problem (see
+    # streams.runtime.faust_internals.transport): with aiokafka's 500 ms fetch wait it
+    # could add up to that much to what it measures.
     consumer = AIOKafkaConsumer(
         validated, derived, bootstrap_servers=bootstrap, group_id=None, fetch_max_wait_ms=10
     )
