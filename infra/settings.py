@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     consumer_fetch_wait_ms: int = Field(default=50, ge=1, le=1500)
     # How long the group waits for a silent worker before giving its partitions to another.
     session_timeout_s: float = 10.0
+    # Copies of each table partition another worker keeps current from the changelog, so it
+    # can take over without a full recovery (Faust's standby replicas; 0: none). Each costs
+    # its worker the changelog reads and writes of the partitions it stands by for.
+    standby_replicas: int = Field(default=1, ge=0)
     # Prometheus metrics of each worker on loopback; 0 picks a free port (logged at start).
     metrics_port: int = Field(default=0, ge=0, le=65535)
     log_format: str = "auto"  # auto | console | json

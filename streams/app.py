@@ -56,6 +56,7 @@ def build_app(
         datadir=str(settings.home / "faust"),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
+        table_standby_replicas=settings.standby_replicas,
         topic_disable_leader=True,
         processing_guarantee="at_least_once",
         producer_acks=-1,
