@@ -81,14 +81,19 @@ class ConsumerSource:
         if want is None or not records:
             return ()
         if records[-1].offset < want:  # all read before: the consumer was moved back
+            self._moved(partition, want, records[0].offset)
             await self.seek(partition, want)
             return ()
         taken = [r for r in records if r.offset >= want]
         if taken[0].offset > want and self._gap_checked.get(partition) != want:
+            self._moved(partition, want, taken[0].offset)
             await self.seek(partition, want)  # moved past the runtime: read again from it
             self._gap_checked[partition] = want
             return ()
         return taken
+
+    def _moved(self, partition: int, want: int, got: int) -> None:
+        log.info("input_seek_back", topic=self.topic, partition=partition, want=want, got=got)
 
     async def commit(self, positions: Mapping[int, int]) -> None:
         offsets = {TP(self.topic, p): o for p, o in positions.items()}

@@ -1,6 +1,9 @@
 """The runtime in a real Faust worker process on the real broker: SIGKILLed midway, restarted
 on the same disk, it loses and duplicates no effect, and the restart reads only the tail of
-its changelog; a clean restart reads none of it.
+its changelog; a clean restart reads none of it. The group's committed offsets start ahead
+of the input (as a commit of inputs never applied leaves them): Faust seeks there after the
+rebalance, and the runtime must read from its own position instead (the first records of
+each partition would be missing otherwise).
 
 The worker is ``tests.integration.runtime_worker_app`` (one agent on the runtime, its state
 in a Faust table on RocksDB). Its input holds exact re-deliveries and one event whose output
@@ -21,8 +24,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import OffsetAndMetadata
 
 from streams.bench import seed
 from streams.bench.corpus import read_topic
@@ -116,6 +120,22 @@ async def publish(bootstrap: str, prefix: str) -> dict[int, int]:
     return ends
 
 
+AHEAD = 5
+
+
+async def commit_ahead(bootstrap: str, prefix: str) -> None:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=f"{prefix}-rt", enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(f"{prefix}.in", p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.commit({tp: OffsetAndMetadata(AHEAD, "") for tp in tps})
+    finally:
+        await consumer.stop()
+
+
 async def committed(bootstrap: str, prefix: str) -> dict[int, int]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -153,6 +173,7 @@ async def test_the_runtime_survives_sigkill_and_restarts_from_its_changelogs_tai
 ) -> None:
     prefix = f"rt{uuid.uuid4().hex[:8]}"
     await create_topics(kafka_bootstrap, prefix)
+    await commit_ahead(kafka_bootstrap, prefix)
     worker = Worker(kafka_bootstrap, prefix, tmp_path)
     try:
         await run_the_scenario(kafka_bootstrap, prefix, worker, tmp_path)
