@@ -20,6 +20,7 @@ import faust
 from mode.types.signals import BaseSignalT
 
 from agents.input_position import InputPositions
+from streams.runtime import faust_internals
 from streams.worker_metrics import WorkerMetrics
 
 # At most this many events per batch: one ack wait is shared by all of them, and none waits
@@ -83,8 +84,7 @@ async def arrived_batches(
     acks_before = stream.enable_acks
     stream.enable_acks = False  # acked below, once the batch is handled
     stream.add_processor(add)
-    # Faust's own buffering (take_events) drains the stream this way; there is no public API.
-    stream._enable_passive(cast(faust.ChannelT[bytes], aiter(stream.channel)))
+    faust_internals.enable_passive(stream, aiter(stream.channel))
     try:
         while not stream.should_stop:
             await stream.wait_for_stopped(arrived.wait())
@@ -99,7 +99,7 @@ async def arrived_batches(
                 await stream.ack(event)
     finally:
         stream.enable_acks = acks_before
-        stream._processors.remove(add)
+        faust_internals.remove_processor(stream, add)
 
 
 def on_revoked(

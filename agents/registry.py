@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from contracts.events.registry import CountyRegistered, PublisherRegistered
 from contracts.types import PublisherRole
 from streams import signing
@@ -45,7 +43,7 @@ class Publisher:
     publisher_id: str
     county: str
     role: PublisherRole
-    public_key: Ed25519PublicKey
+    public_key: signing.PublicKey
     event_types: frozenset[str]
     stationed_in: str | None = None
 
@@ -60,7 +58,7 @@ class RegistryRejection(ValueError):
 @dataclass
 class Registry:
     region_code: str
-    region_key: Ed25519PublicKey
+    region_key: signing.PublicKey
     publishers: dict[str, Publisher] = field(default_factory=dict)
     counties: dict[str, str] = field(default_factory=dict)  # code -> registered name
 

@@ -196,12 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
-    bench.add_argument("--quick", action="store_true", help="small counts (about 2-3 minutes)")
+    bench.add_argument("--quick", action="store_true", help="smaller counts (about 6-8 minutes)")
     bench.add_argument(
         "--only",
         choices=["memory", "pipeline"],
-        help="memory: only the stages the memory figures need (event set, one worker, state); "
-        "pipeline: raw consume, plain Faust, one worker and latency",
+        help="memory: only the stages the state figures need (event set, one worker, memory, "
+        "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency",
     )
     bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
     soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")
