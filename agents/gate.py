@@ -21,11 +21,10 @@ from agents.batching import on_revoked, partition_batches, timed
 from agents.emit import Output, Staged, StateWriter, send_all
 from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
 from agents.input_position import InputPositions, position_key
-from agents.registry import RegistryRejection
 from contracts import unions
 from contracts.events.derived import DeadLettered
 from streams import codec as codec_module
-from streams.codec import Codec, DecodeError
+from streams.codec import Codec
 from streams.registry_reader import RegistryReader
 from streams.worker_metrics import WorkerMetrics
 
@@ -73,7 +72,6 @@ def register(
     client_options: Mapping[str, Any] | None = None,
 ) -> None:
     county_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=max_bytes)
-    registry_codec: Codec[Any] = Codec(unions.RegistryEvent, max_bytes=max_bytes)
     # Per source partition: event id -> content fingerprint, and the partition's clock.
     state = app.Table("gate-state", default=None, key_type=str, value_type=str)
     counts: Counter[str] = Counter()
@@ -166,11 +164,10 @@ def register(
     async def registry_gate(stream: faust.StreamT[bytes]) -> None:
         await reader.started()
         async for event in stream.events():
-            try:
-                decoded = registry_codec.decode(event.message.value)
-                reader.registry.apply(decoded.event, decoded.raw)
-            except (DecodeError, RegistryRejection) as exc:
-                await send_all([refusal(event, exc.code, exc.reason)], sent)
+            # The reader applies every change, in order; this agent only dead-letters.
+            refused = await reader.refusal_at(event.message.offset)
+            if refused is not None:
+                await send_all([refusal(event, *refused)], sent)
 
     on_revoked(app, source.get_topic_name(), positions.forget, drain=writer.drain)
 

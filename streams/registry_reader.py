@@ -43,6 +43,7 @@ class RegistryReader:
         }
         self._consumer: AIOKafkaConsumer | None = None
         self._position = 0
+        self._refusals: dict[int, tuple[str, str]] = {}  # offset -> (reason code, reason)
         self._advanced = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._start_lock = asyncio.Lock()
@@ -77,6 +78,14 @@ class RegistryReader:
         async with asyncio.timeout(SYNC_TIMEOUT_S), self._advanced:
             await self._advanced.wait_for(lambda: self._position >= end)
 
+    async def refusal_at(self, offset: int) -> tuple[str, str] | None:
+        """Why the message at ``offset`` was left out of the registry (None: it was applied),
+        once the reader has reached it. The registry gate dead-letters by this answer, so
+        each change is judged once, in order, against the keys in force at its position."""
+        async with asyncio.timeout(SYNC_TIMEOUT_S), self._advanced:
+            await self._advanced.wait_for(lambda: self._position > offset)
+        return self._refusals.get(offset)
+
     async def _follow(self) -> None:
         if self._consumer is None:
             raise RuntimeError("start() the reader first")
@@ -93,8 +102,9 @@ class RegistryReader:
             decoded = self._codec.decode(value)
             self.registry.apply(decoded.event, decoded.raw)
         except (DecodeError, RegistryRejection) as exc:
-            # The registry gate agent dead-letters it; here it is only left out.
-            log.debug("registration_skipped", offset=offset, error=str(exc))
+            # The registry gate agent dead-letters it (refusal_at); here it is left out.
+            self._refusals[offset] = (exc.code, exc.reason)
+            log.info("registration_refused", offset=offset, reason_code=exc.code)
 
 
 class RegistryReaderService(mode.Service):

@@ -25,8 +25,12 @@ def sign(private_key: Ed25519PrivateKey, obj: dict[str, Any]) -> str:
 
 
 def public_key_b64(private_key: Ed25519PrivateKey) -> str:
-    raw = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return base64.b64encode(raw).decode()
+    return encode_public_key(private_key.public_key())
+
+
+def encode_public_key(public_key: Ed25519PublicKey) -> str:
+    """The raw 32-byte public key in standard base64, as the registry carries it."""
+    return base64.b64encode(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
 def load_public_key(b64: str) -> Ed25519PublicKey:
