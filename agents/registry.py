@@ -105,6 +105,7 @@ class Registry:
     region_key: Ed25519PublicKey
     publishers: dict[str, Publisher] = field(default_factory=dict)
     counties: dict[str, str] = field(default_factory=dict)  # code -> registered name
+    applied: set[str] = field(default_factory=set)  # event ids of the changes admitted
 
     def __post_init__(self) -> None:
         region = Publisher(
@@ -123,6 +124,12 @@ class Registry:
         """Admit the change, or raise RegistryRejection saying why not (nothing changed).
 
         Applying the same change twice leaves the registry as applying it once."""
+        if str(event.event_id) in self.applied:
+            return
+        self._apply(event, raw)
+        self.applied.add(str(event.event_id))
+
+    def _apply(self, event: RegistryChange, raw: dict[str, Any]) -> None:
         region = region_id(self.region_code)
         if isinstance(event, CountyRegistered):
             self._check_signed_by(raw, event, (region,))
@@ -165,20 +172,15 @@ class Registry:
             )
         self.publishers[new.publisher_id] = dataclasses.replace(new, retired=existing.retired)
 
-    def _active(self, publisher_id: str) -> Publisher:
-        if publisher_id == region_id(self.region_code):
-            raise RegistryRejection(
-                "out_of_scope", "the region's own key is configured, not rotated or revoked here"
-            )
+    def _registered(self, publisher_id: str) -> Publisher:
+        # The region's own id cannot be named: a rotation names a publisher of a county.
         target = self.publishers.get(publisher_id)
         if target is None:
             raise RegistryRejection("unknown_publisher", f"{publisher_id} is not registered")
         return target
 
     def _rotate(self, event: KeyRotated) -> None:
-        target = self._active(event.publisher)
-        if target.key_b64 == event.public_key:
-            return  # applied already
+        target = self._registered(event.publisher)
         if target.key_b64 is None:
             raise RegistryRejection("key_retired", f"{event.publisher} is revoked; register it")
         if target.knows_key(event.public_key):
@@ -191,9 +193,9 @@ class Registry:
         )
 
     def _revoke(self, event: PublisherRevoked) -> None:
-        target = self._active(event.publisher)
+        target = self._registered(event.publisher)
         if target.key_b64 is None:
-            return  # applied already: the first revocation stands
+            return  # revoked already: the first revocation stands
         retired = (*target.retired, RetiredKey(target.key_b64, event.effective_at))
         self.publishers[event.publisher] = dataclasses.replace(
             target, key_b64=None, retired=retired
