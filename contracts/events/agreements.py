@@ -1,10 +1,14 @@
 """Two-way management agreements (双向管理协议) between an origin and a destination county.
 
-An agreement binds only once both counties have signed it: each publishes the same
-``agreement_signed`` (same id, counties, period and terms), or the region signs it for both.
-An amendment binds likewise once both have signed the same amendment (or the region has).
-Either county, or the region, may revoke alone. The rules are applied in
-``agents.agreement_terms``.
+An agreement binds only once both counties have signed it: each publishes an
+``agreement_signed`` with the same ``agreement_id``, counties, period and terms, or the
+region signs it for both. It binds from ``effective_from``, or from the completing
+signature's ``occurred_at`` if that is later; until then it is pending and binds nobody
+(coverage does not count it). While pending, a party may sign again: its latest signature
+counts. An amendment binds the same way: both counties (or the region) sign the same
+``effective_from`` and ``terms``. A revocation needs one signature, from either county or
+the region; the earliest stands, and it also withdraws a pending agreement. Signatures,
+amendments and revocations by a county that is not a party change nothing.
 """
 
 from __future__ import annotations
