@@ -31,44 +31,52 @@ Hasher = Callable[[str], str]  # CountyNode.person_key
 
 
 class LineError(ValueError):
-    """Why one line of the export was refused."""
+    """Why one line of the export was refused, with the reason code the gate would give
+    (``invalid_national_id`` is the node's own: the gate never sees the number)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 def parse_line(line: str, *, county: str, build: Builder, hash_id: Hasher) -> Envelope:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        raise LineError("malformed_json", f"not JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(obj, dict):
-        raise LineError("expected a JSON object")
+        raise LineError("not_an_object", "expected a JSON object")
     event_type = obj.pop("event_type", None)
     if event_type not in PUBLISHABLE:
-        raise LineError(f"unknown or unpublishable event_type {event_type!r}")
+        raise LineError("unknown_event_type", f"unknown or unpublishable event_type {event_type!r}")
     cls = EVENT_CLASSES[event_type]
     for forbidden in ("person_key", "signature", "source_county", "publisher_id"):
         if forbidden in obj:
-            raise LineError(f"{forbidden} is set by the node, not the export")
+            raise LineError("invalid_fields", f"{forbidden} is set by the node, not the export")
     if issubclass(cls, PersonEvent):
         obj["person_key"] = _hash(obj.pop("national_id", None), hash_id)
     if "occurred_at" not in obj:
-        raise LineError("occurred_at is required")
+        raise LineError("invalid_fields", "occurred_at is required")
     if "event_id" not in obj:
         obj["event_id"] = uuid.uuid5(EXPORT_NAMESPACE, county + "\n" + line.strip())
     try:
         return build(cls, **obj)
     except ValidationError as exc:
-        raise LineError(_first_errors(exc)) from None
+        raise LineError("invalid_fields", _first_errors(exc)) from None
     except TypeError as exc:
-        raise LineError(str(exc)) from None
+        raise LineError("invalid_fields", str(exc)) from None
 
 
 def _hash(national_id: Any, hash_id: Hasher) -> str:
     if not isinstance(national_id, str):
-        raise LineError("national_id (a string) is required for an event about a person")
+        raise LineError(
+            "invalid_national_id", "national_id (a string) is required for an event about a person"
+        )
     try:
         return hash_id(national_id)
     except InvalidNationalId as exc:
-        raise LineError(str(exc)) from None
+        raise LineError("invalid_national_id", str(exc)) from None
 
 
 def _first_errors(exc: ValidationError, limit: int = 3) -> str:

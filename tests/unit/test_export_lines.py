@@ -88,6 +88,26 @@ def test_bad_lines_are_refused_with_a_reason(
     assert reason in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("{not json", "malformed_json"),
+        ("[1, 2]", "not_an_object"),
+        (outflow(event_type="teleported"), "unknown_event_type"),
+        (outflow(national_id="110105194912310021"), "invalid_national_id"),
+        (outflow(national_id=None), "invalid_national_id"),
+        (outflow(signature="x"), "invalid_fields"),
+        (outflow(destination_county="999999"), "invalid_fields"),
+    ],
+)
+def test_bad_lines_carry_the_gates_reason_code(
+    node: CountyNode, line: dict[str, Any] | str, code: str
+) -> None:
+    with pytest.raises(LineError) as caught:
+        parse(node, line)
+    assert caught.value.code == code
+
+
 def test_missing_occurred_at_is_refused(node: CountyNode) -> None:
     line = outflow()
     del line["occurred_at"]
