@@ -126,8 +126,16 @@ def _by_region(
         raise SetupError(str(exc).splitlines()[-1].strip()) from None
 
 
-def check(lines: Iterable[tuple[int, str]], publisher: Publisher, region_code: str) -> CheckReport:
-    registry = registry_for(publisher, region_code)
+def check(
+    lines: Iterable[tuple[int, str]],
+    publisher: Publisher,
+    registry: Registry,
+    *,
+    key_given: bool = True,
+) -> CheckReport:
+    """Decide every line as the gate would, against ``registry_for(publisher)``;
+    ``key_given`` False: the publisher's key is a stand-in, so a sent message's signature
+    cannot be checked."""
     node = CountyNode(
         county=publisher.county,
         private_key=publisher.key,
@@ -154,7 +162,10 @@ def check(lines: Iterable[tuple[int, str]], publisher: Publisher, region_code: s
             limits=GateLimits(),
         )
         if isinstance(decision, Rejected):
-            report.problems.append(Problem(number, decision.code, decision.reason))
+            reason = decision.reason
+            if decision.code == "bad_signature" and not key_given:
+                reason += " (give --key: a signed message is checked with the publisher's key)"
+            report.problems.append(Problem(number, decision.code, reason))
         elif isinstance(decision, Duplicate):
             report.duplicates.append((number, seen.lines[decision.event_id]))
         elif isinstance(decision, Accepted):
@@ -210,8 +221,9 @@ def cmd_contract_check(
         stationed_in,
     )
     try:
+        registry = registry_for(publisher, region_code)
         lines = list(read_lines(source))
-        report = check(lines, publisher, region_code)
+        report = check(lines, publisher, registry, key_given=key is not None)
     except OSError as exc:
         print(f"error: cannot read {source}: {exc.strerror}", file=sys.stderr)
         return 2

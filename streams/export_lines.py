@@ -3,7 +3,8 @@
 A line is one JSON object: ``event_type``, ``occurred_at``, the event's own fields, and for
 events about a person ``national_id`` in place of ``person_key`` (hashed here, never sent).
 ``event_id`` is optional: without it the id derives from the county and the line's content,
-so publishing the same export twice publishes nothing new (the gate drops the repeats).
+and ``recorded_at`` (optional too) defaults to ``occurred_at``, so publishing the same
+export twice publishes nothing new (the gate drops the repeats as duplicates).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def parse_line(line: str, *, county: str, build: Builder, hash_id: Hasher) -> En
         obj["person_key"] = _hash(obj.pop("national_id", None), hash_id)
     if "occurred_at" not in obj:
         raise LineError("invalid_fields", "occurred_at is required")
+    # Taken as recorded when it occurred unless the line says otherwise: the same line must
+    # make the same bytes, or publishing it again would reuse its id on other content.
+    obj.setdefault("recorded_at", obj["occurred_at"])
     if "event_id" not in obj:
         obj["event_id"] = uuid.uuid5(EXPORT_NAMESPACE, county + "\n" + line.strip())
     try:
