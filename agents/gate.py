@@ -31,6 +31,8 @@ from streams.worker_metrics import WorkerMetrics
 log = structlog.get_logger(__name__)
 
 DEAD_LETTER_NAMESPACE = uuid.UUID("6b1d5c2e-8f0a-4c1e-9a57-2f1f6f3f2a10")
+# Refusals a registry change not yet read could turn into an admission: read it, decide again.
+REGISTRY_CODES = frozenset({"unknown_publisher", "bad_signature", "key_retired"})
 
 
 def dead_letter(
@@ -125,8 +127,8 @@ def register(
                 )
 
             decision = decision_now()
-            if isinstance(decision, Rejected) and decision.code == "unknown_publisher":
-                await reader.sync()  # it may have registered a moment ago
+            if isinstance(decision, Rejected) and decision.code in REGISTRY_CODES:
+                await reader.sync()  # it may have registered, or a key changed, a moment ago
                 decision = decision_now()
             if isinstance(decision, Rejected):
                 outputs.append(refusal(event, decision.code, decision.reason))
@@ -141,6 +143,10 @@ def register(
                 outputs.append(Output(validated, event.message.key, value or b"", partition))
                 batch.admit(decision)
                 counts["valid"] += 1
+                if decision.tick is not None:
+                    # Registry changes written before the tick (a rotation effective by
+                    # now, say) apply to everything after it on this partition.
+                    await reader.sync()
         writes = batch.writes()
         writes[position_key(partition)] = str(events[-1].message.offset + 1)  # last
         return Staged(partition, writes, events[-1])
