@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
@@ -360,3 +360,17 @@ def _bound_status(
             f"; an amendment from {since.isoformat()} awaits the signature of {', '.join(missing)}"
         )
     return AgreementStatus("in_force", reason)
+
+
+def statuses(events: Iterable[Envelope], at: dt.datetime) -> dict[str, AgreementStatus]:
+    """Every agreement's status at ``at``, from the agreement events in log order: what a
+    read model (the dashboard's list of agreements, say) shows, decided by the same book."""
+    book = AgreementBook()
+    for event in events:
+        book = book.apply(event)
+    found = {}
+    for agreement_id in sorted({*book.agreements, *book.pending}):
+        status = book.status(agreement_id, at)
+        if status is not None:
+            found[agreement_id] = status
+    return found

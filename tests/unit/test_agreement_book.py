@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from agents.agreement_terms import AgreementBook, AgreementStatus, Defaults
+from agents.agreement_terms import AgreementBook, AgreementStatus, Defaults, statuses
 from agents.partition_cases import PartitionCases
 from contracts.events.agreements import (
     AgreementAmended,
@@ -217,3 +217,14 @@ def test_coverage_counts_only_agreements_in_force() -> None:
     both.apply(signature(BAOAN))
     assert not [o for o in both.apply(_outflow(1)) if isinstance(o, AlertRaised)]
     assert both.coverage.periods["2026-03"][HANBIN] == [1, 1]
+
+
+def test_statuses_fold_the_events_a_read_model_keeps() -> None:
+    other = signature(HANBIN, agreement_id="hanbin-hanyin", destination_county=HANYIN)
+    found = statuses([signature(HANBIN), other, signature(BAOAN)], day(1))
+    assert found == {
+        AGREEMENT: AgreementStatus("in_force", "signed by both parties"),
+        "hanbin-hanyin": AgreementStatus(
+            "pending", f"signed by {HANBIN}; awaiting the signature of {HANYIN}"
+        ),
+    }
