@@ -609,6 +609,7 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
 
 def _region_node(settings: Settings) -> Any:
     """The region's own publisher (ticks, campaigns), or None after saying why not."""
+    from contracts.publishers import region_id
     from streams.county_node import CountyNode
     from streams.keys import KeyFileError
     from streams.region import region_private_key
@@ -623,7 +624,7 @@ def _region_node(settings: Settings) -> Any:
         return None
     return CountyNode(
         county=settings.region_code,
-        publisher_id=f"{settings.region_code}/region",
+        publisher_id=region_id(settings.region_code),
         private_key=key,
         person_key_secret=b"",
         bootstrap_servers=bootstrap,
