@@ -143,10 +143,6 @@ def register(
                 outputs.append(Output(validated, event.message.key, value or b"", partition))
                 batch.admit(decision)
                 counts["valid"] += 1
-                if decision.tick is not None:
-                    # Registry changes written before the tick (a rotation effective by
-                    # now, say) apply to everything after it on this partition.
-                    await reader.sync()
         writes = batch.writes()
         writes[position_key(partition)] = str(events[-1].message.offset + 1)  # last
         return Staged(partition, writes, events[-1])
@@ -155,6 +151,11 @@ def register(
         """Every partition decided, then all outputs sent, then all state written (the
         admitted ids, then the clock, then the input position: agents.emit.StateWriter)."""
         outputs: list[Output] = []
+        if any(_may_tick(e.message.value) for _, events in batch for e in events):
+            # Registry changes written before a tick (a rotation effective by then, say) are
+            # read before anything after the tick is decided. A false match costs one
+            # offsets request.
+            await reader.sync()
         staged = [await decide_partition(events, partition, outputs) for partition, events in batch]
         await send_all(outputs, sent)
         await writer.write((state, staged))
@@ -182,6 +183,10 @@ def register(
             log.info("gate_counts", **dict(counts))
 
     app.timer(interval=10.0)(report_counts)
+
+
+def _may_tick(value: bytes | None) -> bool:
+    return value is not None and b"clock_ticked" in value
 
 
 class _GateBatch:
