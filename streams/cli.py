@@ -459,13 +459,13 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
-    if not _catalog_ready(settings, bootstrap):
-        return 1
     try:
         key = load_key_file(args.key)
     except KeyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if not _catalog_ready(settings, bootstrap):
+        return 1
     secret = _person_secret(settings)
 
     async def go() -> int:
@@ -615,12 +615,14 @@ def _region_node(settings: Settings) -> Any:
     from streams.region import region_private_key
 
     bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None or not _catalog_ready(settings, bootstrap):
+    if bootstrap is None:
         return None
     try:
         key = region_private_key(settings)
     except KeyFileError as exc:
         print(f"error: the region key: {exc}", file=sys.stderr)
+        return None
+    if not _catalog_ready(settings, bootstrap):
         return None
     return CountyNode(
         county=settings.region_code,

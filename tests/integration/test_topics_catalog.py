@@ -14,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from streams.admin import catalog_names
+from streams.keys import generate_key_file
 from streams.topics import CATALOG, changelog_topics
 
 pytestmark = pytest.mark.integration
@@ -23,6 +24,7 @@ PARTITIONS = 3
 
 @pytest.fixture
 def env(kafka_bootstrap: str, tmp_path: Path) -> dict[str, str]:
+    generate_key_file(tmp_path / "keys" / "region.pem")  # what `clock` signs with
     return dict(
         os.environ,
         LIUDONG_HOME=str(tmp_path),
