@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
-from streams.topics import CATALOG, changelog_topics
+from streams.topics import CATALOG, TopicSpec, changelog_topics
 
 log = structlog.get_logger(__name__)
 
@@ -34,11 +34,13 @@ async def partition_counts(
     bootstrap_servers: str,
     *,
     prefix: str,
+    names: Sequence[str] | None = None,
     client_options: Mapping[str, Any] | None = None,
     timeout_s: float = CHECK_TIMEOUT_S,
 ) -> dict[str, int]:
-    """Catalog topic -> its partition count, for those that exist."""
-    names = catalog_names(prefix)
+    """Topic -> its partition count, for those of ``names`` (default: the whole catalog)
+    that exist and that this client may see."""
+    names = catalog_names(prefix) if names is None else names
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **dict(client_options or {}))
     try:
         async with asyncio.timeout(timeout_s):
@@ -58,14 +60,22 @@ async def require_catalog(
     bootstrap_servers: str,
     *,
     prefix: str,
+    needed: Sequence[TopicSpec] | None = None,
     client_options: Mapping[str, Any] | None = None,
     timeout_s: float = CHECK_TIMEOUT_S,
 ) -> None:
-    """Return if every catalog topic exists; else raise CatalogError naming the missing."""
+    """Return if the topics a process uses exist (``needed``; default: the whole catalog and
+    the changelogs); else raise CatalogError naming the missing ones. A process asks only
+    for its own topics: under ACLs a client sees no other."""
+    names = catalog_names(prefix) if needed is None else [spec.full_name(prefix) for spec in needed]
     counts = await partition_counts(
-        bootstrap_servers, prefix=prefix, client_options=client_options, timeout_s=timeout_s
+        bootstrap_servers,
+        prefix=prefix,
+        names=names,
+        client_options=client_options,
+        timeout_s=timeout_s,
     )
-    missing = [name for name in catalog_names(prefix) if name not in counts]
+    missing = [name for name in names if name not in counts]
     if missing:
         raise CatalogError(
             f"missing topics {', '.join(missing)} on {bootstrap_servers}: "

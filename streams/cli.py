@@ -334,14 +334,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return Demo(settings, args.duration).run()
 
 
-def _catalog_ready(settings: Settings, bootstrap: str) -> bool:
-    """True if every catalog topic exists; else one line on stderr saying what to run."""
+def _catalog_ready(settings: Settings, bootstrap: str, needed: Sequence[Any] | None = None) -> bool:
+    """True if the topics ``needed`` (default: the whole catalog and the workers' changelogs)
+    exist; else one line on stderr saying what to run."""
     from streams.admin import CatalogError, require_catalog
 
     try:
         asyncio.run(
             require_catalog(
-                bootstrap, prefix=settings.topic_prefix, client_options=_kafka_options(settings)
+                bootstrap,
+                prefix=settings.topic_prefix,
+                needed=needed,
+                client_options=_kafka_options(settings),
             )
         )
     except CatalogError as exc:
@@ -411,7 +415,7 @@ def _onboarding(args: argparse.Namespace, settings: Settings) -> int:
     except KeyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if not _catalog_ready(settings, bootstrap):
+    if not _catalog_ready(settings, bootstrap, [topics.REGISTRY]):
         return 1
     signer = CountyNode(
         county=county,
@@ -452,6 +456,7 @@ def _keys_generate(path: Path) -> int:
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import topics
     from streams.county_node import CountyNode
     from streams.keys import KeyFileError, load_key_file
     from streams.publish_cmd import run_publish
@@ -464,7 +469,7 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     except KeyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if not _catalog_ready(settings, bootstrap):
+    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
         return 1
     secret = _person_secret(settings)
 
@@ -549,12 +554,12 @@ def _project(settings: Settings) -> int:
     import signal
 
     from infra.postgres import resolve_dsn
-    from infra.projection.projector import Projector
+    from infra.projection.projector import PROJECTED, Projector
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
-    if not _catalog_ready(settings, bootstrap):
+    if not _catalog_ready(settings, bootstrap, PROJECTED):
         return 1
 
     async def go() -> int:
@@ -610,6 +615,7 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
 def _region_node(settings: Settings) -> Any:
     """The region's own publisher (ticks, campaigns), or None after saying why not."""
     from contracts.publishers import region_id
+    from streams import topics
     from streams.county_node import CountyNode
     from streams.keys import KeyFileError
     from streams.region import region_private_key
@@ -622,7 +628,7 @@ def _region_node(settings: Settings) -> Any:
     except KeyFileError as exc:
         print(f"error: the region key: {exc}", file=sys.stderr)
         return None
-    if not _catalog_ready(settings, bootstrap):
+    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
         return None
     return CountyNode(
         county=settings.region_code,
