@@ -21,17 +21,18 @@ from agents.batching import on_revoked, partition_batches, timed
 from agents.emit import Output, Staged, StateWriter, send_all
 from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
 from agents.input_position import InputPositions, position_key
-from agents.registry import RegistryRejection
 from contracts import unions
 from contracts.events.derived import DeadLettered
 from streams import codec as codec_module
-from streams.codec import Codec, DecodeError
+from streams.codec import Codec
 from streams.registry_reader import RegistryReader
 from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 
 DEAD_LETTER_NAMESPACE = uuid.UUID("6b1d5c2e-8f0a-4c1e-9a57-2f1f6f3f2a10")
+# Refusals a registry change not yet read could turn into an admission: read it, decide again.
+REGISTRY_CODES = frozenset({"unknown_publisher", "bad_signature", "key_retired"})
 
 
 def dead_letter(
@@ -73,7 +74,6 @@ def register(
     client_options: Mapping[str, Any] | None = None,
 ) -> None:
     county_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=max_bytes)
-    registry_codec: Codec[Any] = Codec(unions.RegistryEvent, max_bytes=max_bytes)
     # Per source partition: event id -> content fingerprint, and the partition's clock.
     state = app.Table("gate-state", default=None, key_type=str, value_type=str)
     counts: Counter[str] = Counter()
@@ -127,8 +127,8 @@ def register(
                 )
 
             decision = decision_now()
-            if isinstance(decision, Rejected) and decision.code == "unknown_publisher":
-                await reader.sync()  # it may have registered a moment ago
+            if isinstance(decision, Rejected) and decision.code in REGISTRY_CODES:
+                await reader.sync()  # it may have registered, or a key changed, a moment ago
                 decision = decision_now()
             if isinstance(decision, Rejected):
                 outputs.append(refusal(event, decision.code, decision.reason))
@@ -151,6 +151,11 @@ def register(
         """Every partition decided, then all outputs sent, then all state written (the
         admitted ids, then the clock, then the input position: agents.emit.StateWriter)."""
         outputs: list[Output] = []
+        if any(_may_tick(e.message.value) for _, events in batch for e in events):
+            # Registry changes written before a tick (a rotation effective by then, say) are
+            # read before anything after the tick is decided. A false match costs one
+            # offsets request.
+            await reader.sync()
         staged = [await decide_partition(events, partition, outputs) for partition, events in batch]
         await send_all(outputs, sent)
         await writer.write((state, staged))
@@ -166,11 +171,10 @@ def register(
     async def registry_gate(stream: faust.StreamT[bytes]) -> None:
         await reader.started()
         async for event in stream.events():
-            try:
-                decoded = registry_codec.decode(event.message.value)
-                reader.registry.apply(decoded.event, decoded.raw)
-            except (DecodeError, RegistryRejection) as exc:
-                await send_all([refusal(event, exc.code, exc.reason)], sent)
+            # The reader applies every change, in order; this agent only dead-letters.
+            refused = await reader.refusal_at(event.message.offset)
+            if refused is not None:
+                await send_all([refusal(event, *refused)], sent)
 
     on_revoked(app, source.get_topic_name(), positions.forget, drain=writer.drain)
 
@@ -179,6 +183,10 @@ def register(
             log.info("gate_counts", **dict(counts))
 
     app.timer(interval=10.0)(report_counts)
+
+
+def _may_tick(value: bytes | None) -> bool:
+    return value is not None and b"clock_ticked" in value
 
 
 class _GateBatch:

@@ -76,7 +76,7 @@ def decide(
     refusal = _check_instants(event, raw)
     if refusal is not None:
         return refusal
-    refusal = _check_signer(event, raw, registry)
+    refusal = _check_signer(event, raw, registry, last_tick)
     if refusal is not None:
         return refusal
     # Before the clock check: a re-delivered old tick is a duplicate, not a regression.
@@ -117,7 +117,9 @@ def _check_instants(event: Envelope, raw: dict[str, Any]) -> Rejected | None:
     return None
 
 
-def _check_signer(event: Envelope, raw: dict[str, Any], registry: Registry) -> Rejected | None:
+def _check_signer(
+    event: Envelope, raw: dict[str, Any], registry: Registry, clock: dt.datetime | None
+) -> Rejected | None:
     if event.signature is None:
         return Rejected("missing_signature", "the event is not signed")
     publisher = registry.publisher(event.publisher_id)
@@ -128,10 +130,9 @@ def _check_signer(event: Envelope, raw: dict[str, Any], registry: Registry) -> R
             "county_mismatch",
             f"the key of {publisher.publisher_id} cannot publish as county {event.source_county}",
         )
-    if not signing.verify(publisher.public_key, raw):
-        return Rejected(
-            "bad_signature", f"signature does not verify with {publisher.publisher_id}'s key"
-        )
+    problem = publisher.signature_problem(raw, recorded_at=event.recorded_at, clock=clock)
+    if problem is not None:
+        return Rejected(*problem)
     if event.event_type not in publisher.event_types:
         return Rejected(
             "out_of_scope", f"{publisher.publisher_id} may not publish {event.event_type}"
@@ -164,7 +165,10 @@ def _party_problem(event: Envelope, publisher: Publisher) -> str | None:
     elif isinstance(event, migration.CaseTakenOver):
         expected = event.by_county
     elif isinstance(event, agreements.AgreementSigned):
-        if acting not in (event.origin_county, event.destination_county):
+        if publisher.role != "region" and acting not in (
+            event.origin_county,
+            event.destination_county,
+        ):
             return f"{acting} is not a party to agreement {event.agreement_id}"
     elif isinstance(
         event,

@@ -12,7 +12,10 @@ import re
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2: index = weighted sum mod 11
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d would admit other scripts
-_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+# Stated character by character so that any language normalizes alike (Python's own
+# str.strip and JavaScript's trim disagree on several exotic spaces).
+SPACES = " \t\n\r\u3000"  # stripped at both ends: ASCII whitespace, ideographic space
+_FOLD = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")  # full-width, lower-case x
 
 
 class InvalidNationalId(ValueError):
@@ -25,8 +28,12 @@ def check_char(first17: str) -> str:
 
 
 def normalize_national_id(raw: str) -> str:
-    """Strip, fold full-width digits and lower-case x; raise InvalidNationalId when invalid."""
-    number = raw.strip().translate(_FULLWIDTH).upper()
+    """The number as hashed; raise InvalidNationalId when it is not a valid one.
+
+    Strip ``SPACES`` at both ends; fold full-width digits ０-９ and Ｘ/ｘ to ASCII and
+    lower-case x to X; then it must be 17 ASCII digits and a check character, with a real
+    birth date (digits 7-14, YYYYMMDD) and the GB 11643 check character."""
+    number = raw.strip(SPACES).translate(_FOLD)
     if not _SHAPE.fullmatch(number):
         raise InvalidNationalId("national ID must be 17 digits and a check digit or X")
     try:

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar, get_args
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.envelope import Envelope
-from contracts.upcasting import RawEvent, UnsupportedVersion, upcast
+from contracts.upcasting import RawEvent, UnsupportedVersion, changes_since, upcast
 
 E = TypeVar("E", bound=Envelope)
 
@@ -68,7 +68,13 @@ class Codec(Generic[E]):
         try:
             event = self._adapter.validate_json(payload)  # type: ignore[arg-type]
         except ValidationError as exc:
-            raise DecodeError("invalid_fields", _summarize(exc)) from None
+            reason = _summarize(exc)
+            if current is not raw:  # name fields as the sender's version did
+                version = raw["schema_version"]
+                reason += (
+                    f" (as upcast from version {version}: {changes_since(event_type, version)})"
+                )
+            raise DecodeError("invalid_fields", reason) from None
         return Decoded(event, raw)
 
     def _parse(self, data: bytes | None) -> RawEvent:

@@ -14,15 +14,12 @@ from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import Envelope
+from contracts.publishers import node_id
 from streams import codec, routing, signing, topics
 from streams.identity import person_key
 
 E = TypeVar("E", bound=Envelope)
 log = structlog.get_logger(__name__)
-
-
-def node_publisher_id(county: str) -> str:
-    return f"{county}/node"
 
 
 class CountyNode:
@@ -44,7 +41,7 @@ class CountyNode:
         client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.county = county
-        self.publisher_id = publisher_id or node_publisher_id(county)
+        self.publisher_id = publisher_id or node_id(county)
         self._key = private_key
         self._secret = person_key_secret
         self._prefix = topic_prefix

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from contracts.envelope import Envelope
 from contracts.events.migration import PersonEvent
-from contracts.events.registry import CountyRegistered, PublisherRegistered
+from contracts.events.registry import RegistryChange
 from streams import topics
 
 BROADCAST_TYPES = frozenset(
@@ -40,7 +40,7 @@ class Destination:
 
 
 def destination(event: Envelope) -> Destination:
-    if isinstance(event, CountyRegistered | PublisherRegistered):
+    if isinstance(event, RegistryChange):
         return Destination(topics.REGISTRY, event.county.encode(), broadcast=False)
     if event.event_type in BROADCAST_TYPES:
         return Destination(topics.COUNTY_EVENTS, None, broadcast=True)

@@ -44,8 +44,14 @@ def sign(private_key: Ed25519PrivateKey, obj: dict[str, Any]) -> str:
 
 
 def public_key_b64(private_key: Ed25519PrivateKey) -> str:
-    raw = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return base64.b64encode(raw).decode()
+    return encode_public_key(private_key.public_key())
+
+
+def encode_public_key(public_key: PublicKey) -> str:
+    """The raw 32-byte public key in standard base64, as the registry carries it."""
+    if isinstance(public_key, VerifyKey):
+        return base64.b64encode(bytes(public_key)).decode()
+    return base64.b64encode(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
 def load_public_key(b64: str) -> VerifyKey:

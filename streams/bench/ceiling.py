@@ -164,9 +164,10 @@ def _check(value: bytes, codec: Codec[Any], registry: Registry) -> signing.Check
     if decoded is None:
         return None
     publisher = registry.publisher(decoded.event.publisher_id)
-    if publisher is None:
+    key = None if publisher is None else publisher.public_key
+    if key is None:
         return None
-    return signing.prepare(publisher.public_key, decoded.raw)
+    return signing.prepare(key, decoded.raw)
 
 
 @dataclass(frozen=True, slots=True)

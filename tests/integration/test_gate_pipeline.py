@@ -94,8 +94,8 @@ async def test_valid_events_pass_and_bad_ones_are_dead_lettered(
         pipeline.start_worker()
 
         valid: list[Envelope] = [region.build(ClockTicked, occurred_at=T0)]
-        valid.append(
-            nodes["610902"].build(
+        valid.extend(
+            nodes[party].build(
                 AgreementSigned,
                 occurred_at=T0,
                 agreement_id="a-1",
@@ -103,6 +103,7 @@ async def test_valid_events_pass_and_bad_ones_are_dead_lettered(
                 destination_county="440306",
                 effective_from=T0,
             )
+            for party in ("610902", "440306")  # it binds once both have signed
         )
         origin, dest = nodes["610902"], nodes["440306"]
         for i in range(30):

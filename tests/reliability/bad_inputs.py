@@ -204,13 +204,13 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
     add(
         "future schema version",
         "unsupported_schema_version",
-        "newer than the newest known",
+        "is at schema version 2 (accepted: 1, 2); got 3",
         mutated(lambda o: o.update(schema_version=3)),
     )
     add(
         "old schema version with no upcaster",
         "unsupported_schema_version",
-        "no upcaster",
+        "is at schema version 2 (accepted: 1, 2); got 0",
         mutated(lambda o: o.update(schema_version=0)),
     )
     add(

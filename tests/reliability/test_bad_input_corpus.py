@@ -93,15 +93,15 @@ async def test_every_bad_input_is_dead_lettered_with_its_reason(pipeline: Pipeli
         corpus = bad_inputs.build(
             bad_inputs.Signers(pipeline.region_key, keys, office_key, SECRET),
             at=T0,
-            original=valid[2],
+            original=valid[3],
         )
         # The tick, the agreement and the outflow the reused id copies go first; then one
         # bad message after every couple of valid ones, the rest of the corpus at the end.
-        step = max(1, (len(valid) - 3) // len(corpus))
+        step = max(1, (len(valid) - 4) // len(corpus))
         pending = list(corpus)
         for i, event in enumerate(valid):
             await by_publisher[event.publisher_id].publish(event)
-            if i >= 2 and i % step == 0 and pending:
+            if i >= 3 and i % step == 0 and pending:
                 await send_bad(producer, pipeline.prefix, pending.pop(0), sent_bad)
         for bad in pending:
             await send_bad(producer, pipeline.prefix, bad, sent_bad)
@@ -184,18 +184,21 @@ async def test_every_bad_input_is_dead_lettered_with_its_reason(pipeline: Pipeli
 def valid_stream(
     region: CountyNode, nodes: dict[str, CountyNode], office: CountyNode
 ) -> list[Envelope]:
-    """A tick and an agreement (broadcast), then PERSONS outflows and their arrivals, half
-    of them registered by the outposted office; all within the allowed clock skew."""
+    """A tick and an agreement's two signatures (broadcast), then PERSONS outflows and their
+    arrivals, half of them registered by the outposted office; all within the allowed skew."""
     origin, destination = nodes[ORIGIN], nodes[DESTINATION]
     events: list[Envelope] = [
         region.build(ClockTicked, occurred_at=T0),
-        origin.build(
-            AgreementSigned,
-            occurred_at=T0,
-            agreement_id="a-610902-440306",
-            origin_county=ORIGIN,
-            destination_county=DESTINATION,
-            effective_from=T0,
+        *(
+            party.build(
+                AgreementSigned,
+                occurred_at=T0,
+                agreement_id="a-610902-440306",
+                origin_county=ORIGIN,
+                destination_county=DESTINATION,
+                effective_from=T0,
+            )
+            for party in (origin, destination)  # binding once both have signed
         ),
     ]
     for i in range(PERSONS):

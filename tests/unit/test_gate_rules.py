@@ -563,7 +563,9 @@ def test_publisher_registration_by_another_countys_node_is_refused(world: World)
     )
     error = registry_rejection(world, event)
     assert error.code == "county_mismatch"
-    assert error.reason == f"only {node_id(COUNTY_A)} may publish this registration"
+    assert error.reason == (
+        f"only {node_id(COUNTY_A)} or {region_id()} may publish this registration"
+    )
 
 
 def test_publisher_registration_signed_by_another_countys_key_is_refused(world: World) -> None:

@@ -182,12 +182,16 @@ def anomalies(stream: list[SimEvent]) -> Counter[str]:
 def test_services_and_agreements_cover_some_flows_not_all(stream: list[SimEvent]) -> None:
     kinds = Counter(str(e.fields["service"]) for e in stream if "service" in e.fields)
     assert set(kinds) == {"contraception", "check_up", "prenatal", "pregnancy", "birth"}
-    agreed = {
-        (e.fields["origin_county"], e.fields["destination_county"])
+    signatures = Counter(
+        (e.fields["origin_county"], e.fields["destination_county"], e.county)
         for e in stream
         if e.kind.__name__ == "AgreementSigned"
-    }
+    )
+    agreed = {(origin, dest) for origin, dest, _ in signatures}
     assert len(agreed) == HALF_YEAR.counties * HALF_YEAR.agreements_per_origin
+    # Both parties sign each agreement once: it binds only then.
+    assert set(signatures.values()) == {1}
+    assert {(o, d, o) for o, d in agreed} | {(o, d, d) for o, d in agreed} == set(signatures)
     flows = [
         (e.fields["origin_county"], e.fields["destination_county"])
         for e in stream
