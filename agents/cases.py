@@ -30,7 +30,7 @@ import faust
 import structlog
 
 from agents.agreement_terms import Defaults
-from agents.batching import on_revoked, partition_batches, timed
+from agents.batching import handling, on_revoked, partition_batches
 from agents.campaign_rules import CAMPAIGN_EVENTS
 from agents.case_rules import CaseState
 from agents.emit import Output, Staged, StateWriter, send_all
@@ -322,7 +322,7 @@ def register(
                 )
                 for partition, events in batch
             ]
-            with timed(metrics, "cases"):
+            with handling(metrics, "cases"):
                 await agent.handle_batch(inputs)
             if metrics is not None:
                 metrics.cases_due.set(sum(len(view.due) for view in agent.views.values()))

@@ -7,55 +7,42 @@ dead-letter topic. It never raises on input.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import faust
 import structlog
 
-from agents.batching import on_revoked, partition_batches, timed
-from agents.emit import Output, Staged, StateWriter, send_all
+from agents.batching import handling, on_revoked, partition_batches
+from agents.emit import (
+    Output,
+    OutputRefused,
+    SendAbandoned,
+    Staged,
+    StateWriter,
+    is_too_large,
+    send_all,
+    stop_process,
+)
 from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
 from agents.input_position import InputPositions, position_key
 from agents.registry import RegistryRejection
 from contracts import unions
-from contracts.events.derived import DeadLettered
 from streams import codec as codec_module
+from streams import dead_letters
 from streams.codec import Codec, DecodeError
 from streams.registry_reader import RegistryReader
 from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 
-DEAD_LETTER_NAMESPACE = uuid.UUID("6b1d5c2e-8f0a-4c1e-9a57-2f1f6f3f2a10")
 
-
-def dead_letter(
-    message: Any, code: str, reason: str, *, region_code: str, publisher_id: str
-) -> DeadLettered:
-    """The record of a refused message; its id and times derive from its log position."""
-    position = f"{message.topic}/{message.partition}/{message.offset}"
-    event_id = uuid.uuid5(DEAD_LETTER_NAMESPACE, position)
-    at = dt.datetime.fromtimestamp(message.timestamp, dt.UTC)  # Faust gives seconds
-    return DeadLettered(
-        event_id=event_id,
-        schema_version=1,
-        occurred_at=at,
-        recorded_at=at,
-        source_county=region_code,
-        publisher_id=publisher_id,
-        correlation_id=event_id,
-        reason_code=code,
-        reason=reason[:2000],
-        raw=base64.b64encode(message.value or b"").decode(),
-        source_topic=message.topic,
-        source_partition=message.partition,
-        source_offset=message.offset,
-    )
+def source_of(message: Any) -> dead_letters.Source:
+    """Where a Faust message is, for its dead letter (Faust gives timestamps in seconds)."""
+    at = dt.datetime.fromtimestamp(message.timestamp, dt.UTC)
+    return dead_letters.Source(message.topic, message.partition, message.offset, at)
 
 
 def register(
@@ -64,7 +51,7 @@ def register(
     source: faust.TopicT,
     registry_source: faust.TopicT,
     validated: faust.TopicT,
-    dead_letters: faust.TopicT,
+    dead_letters_topic: faust.TopicT,
     reader: RegistryReader,
     limits: GateLimits,
     max_bytes: int,
@@ -90,22 +77,41 @@ def register(
     def refusal(event: faust.EventT[bytes], code: str, reason: str) -> Output:
         counts["dead_lettered"] += 1
         counts[f"reason:{code}"] += 1
-        record = dead_letter(event.message, code, reason, region_code=region, publisher_id=gate_id)
-        key = f"{event.message.topic}/{event.message.partition}".encode()
+        message = event.message
+        record = dead_letters.record(
+            source_of(message),
+            message.value,
+            code,
+            reason,
+            region_code=region,
+            publisher_id=gate_id,
+        )
+        key = f"{message.topic}/{message.partition}".encode()
         if metrics is not None:
             metrics.dead_letters.labels(code).inc()
         log.info(
             "event_dead_lettered",
             reason_code=code,
-            reason=reason,
-            partition=event.message.partition,
-            offset=event.message.offset,
+            reason=record.reason,
+            partition=message.partition,
+            offset=message.offset,
         )
-        return Output(dead_letters, key, codec_module.encode(record))
+        return Output(dead_letters_topic, key, codec_module.encode(record))
 
     def sent(outputs: list[Output]) -> None:
         if metrics is not None:
             metrics.sent(outputs)
+
+    def instead(out: Output, error: BaseException) -> Output:
+        """An admitted event the validated topic refuses as too large is dead-lettered (the
+        topic is smaller than LIUDONG_MAX_EVENT_BYTES admits); any other refusal for good
+        means a misconfiguration, and stops the worker (agents.emit)."""
+        if out.topic is validated and out.cause is not None and is_too_large(error):
+            counts["valid"] -= 1
+            return refusal(
+                out.cause, "forward_refused", f"the validated topic refused it: {error!r}"
+            )
+        raise OutputRefused(out.topic.get_topic_name(), error)
 
     async def decide_partition(
         events: Sequence[faust.EventT[bytes]], partition: int, outputs: list[Output]
@@ -140,7 +146,9 @@ def register(
                 log.info("event_duplicate", event_id=decision.event_id, partition=partition)
             else:
                 # Forward the bytes as received: the signature stays verifiable downstream.
-                outputs.append(Output(validated, event.message.key, value or b"", partition))
+                outputs.append(
+                    Output(validated, event.message.key, value or b"", partition, cause=event)
+                )
                 batch.admit(decision)
                 counts["valid"] += 1
         writes = batch.writes()
@@ -152,25 +160,34 @@ def register(
         admitted ids, then the clock, then the input position: agents.emit.StateWriter)."""
         outputs: list[Output] = []
         staged = [await decide_partition(events, partition, outputs) for partition, events in batch]
-        await send_all(outputs, sent)
+        await send_all(outputs, sent, instead)
         await writer.write((state, staged))
 
     @app.agent(source, name="gate", concurrency=1)
     async def gate(stream: faust.StreamT[bytes]) -> None:
         await reader.started()
         async for batch in partition_batches(app, stream, positions, metrics):
-            with timed(metrics, "gate"):
+            with handling(metrics, "gate"):
                 await handle(batch)
 
     @app.agent(registry_source, name="registry-gate", concurrency=1)
     async def registry_gate(stream: faust.StreamT[bytes]) -> None:
         await reader.started()
-        async for event in stream.events():
+        # Acknowledged by hand, once its dead letter (if any) is written: this agent keeps
+        # no input position, so an input acknowledged undone would be lost.
+        manual = cast(faust.Stream[bytes], stream).noack()
+        async for event in manual.events():
             try:
                 decoded = registry_codec.decode(event.message.value)
                 reader.registry.apply(decoded.event, decoded.raw)
             except (DecodeError, RegistryRejection) as exc:
-                await send_all([refusal(event, exc.code, exc.reason)], sent)
+                try:
+                    await send_all([refusal(event, exc.code, exc.reason)], sent)
+                except SendAbandoned:
+                    return  # the worker stops: the next one reads it again
+                except OutputRefused as refused:
+                    stop_process(refused)
+            await manual.ack(event)
 
     on_revoked(app, source.get_topic_name(), positions.forget, drain=writer.drain)
 

@@ -147,12 +147,22 @@ class ScorecardPublished(Envelope):
 
 
 class DeadLettered(Envelope):
-    """Bad input, kept: the raw bytes (base64), why it was refused and where it came from."""
+    """Bad input, kept: its bytes (base64), why it was refused and where it came from.
+
+    What is kept is bounded (``streams.dead_letters``): the bytes received with anything that
+    looks like a national ID number masked, cut at a fixed length; the whole message stays
+    at its source position. ``raw_length`` is the length received; ``raw_sha256`` the
+    SHA-256 of the bytes received, left out when a number was masked (a hash of a short
+    message would give the number back to anyone trying every number).
+    """
 
     event_type: Literal["dead_lettered"] = "dead_lettered"
     reason_code: Identifier
     reason: str = Field(max_length=2000)
-    raw: str  # standard base64 of the exact bytes received
+    raw: str  # standard base64 of the bytes kept
     source_topic: Identifier
     source_partition: int = Field(ge=0)
     source_offset: int = Field(ge=0)
+    raw_length: int | None = Field(default=None, ge=0)
+    raw_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    ids_masked: int = Field(default=0, ge=0)

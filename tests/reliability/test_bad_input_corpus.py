@@ -31,6 +31,7 @@ from contracts.events.migration import InflowRegistered, OutflowRegistered
 from contracts.events.registry import PublisherRegistered
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
+from streams.dead_letters import RAW_LIMIT
 from streams.routing import BROADCAST_TYPES
 from streams.signing import public_key_b64
 from tests.integration.pipeline import REGION, SECRET, Pipeline
@@ -151,7 +152,14 @@ async def test_every_bad_input_is_dead_lettered_with_its_reason(pipeline: Pipeli
         table.append((bad.kind, bad.code, d["reason_code"], 1))
         if d["reason_code"] != bad.code or bad.reason_has not in d["reason"]:
             wrong.append(f"{bad.kind}: got {d['reason_code']} ({d['reason']})")
-        assert base64.b64decode(d["raw"]) == (bad.value or b""), bad.kind
+        # Kept: the bytes sent, any ID number masked, at most RAW_LIMIT of them.
+        sent = bad.value or b""
+        masked = sent.replace(bad.hides.encode(), b"*" * len(bad.hides))
+        assert base64.b64decode(d["raw"]) == masked[:RAW_LIMIT], bad.kind
+        assert d["raw_length"] == len(sent), bad.kind
+        if bad.hides:
+            assert bad.hides not in json.dumps(d), bad.kind
+            assert d["ids_masked"] == 1
         assert d["reason"].strip()
     missing = sorted(b.kind for p, b in sent_bad.items() if p not in by_source)
     order = {b.kind: i for i, b in enumerate(corpus)}
