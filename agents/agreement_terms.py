@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from agents import event_ids
 from contracts.envelope import Envelope
 from contracts.events.agreements import (
     AgreementAmended,
@@ -84,20 +85,36 @@ def _empty() -> Mapping[str, Agreement]:
     return MappingProxyType({})
 
 
+def _no_events() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class AgreementBook:
-    """Every agreement seen so far; ``apply`` returns a new book, this one is never changed."""
+    """Every agreement seen so far; ``apply`` returns a new book, this one is never changed.
+
+    ``events`` holds the id and fingerprint of every agreement event applied
+    (agents.event_ids): an id seen before changes nothing, and any new one changes the book,
+    if only by being remembered.
+    """
 
     agreements: Mapping[str, Agreement] = field(default_factory=_empty)
+    events: Mapping[str, str] = field(default_factory=_no_events)
 
     def apply(self, event: Envelope) -> AgreementBook:
+        if not isinstance(event, AgreementSigned | AgreementAmended | AgreementRevoked):
+            return self
+        key = str(event.event_id)
+        if key in self.events:
+            return self  # a repeat, or an id reused (event_ids.novelty tells which)
         if isinstance(event, AgreementSigned):
-            return self._signed(event)
-        if isinstance(event, AgreementAmended):
-            return self._amended(event)
-        if isinstance(event, AgreementRevoked):
-            return self._revoked(event)
-        return self
+            book = self._signed(event)
+        elif isinstance(event, AgreementAmended):
+            book = self._amended(event)
+        else:
+            book = self._revoked(event)
+        events = MappingProxyType({**self.events, key: event_ids.fingerprint(event)})
+        return AgreementBook(book.agreements, events)
 
     def in_force(self, origin: str, destination: str, at: dt.datetime) -> Agreement | None:
         """The agreement covering flows origin -> destination at ``at``.
@@ -124,7 +141,7 @@ class AgreementBook:
 
     def _with(self, agreement: Agreement) -> AgreementBook:
         return AgreementBook(
-            MappingProxyType({**self.agreements, agreement.agreement_id: agreement})
+            MappingProxyType({**self.agreements, agreement.agreement_id: agreement}), self.events
         )
 
     def _signed(self, event: AgreementSigned) -> AgreementBook:

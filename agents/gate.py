@@ -1,8 +1,14 @@
 """The gate: the only reader of what county nodes publish.
 
-Thin by design: decode and decide in :mod:`agents.gate_rules`, then route the untouched
-bytes to the validated topic (same key, same partition) or a DeadLettered record to the
+Thin by design: decode and decide in :mod:`agents.gate_rules`, then forward the untouched
+bytes to the validated topic where :func:`streams.routing.placement` puts them (a person
+event on its person's partition, whatever partition it arrived on; a broadcast copy on its
+own partition number), or a bounded DeadLettered record (streams.dead_letters) to the
 dead-letter topic. It never raises on input.
+
+Its only state, per source partition, is the logical clock (the last tick admitted) and the
+next input offset, stored as one record so that a crash keeps both or neither: a clock
+ahead of its input position would refuse the re-applied ticks before it as regressions.
 """
 
 from __future__ import annotations
@@ -26,23 +32,17 @@ from agents.emit import (
     send_all,
     stop_process,
 )
-from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
-from agents.input_position import InputPositions, position_key
+from agents.gate_rules import Accepted, Decision, GateLimits, Rejected, decide
+from agents.input_position import InputPositions, position_key, position_record, read_position
 from agents.registry import RegistryRejection
 from contracts import unions
 from streams import codec as codec_module
-from streams import dead_letters
+from streams import dead_letters, routing
 from streams.codec import Codec, DecodeError
 from streams.registry_reader import RegistryReader
 from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
-
-
-def source_of(message: Any) -> dead_letters.Source:
-    """Where a Faust message is, for its dead letter (Faust gives timestamps in seconds)."""
-    at = dt.datetime.fromtimestamp(message.timestamp, dt.UTC)
-    return dead_letters.Source(message.topic, message.partition, message.offset, at)
 
 
 def register(
@@ -55,13 +55,14 @@ def register(
     reader: RegistryReader,
     limits: GateLimits,
     max_bytes: int,
+    validated_partitions: int,
     metrics: WorkerMetrics | None = None,
     bootstrap_servers: str,
     client_options: Mapping[str, Any] | None = None,
 ) -> None:
     county_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=max_bytes)
     registry_codec: Codec[Any] = Codec(unions.RegistryEvent, max_bytes=max_bytes)
-    # Per source partition: event id -> content fingerprint, and the partition's clock.
+    # Per source partition: its next input offset and its clock, in one record.
     state = app.Table("gate-state", default=None, key_type=str, value_type=str)
     counts: Counter[str] = Counter()
     positions = InputPositions(
@@ -79,7 +80,7 @@ def register(
         counts[f"reason:{code}"] += 1
         message = event.message
         record = dead_letters.record(
-            source_of(message),
+            dead_letters.source_of(message),
             message.value,
             code,
             reason,
@@ -116,8 +117,8 @@ def register(
     async def decide_partition(
         events: Sequence[faust.EventT[bytes]], partition: int, outputs: list[Output]
     ) -> Staged:
-        """Decide each event in log order; what to remember of it once the outputs are sent."""
-        batch = _GateBatch(state, partition)
+        """Decide each event in log order; what to remember once the outputs are sent."""
+        clock = _Clock.stored(state, partition)
         for event in events:
             counts["in"] += 1
             value = event.message.value
@@ -127,8 +128,7 @@ def register(
                     value,
                     codec=county_codec,
                     registry=reader.registry,
-                    seen=batch,
-                    last_tick=batch.clock,
+                    last_tick=clock.at,
                     limits=limits,
                 )
 
@@ -138,26 +138,22 @@ def register(
                 decision = decision_now()
             if isinstance(decision, Rejected):
                 outputs.append(refusal(event, decision.code, decision.reason))
-            elif isinstance(decision, Duplicate):
-                batch.repeated(decision)
-                counts["duplicates"] += 1
-                if metrics is not None:
-                    metrics.duplicates.inc()
-                log.info("event_duplicate", event_id=decision.event_id, partition=partition)
             else:
-                # Forward the bytes as received: the signature stays verifiable downstream.
-                outputs.append(
-                    Output(validated, event.message.key, value or b"", partition, cause=event)
-                )
-                batch.admit(decision)
+                outputs.append(forward(event, decision, partition))
+                clock.admit(decision)
                 counts["valid"] += 1
-        writes = batch.writes()
-        writes[position_key(partition)] = str(events[-1].message.offset + 1)  # last
+        writes = {position_key(partition): clock.record(events[-1].message.offset + 1)}
         return Staged(partition, writes, events[-1])
 
+    def forward(event: faust.EventT[bytes], decision: Accepted, partition: int) -> Output:
+        # The bytes as received (the codec found them unambiguous): the signature stays
+        # verifiable downstream.
+        target, key = routing.placement(decision.event, partition, validated_partitions)
+        return Output(validated, key, event.message.value or b"", target, cause=event)
+
     async def handle(batch: Sequence[tuple[int, list[faust.EventT[bytes]]]]) -> None:
-        """Every partition decided, then all outputs sent, then all state written (the
-        admitted ids, then the clock, then the input position: agents.emit.StateWriter)."""
+        """Every partition decided, then all outputs sent, then each partition's clock and
+        input position written (agents.emit.StateWriter)."""
         outputs: list[Output] = []
         staged = [await decide_partition(events, partition, outputs) for partition, events in batch]
         await send_all(outputs, sent, instead)
@@ -198,44 +194,22 @@ def register(
     app.timer(interval=10.0)(report_counts)
 
 
-class _GateBatch:
-    """One partition's gate state during a batch: {event id: fingerprint} and the clock.
+class _Clock:
+    """One source partition's logical clock during a batch: the last tick admitted."""
 
-    Reads see what this batch admitted so far; ``writes`` is what to persist once the
-    admitted events are on the validated topic (see agents.emit for why in that order).
-    """
+    def __init__(self, partition: int, at: dt.datetime | None) -> None:
+        self.partition = partition
+        self.at = at
 
-    def __init__(self, table: Any, partition: int) -> None:
-        self._table = table
-        self._prefix = f"{partition}:"
-        last = table.get(f"{partition}:clock")
-        self.clock: dt.datetime | None = dt.datetime.fromisoformat(last) if last else None
-        self._clock_changed = False
-        self._admitted: dict[str, str] = {}
-
-    def get(self, event_id: str, default: str | None = None, /) -> str | None:
-        value = self._admitted.get(event_id)
-        if value is None:
-            value = self._table.get(self._prefix + event_id)
-        return value if isinstance(value, str) else default
+    @classmethod
+    def stored(cls, table: Any, partition: int) -> _Clock:
+        _, state = read_position(table.get(position_key(partition)))
+        at = state.get("clock")
+        return cls(partition, dt.datetime.fromisoformat(at) if at else None)
 
     def admit(self, decision: Accepted) -> None:
         if decision.tick is not None:
-            self.clock = decision.tick
-            self._clock_changed = True
-        self._admitted[str(decision.event.event_id)] = decision.fingerprint
+            self.at = decision.tick  # never earlier: gate_rules refuses a regression
 
-    def repeated(self, decision: Duplicate) -> None:
-        if decision.tick is not None and (self.clock is None or decision.tick > self.clock):
-            self.clock = decision.tick
-            self._clock_changed = True
-
-    def writes(self) -> dict[str, str]:
-        # The clock last: the changelog keeps this order, so a clock that survived a crash
-        # implies every id admitted before it did. Clock first, a SIGKILL between the two
-        # left the clock ahead of ids it never recorded, and the re-delivered ticks were
-        # refused as clock regressions instead of being recognised as duplicates.
-        out = {self._prefix + k: v for k, v in self._admitted.items()}
-        if self._clock_changed and self.clock is not None:
-            out[self._prefix + "clock"] = self.clock.isoformat()
-        return out
+    def record(self, next_offset: int) -> str:
+        return position_record(next_offset, {"clock": self.at.isoformat()} if self.at else None)

@@ -26,6 +26,7 @@ import hashlib
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from contracts.events.derived import DeadLettered
 from contracts.identity import mask_national_ids
@@ -84,6 +85,13 @@ class Source:
     partition: int
     offset: int
     timestamp: dt.datetime  # the message's own (broker or producer) time
+
+
+def source_of(message: Any) -> Source:
+    """Where a consumed message is: a Faust message, or agents.input_position's stand-in
+    for one (both give their timestamp in seconds)."""
+    at = dt.datetime.fromtimestamp(message.timestamp, dt.UTC)
+    return Source(message.topic, message.partition, message.offset, at)
 
 
 def record(

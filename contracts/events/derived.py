@@ -24,7 +24,12 @@ ObligationKind = Literal[
     "case_takeover",  # C (or A) takes over the case
     "verification_result",  # a campaign's assignee reports a result
 ]
-AlertKind = Literal["agreement_missing", "agreement_revoked_mid_case", "escalation"]
+AlertKind = Literal[
+    "agreement_missing",
+    "agreement_revoked_mid_case",
+    "escalation",
+    "answer_without_question",  # an answer kept for a question that never came in time
+]
 
 
 class ObligationOpened(PersonEvent):

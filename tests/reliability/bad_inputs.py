@@ -53,6 +53,9 @@ class BadInput:
     key: bytes
     topic: str = COUNTY_EVENTS  # catalog name, without the prefix
     hides: str = ""  # an ID number in the message that its dead letter must not keep
+    # The gate admits it (nothing is wrong with it alone); the cases agent refuses it from
+    # the validated topic, where the case or book that already holds its id is.
+    admitted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,10 +450,11 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
     reused = json.loads(codec.encode(original))
     reused["reason"] = "family" if reused.get("reason") != "family" else "study"
     add(
-        "replayed event id on other content",
+        "replayed event id on other content, same person",
         "event_id_reused",
-        str(original.event_id),
+        f"event id {original.event_id} was already used in this case",
         resign(reused, a),
+        admitted=True,
     )
 
     # --- the registry topic --------------------------------------------------------------------
