@@ -6,7 +6,8 @@ not an earlier check tripping on something else. ``code`` is the reason code the
 give and ``reason_has`` a fragment its reason text must contain.
 
 Pure: no I/O. :func:`build` needs the keys the test registered, the last clock tick's
-instant and a valid outflow published before the corpus (for the reused event id).
+instant, and a valid outflow and agreement published before the corpus (for the reused
+event ids).
 """
 
 from __future__ import annotations
@@ -125,7 +126,9 @@ def sized(obj: Raw, size: int, key: Ed25519PrivateKey) -> Raw:
     return out
 
 
-def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
+def build(
+    s: Signers, *, at: dt.datetime, original: Envelope, agreement: Envelope
+) -> list[BadInput]:
     """Every kind, in the order they are sent."""
     a = s.counties[ORIGIN]
     serial = iter(range(10_000, 20_000))
@@ -178,6 +181,21 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
     add("JSON array", "not_an_object", "list", encode([json.loads(good)]))
     add("JSON string", "not_an_object", "str", b'"outflow_registered"')
     add("JSON null", "not_an_object", "NoneType", b"null")
+
+    # --- one reading of every message --------------------------------------------------------
+    add(
+        "a key twice, the forged value first (the signed one last)",
+        "duplicate_key",
+        "'destination_county' appears more than once in the event",
+        b'{"destination_county": "610113", ' + encode(outflow())[1:],
+    )
+    nested = encode(json.loads(codec.encode(agreement)))
+    add(
+        "a key twice inside a nested object",
+        "duplicate_key",
+        "'arrival_days' appears more than once in terms",
+        nested.replace(b'"terms": {', b'"terms": {"arrival_days": 60, ', 1),
+    )
 
     # --- the event's shape -------------------------------------------------------------------
     add("no event_type", "missing_event_type", "event_type", mutated(lambda o: o.pop("event_type")))
@@ -335,6 +353,26 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
         mutated(lambda o: o.update(destination_county=ORIGIN)),
     )
     add(
+        "NUL and ESC in a field's name (escaped in the reason)",
+        "invalid_fields",
+        "a\\x00\\x1b[2J: Extra inputs are not permitted",
+        mutated(lambda o: o.update({"a\x00\x1b[2J": 1})),
+    )
+    add(  # no UTF-8 for it, so it cannot be signed: sent as a JSON escape
+        "a lone surrogate as a field's name",
+        "invalid_fields",
+        "Invalid JSON",
+        json.dumps({**outflow(), "\ud800": 1}).encode(),
+    )
+    id_as_type = national_id(next(serial))
+    add(
+        "a national ID number as the event type (masked in the reason)",
+        "unknown_event_type",
+        "unknown event type '******************'",
+        mutated(lambda o: o.update(event_type=id_as_type)),
+        hides=id_as_type,
+    )
+    add(
         "signature not base64",
         "invalid_fields",
         "signature",
@@ -456,6 +494,17 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
         resign(reused, a),
         admitted=True,
     )
+    other_agreement = json.loads(codec.encode(agreement))
+    other_agreement["agreement_id"] = "a-610902-610921"
+    other_agreement["destination_county"] = THIRD
+    add(
+        "replayed agreement event id on other content",
+        "event_id_reused",
+        f"event id {agreement.event_id} was already used in this book",
+        resign(other_agreement, a),
+        admitted=True,
+        key=b"0",
+    )
 
     # --- the registry topic --------------------------------------------------------------------
     forged = signed(
@@ -490,6 +539,14 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
         "bad_signature",
         f"{REGION}/region",
         forged_region,
+        topic=REGISTRY,
+        key=UNREGISTERED.encode(),
+    )
+    add(
+        "registry message with a key twice",
+        "duplicate_key",
+        "'county' appears more than once in the event",
+        b'{"county": "610925", "county": "610925", "event_type": "county_registered"}',
         topic=REGISTRY,
         key=UNREGISTERED.encode(),
     )

@@ -98,6 +98,7 @@ async def test_every_bad_input_is_dead_lettered_with_its_reason(pipeline: Pipeli
             bad_inputs.Signers(pipeline.region_key, keys, office_key, SECRET),
             at=T0,
             original=valid[2],
+            agreement=valid[1],
         )
         # The tick, the agreement and the outflow the reused id copies go first; then one
         # bad message after every couple of valid ones, the rest of the corpus at the end.
