@@ -68,17 +68,21 @@ REGISTRY = TopicSpec(
 )
 COUNTY_EVENTS = TopicSpec(
     "county-events",
-    key="person key for person events; agreement, campaign and clock events are broadcast "
-    "to every partition with the partition number as key",
+    key="person key for person events, best sent to partition routing.person_partition "
+    "(the first 8 hex digits of the person key, mod the partition count); the gate places "
+    "them by that rule whatever partition or key they arrive with. Agreement, campaign and "
+    "clock events are broadcast to every partition with the partition number as key",
     union=unions.CountyEvent,
     description="What county nodes publish, signed; read only by the gate.",
     written_by_counties=True,
 )
 VALIDATED = TopicSpec(
     "validated",
-    key="same key and same partition as on county-events",
+    key="person key, on partition routing.person_partition(person key); a broadcast copy on "
+    "the partition number it arrived on, keyed by it",
     union=unions.CountyEvent,
-    description="Events that passed the gate: signature, scope, registry, de-duplication.",
+    description="Events that passed the gate (bytes as received, read one way only: "
+    "signature, scope, registry, time); repeats and reused ids are the cases agent's to find.",
 )
 OBLIGATIONS = TopicSpec(
     "obligations",
@@ -102,7 +106,8 @@ DEAD_LETTERS = TopicSpec(
     "dead-letters",
     key="source topic and partition",
     union=unions.DeadLetterEvent,
-    description="Refused input: raw bytes, reason code and reason, source position.",
+    description="Refused input: its bytes (at most 16 KiB, ID numbers masked), length and "
+    "SHA-256, reason code and printable reason, source position.",
 )
 
 CATALOG: tuple[TopicSpec, ...] = (
