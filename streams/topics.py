@@ -121,6 +121,15 @@ CATALOG: tuple[TopicSpec, ...] = (
 )
 
 
+def batch_bytes(full_name: str, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> int:
+    """The largest producer batch the catalog topic ``full_name`` (any prefix) takes: a
+    county topic takes one event's worth; any other topic the workers' batches."""
+    for spec in CATALOG:
+        if full_name.endswith(f".{spec.name}"):
+            return spec.max_message_bytes(max_event_bytes) - RECORD_OVERHEAD_BYTES
+    return WORKER_BATCH_BYTES
+
+
 # The Faust tables' changelogs: created up front with the catalog (compacted, one partition
 # per source partition) rather than by the first worker, which on a first start with input
 # already waiting could record them with no partitions and stop on PartitionsMismatch.

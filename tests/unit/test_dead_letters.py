@@ -124,16 +124,3 @@ def test_the_largest_dead_letter_fits_its_topic() -> None:
     assert size < 2 * RAW_LIMIT + 4 * REASON_LIMIT + 2048
     assert size < topics.DEAD_LETTERS.max_message_bytes(DEFAULT_MAX_BYTES)
     assert json.loads(encode(worst))["raw_length"] == 4 * RAW_LIMIT
-
-
-@pytest.mark.parametrize("max_event_bytes", [1024, DEFAULT_MAX_BYTES, 4 * 1024 * 1024])
-def test_topic_limits_follow_what_the_gate_admits(max_event_bytes: int) -> None:
-    overhead = topics.RECORD_OVERHEAD_BYTES
-    assert topics.COUNTY_EVENTS.max_message_bytes(max_event_bytes) == max_event_bytes + overhead
-    assert topics.REGISTRY.max_message_bytes(max_event_bytes) == max_event_bytes + overhead
-    for spec in (topics.VALIDATED, topics.DEAD_LETTERS, topics.OBLIGATIONS):
-        limit = spec.max_message_bytes(max_event_bytes)
-        assert limit >= max_event_bytes + overhead  # an admitted event is forwarded whole
-        assert limit >= topics.WORKER_BATCH_BYTES + overhead  # and the workers' batches
-    config = topics.COUNTY_EVENTS.config(max_event_bytes)
-    assert config["max.message.bytes"] == str(max_event_bytes + overhead)
