@@ -3,7 +3,7 @@ projector, real database.
 
 The worker refuses messages whose field names hold NUL, ESC and a lone surrogate, and one
 with a raw national ID number; a dead letter with a raw NUL in its reason is written straight
-to the dead-letter topic (as a gate that did not escape would have), and an unreadable message
+to the dead-letter topic (any writer of that topic could), and an unreadable message
 with NUL bytes and an ID number lands on the validated topic. The projector must store every
 one: as many rows as dead letters, every reason printable, no ID number in any row.
 """
@@ -82,7 +82,7 @@ async def test_every_dead_letter_is_stored_printable_and_without_id_numbers(
         for obj in refused:
             data = json.dumps(obj).encode()  # ASCII: the surrogate as an escape
             await producer.send_and_wait(county_topic, data, key=b"k", partition=0)
-        # As a gate that did not escape would have written it: NUL in the reason.
+        # Written by some other hand than the gate: NUL in the reason.
         old = DeadLettered(
             event_id=uuid.uuid4(),
             schema_version=1,

@@ -1,4 +1,5 @@
-"""No message can wedge the gate: a real worker on the real broker, fed what once stopped it.
+"""No message can wedge the gate: a real worker on the real broker, fed the largest messages
+and the most hostile topic configurations.
 
 * A message of 1,000,000 bytes on a county topic that (misconfigured) accepts it: the gate
   dead-letters it in bounded form and goes on; control events behind it, on its partition
