@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from agents import event_ids
 from contracts.envelope import Envelope
 from contracts.events.agreements import (
     AgreementAmended,
@@ -149,6 +150,10 @@ def _empty() -> Mapping[str, Agreement]:
     return MappingProxyType({})
 
 
+def _no_events() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
 def _parties(proposal: Proposal) -> tuple[str, str]:
     return proposal.origin, proposal.destination
 
@@ -166,6 +171,9 @@ class AgreementBook:
 
     ``agreements`` holds the agreements that bind (or bound); ``pending`` those still
     waiting for a signature; ``amendments`` the amendments waiting for one, by agreement.
+    ``events`` holds the id and fingerprint of every agreement event applied
+    (agents.event_ids): an id seen before changes nothing, and any new one changes the book,
+    if only by being remembered.
     """
 
     agreements: Mapping[str, Agreement] = field(default_factory=_empty)
@@ -174,15 +182,22 @@ class AgreementBook:
         default_factory=lambda: MappingProxyType({})
     )
     revocations: Mapping[str, dt.datetime] = field(default_factory=lambda: MappingProxyType({}))
+    events: Mapping[str, str] = field(default_factory=_no_events)
 
     def apply(self, event: Envelope) -> AgreementBook:
+        if not isinstance(event, AgreementSigned | AgreementAmended | AgreementRevoked):
+            return self
+        key = str(event.event_id)
+        if key in self.events:
+            return self  # a repeat, or an id reused (event_ids.novelty tells which)
         if isinstance(event, AgreementSigned):
-            return self._signed(event)
-        if isinstance(event, AgreementAmended):
-            return self._amended(event)
-        if isinstance(event, AgreementRevoked):
-            return self._revoked(event)
-        return self
+            book = self._signed(event)
+        elif isinstance(event, AgreementAmended):
+            book = self._amended(event)
+        else:
+            book = self._revoked(event)
+        events = MappingProxyType({**self.events, key: event_ids.fingerprint(event)})
+        return dataclasses.replace(book, events=events)
 
     def in_force(self, origin: str, destination: str, at: dt.datetime) -> Agreement | None:
         """The agreement binding flows origin -> destination at ``at``, if any.

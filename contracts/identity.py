@@ -46,3 +46,35 @@ def normalize_national_id(raw: str) -> str:
             f"national ID check digit is {number[17]!r}, GB 11643 requires {expected!r}"
         )
     return number
+
+
+# What might be an ID number in text that should hold none: 17 digits and a check character,
+# or a 15-digit (first-generation) number, standing alone: not part of a longer run of
+# letters and digits (a hex person key holds runs of digits by chance). ASCII and full-width
+# characters alike (a county form may hold either).
+_DIGIT = "0-9\uff10-\uff19"
+_WORD = _DIGIT + "A-Za-z\uff21-\uff3a\uff41-\uff5a"
+_CANDIDATE = re.compile(
+    rf"(?<![{_WORD}])(?:[{_DIGIT}]{{17}}[{_DIGIT}Xx\uff38\uff58]|[{_DIGIT}]{{15}})(?![{_WORD}])"
+)
+MASK = "*"
+
+
+def mask_national_ids(text: str) -> tuple[str, int]:
+    """``text`` with everything that looks like a national ID number masked, and how many.
+
+    An 18-character candidate is masked when its check digit is valid (GB 11643); any run
+    of exactly 15 digits is masked (those numbers carry no check digit). The mask is one
+    ``*`` per character, so the text keeps its length and shape.
+    """
+    count = 0
+
+    def mask(match: re.Match[str]) -> str:
+        nonlocal count
+        number = match.group(0).translate(_FOLD)
+        if len(number) == 18 and check_char(number[:17]) != number[17]:
+            return match.group(0)
+        count += 1
+        return MASK * len(number)
+
+    return _CANDIDATE.sub(mask, text), count

@@ -13,6 +13,7 @@ import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from streams.codec import DEFAULT_MAX_BYTES
 from streams.topics import CATALOG, TopicSpec, changelog_topics
 
 log = structlog.get_logger(__name__)
@@ -90,12 +91,15 @@ async def ensure_topics(
     partitions: int,
     replication_factor: int,
     min_insync_replicas: int | None = None,
+    max_event_bytes: int = DEFAULT_MAX_BYTES,
     client_options: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Create every catalog topic that is missing; returns the names created.
 
     ``min_insync_replicas`` sets the topic-level ``min.insync.replicas`` (unset: the
-    broker's default), so acks=all writes need that many live replicas."""
+    broker's default), so acks=all writes need that many live replicas. ``max_event_bytes``
+    is the gate's limit (``LIUDONG_MAX_EVENT_BYTES``): each topic's ``max.message.bytes``
+    follows from it (``TopicSpec.max_message_bytes``)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **dict(client_options or {}))
     isr = {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
     await admin.start()
@@ -106,7 +110,7 @@ async def ensure_topics(
                 spec.full_name(prefix),
                 spec.partitions(partitions),
                 replication_factor,
-                topic_configs=spec.config() | isr,
+                topic_configs=spec.config(max_event_bytes) | isr,
             )
             for spec in CATALOG
             if spec.full_name(prefix) not in existing

@@ -67,7 +67,7 @@ def build_app(
         # share of it at the batch size (default 16 KiB: about ten events). Agents send a
         # batch's outputs and state at once and wait for all of them, so small batches made
         # that wait many round trips long (bench: 2,000 outputs took 5.5 s to send).
-        producer_max_batch_size=1024 * 1024,
+        producer_max_batch_size=topics.WORKER_BATCH_BYTES,
         producer_max_request_size=8 * 1024 * 1024,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
@@ -98,10 +98,11 @@ def build_app(
         source=t.county_events,
         registry_source=t.registry,
         validated=t.validated,
-        dead_letters=t.dead_letters,
+        dead_letters_topic=t.dead_letters,
         reader=reader,
         limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
         max_bytes=settings.max_event_bytes,
+        validated_partitions=topics.VALIDATED.partitions(settings.partitions),
         metrics=metrics,
         bootstrap_servers=bootstrap_servers,
         client_options=client_options,
@@ -111,6 +112,7 @@ def build_app(
         source=t.validated,
         obligations=t.obligations,
         alerts=t.alerts,
+        dead_letters_topic=t.dead_letters,
         region=region_code,
         defaults=Defaults(),
         metrics=metrics,

@@ -551,6 +551,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
             prefix=settings.topic_prefix,
             partitions=settings.partitions,
             replication_factor=settings.replication_factor,
+            max_event_bytes=settings.max_event_bytes,
             client_options=_kafka_options(settings),
         )
         report = await run_simulation(

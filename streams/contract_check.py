@@ -24,14 +24,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from agents.gate_rules import Accepted, Duplicate, GateLimits, Rejected, decide
+from agents.admission import Admission, Repeat
+from agents.gate_rules import Accepted, Rejected
 from agents.registry import Registry, RegistryRejection
-from contracts import unions
 from contracts.events.registry import CountyRegistered, PublisherRegistered, RegistryChange
 from contracts.publishers import NODE_EVENT_TYPES, node_id, region_id
 from streams import codec as codec_module
 from streams import signing
-from streams.codec import Codec
 from streams.county_node import CountyNode
 from streams.export_lines import LineError, parse_line
 from streams.publish_cmd import read_lines
@@ -143,34 +142,25 @@ def check(
         bootstrap_servers="",  # never started: it only builds and signs
         publisher_id=publisher.publisher_id,
     )
-    county_codec: Codec[Any] = Codec(unions.CountyEvent)
     report = CheckReport()
-    seen = _Seen()
-    clock = None
+    judge = Admission(registry)
+    first_line: dict[str, int] = {}
     for number, line in lines:
         try:
             value = _as_sent(line, node)
         except LineError as exc:
             report.problems.append(Problem(number, exc.code, exc.reason))
             continue
-        decision = decide(
-            value,
-            codec=county_codec,
-            registry=registry,
-            seen=seen,
-            last_tick=clock,
-            limits=GateLimits(),
-        )
+        decision = judge.judge(value)
         if isinstance(decision, Rejected):
             reason = decision.reason
             if decision.code == "bad_signature" and not key_given:
                 reason += " (give --key: a signed message is checked with the publisher's key)"
             report.problems.append(Problem(number, decision.code, reason))
-        elif isinstance(decision, Duplicate):
-            report.duplicates.append((number, seen.lines[decision.event_id]))
+        elif isinstance(decision, Repeat):
+            report.duplicates.append((number, first_line[decision.event_id]))
         elif isinstance(decision, Accepted):
-            seen.admit(str(decision.event.event_id), decision.fingerprint, number)
-            clock = decision.tick or clock
+            first_line.setdefault(str(decision.event.event_id), number)
             report.admitted += 1
     return report
 
@@ -185,21 +175,6 @@ def _as_sent(line: str, node: CountyNode) -> bytes:
         return line.strip().encode()
     event = parse_line(line, county=node.county, build=node.build, hash_id=node.person_key)
     return codec_module.encode(event)
-
-
-class _Seen:
-    """Admitted event ids, their content fingerprints and the line that carried them."""
-
-    def __init__(self) -> None:
-        self.fingerprints: dict[str, str] = {}
-        self.lines: dict[str, int] = {}
-
-    def get(self, event_id: str, default: str | None = None, /) -> str | None:
-        return self.fingerprints.get(event_id, default)
-
-    def admit(self, event_id: str, fingerprint: str, line: int) -> None:
-        self.fingerprints[event_id] = fingerprint
-        self.lines[event_id] = line
 
 
 def cmd_contract_check(

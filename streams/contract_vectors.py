@@ -22,7 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from agents.gate_rules import Accepted, Decision, Duplicate, GateLimits, Rejected, decide
+from agents.admission import Admission, Judgement, Repeat
+from agents.gate_rules import Rejected
 from agents.registry import Registry, RegistryRejection
 from contracts import unions
 from contracts.envelope import Envelope
@@ -155,10 +156,11 @@ def _routing(obj: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _outcome(decision: Decision) -> dict[str, Any]:
+def outcome(decision: Judgement) -> dict[str, Any]:
+    """A judgement as the vectors record it (the gate's decision, then the cases' novelty)."""
     if isinstance(decision, Rejected):
         return {"outcome": "refused", "reason_code": decision.code, "reason": decision.reason}
-    if isinstance(decision, Duplicate):
+    if isinstance(decision, Repeat):
         return {"outcome": "duplicate"}
     return {"outcome": "admitted"}
 
@@ -459,34 +461,17 @@ def _messages(s: dict[str, _Signer]) -> list[tuple[str, bytes, dict[str, Any] | 
 
 
 def _message_part(vectors: _Vectors, registry: Registry) -> list[dict[str, Any]]:
-    codec: Codec[Any] = Codec(unions.CountyEvent)
-    seen = _Seen()
-    clock: dt.datetime | None = None
+    judge = Admission(registry)
     out = []
     for about, value, obj in _messages(vectors.signers):
-        decision = decide(
-            value, codec=codec, registry=registry, seen=seen, last_tick=clock, limits=GateLimits()
-        )
-        if isinstance(decision, Accepted):
-            seen.ids[str(decision.event.event_id)] = decision.fingerprint
-            clock = decision.tick or clock
+        decision = judge.judge(value)
         vector: dict[str, Any] = {"about": about, "value": value.decode()}
         if obj is not None:
             vector.update(_routing(obj))
             vector.update(vectors.signature_part(obj))
-        vector["gate"] = _outcome(decision)
+        vector["gate"] = outcome(decision)
         out.append(vector)
     return out
-
-
-@dataclass
-class _Seen:
-    """The gate's memory of admitted ids (event id -> content fingerprint)."""
-
-    ids: dict[str, str] = field(default_factory=dict)
-
-    def get(self, event_id: str, default: str | None = None, /) -> str | None:
-        return self.ids.get(event_id, default)
 
 
 def _person_keys() -> list[dict[str, Any]]:

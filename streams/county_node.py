@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import Envelope
+from contracts.events.migration import PersonEvent
 from contracts.publishers import node_id
 from streams import codec, routing, signing, topics
 from streams.identity import person_key
@@ -146,6 +147,14 @@ class CountyNode:
         target = routing.destination(event)
         topic = target.topic.full_name(self._prefix)
         value = codec.encode(event)
+        if isinstance(event, PersonEvent):
+            # The partition the gate will place it on anyway (routing.person_partition).
+            partition = routing.person_partition(
+                event.person_key, await self._partition_count(topic)
+            )
+            return [
+                await self._producer.send(topic, value=value, key=target.key, partition=partition)
+            ]
         if not target.broadcast:
             return [await self._producer.send(topic, value=value, key=target.key)]
         futures = []

@@ -64,3 +64,15 @@ def person_partition(person_key: str, partitions: int) -> int:
 
 def broadcast_key(partition: int) -> bytes:
     return str(partition).encode()
+
+
+def placement(event: Envelope, arrived_on: int, partitions: int) -> tuple[int, bytes]:
+    """Where the gate puts an admitted county event on the validated topic, and its key.
+
+    A person event goes to its person's partition, keyed by the person key, whatever
+    partition and key it arrived with; a broadcast copy stays on the partition number it
+    arrived on (the validated topic has as many partitions as county-events), keyed by it.
+    """
+    if isinstance(event, PersonEvent):
+        return person_partition(event.person_key, partitions), event.person_key.encode()
+    return arrived_on, broadcast_key(arrived_on)

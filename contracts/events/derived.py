@@ -24,7 +24,12 @@ ObligationKind = Literal[
     "case_takeover",  # C (or A) takes over the case
     "verification_result",  # a campaign's assignee reports a result
 ]
-AlertKind = Literal["agreement_missing", "agreement_revoked_mid_case", "escalation"]
+AlertKind = Literal[
+    "agreement_missing",
+    "agreement_revoked_mid_case",
+    "escalation",
+    "answer_without_question",  # an answer kept for a question that never came in time
+]
 
 _OBLIGATION_ID = "The obligation's id, derived from its cause."
 _RESPONSIBLE = "The county that owes it."
@@ -221,12 +226,36 @@ class ScorecardPublished(Envelope):
 
 
 class DeadLettered(Envelope):
-    """Bad input, kept: the raw bytes (base64), why it was refused and where it came from."""
+    """Bad input, kept: its bytes (base64), why it was refused and where it came from.
+
+    What is kept is bounded (``streams.dead_letters``): the bytes received with anything that
+    looks like a national ID number masked, cut at a fixed length; the whole message stays
+    at its source position. ``raw_length`` is the length received; ``raw_sha256`` the
+    SHA-256 of the bytes received, left out when a number was masked (a hash of a short
+    message would give the number back to anyone trying every number).
+    """
 
     event_type: Literal["dead_lettered"] = "dead_lettered"
     reason_code: Identifier = Field(description="The gate's stable reason code.")
-    reason: str = Field(max_length=2000, description="The reason, for a person.")
-    raw: str = Field(description="Standard base64 of the exact bytes received.")
+    reason: str = Field(
+        max_length=2000,
+        description="The reason, for a person (control characters escaped, ID numbers masked).",
+    )
+    raw: str = Field(
+        description="Standard base64 of the bytes kept: those received, ID numbers masked, "
+        "cut at a fixed length."
+    )
     source_topic: Identifier = Field(description="Where it was read.")
     source_partition: int = Field(ge=0, description="Its partition there.")
     source_offset: int = Field(ge=0, description="Its offset there.")
+    raw_length: int | None = Field(
+        default=None, ge=0, description="The length of the message received, in bytes."
+    )
+    raw_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the bytes received; null when an ID number was masked.",
+    )
+    ids_masked: int = Field(
+        default=0, ge=0, description="How many things that look like ID numbers were masked."
+    )

@@ -31,7 +31,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from agents.gate_rules import Accepted, Duplicate, GateLimits, decide
+from agents.gate_rules import Accepted, GateLimits, decide
 from agents.registry import Registry, RegistryRejection
 from contracts import unions
 from streams import codec as codec_module
@@ -90,7 +90,6 @@ def pure_work(corpus: Corpus, registry: Registry, *, region: str) -> Ceiling:
 
     began = time.perf_counter()
     for partition, values in parts.items():
-        seen = _Seen()
         clock: dt.datetime | None = None
         kept = admitted.setdefault(partition, [])
         for value in values:
@@ -98,17 +97,13 @@ def pure_work(corpus: Corpus, registry: Registry, *, region: str) -> Ceiling:
                 value,
                 codec=county_codec,
                 registry=registry,
-                seen=seen,
                 last_tick=clock,
                 limits=limits,
             )
             if isinstance(decision, Accepted):
-                seen[str(decision.event.event_id)] = decision.fingerprint
                 if decision.tick is not None:
                     clock = decision.tick
                 kept.append(value)
-            elif isinstance(decision, Duplicate) and decision.tick is not None:
-                clock = decision.tick if clock is None else max(clock, decision.tick)
     gate_s = time.perf_counter() - began
 
     cases_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=CASES_MAX_BYTES)
@@ -138,13 +133,6 @@ def pure_work(corpus: Corpus, registry: Registry, *, region: str) -> Ceiling:
         gate_s=gate_s,
         cases_s=cases_s,
     )
-
-
-class _Seen(dict[str, str]):
-    """The gate's admitted ids of a partition (``SeenIds``), all kept: the set is small."""
-
-    def get(self, event_id: str, default: str | None = None, /) -> str | None:  # type: ignore[override]
-        return super().get(event_id, default)
 
 
 def _values(parts: dict[int, list[bytes]]) -> Iterable[bytes]:

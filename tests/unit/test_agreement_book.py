@@ -62,6 +62,17 @@ def book_of(*events: Any) -> AgreementBook:
     return book
 
 
+def same_terms(a: AgreementBook, b: AgreementBook) -> bool:
+    """Every agreement, pending signature, amendment and revocation alike (the events a
+    book remembers, for telling repeats from reused ids, aside)."""
+    return (a.agreements, a.pending, a.amendments, a.revocations) == (
+        b.agreements,
+        b.pending,
+        b.amendments,
+        b.revocations,
+    )
+
+
 def arrival_days(book: AgreementBook, at: dt.datetime) -> int:
     return book.terms_for(HANBIN, BAOAN, at, Defaults()).arrival_days
 
@@ -118,10 +129,10 @@ def test_the_region_alone_binds_both() -> None:
 
 def test_a_county_that_is_not_a_party_changes_nothing() -> None:
     book = book_of(signature(HANBIN))
-    assert book.apply(signature(HANYIN)) is book
+    assert same_terms(book.apply(signature(HANYIN)), book)
     both = book.apply(signature(BAOAN))
-    assert both.apply(amendment(HANYIN)) is both
-    assert both.apply(revocation(HANYIN, day(3))) is both
+    assert same_terms(both.apply(amendment(HANYIN)), both)
+    assert same_terms(both.apply(revocation(HANYIN, day(3))), both)
     assert both.in_force(HANBIN, BAOAN, day(4)) is not None
 
 
@@ -130,7 +141,9 @@ def test_repeated_signatures_hand_back_the_same_book() -> None:
     assert one.apply(signature(HANBIN)) is one
     both = one.apply(signature(BAOAN))
     assert both.apply(signature(BAOAN)) is both  # a re-delivery after it bound
-    assert both.apply(signature(HANBIN, terms=AgreementTerms())) is both  # it bound already
+    assert same_terms(
+        both.apply(signature(HANBIN, terms=AgreementTerms())), both
+    )  # it bound already
 
 
 def test_an_amendment_needs_both_parties() -> None:
@@ -170,7 +183,7 @@ def test_either_party_revokes_alone_and_the_earliest_revocation_stands() -> None
     assert revoked.in_force(HANBIN, BAOAN, day(20)) is None
     earlier = revoked.apply(revocation(HANBIN, day(12)))
     assert earlier.in_force(HANBIN, BAOAN, day(12)) is None
-    assert earlier.apply(revocation(BAOAN, day(30))) is earlier
+    assert same_terms(earlier.apply(revocation(BAOAN, day(30))), earlier)
     assert earlier.status(AGREEMENT, day(13)) == AgreementStatus(
         "revoked", f"revoked from {day(12).isoformat()}"
     )
@@ -188,8 +201,8 @@ def test_a_revocation_withdraws_a_pending_agreement() -> None:
 def test_unknown_agreements_have_no_status_and_ignore_amendments() -> None:
     book = AgreementBook()
     assert book.status(AGREEMENT, day(1)) is None
-    assert book.apply(amendment(HANBIN)) is book
-    assert book.apply(revocation(HANBIN, day(1))) is book
+    assert same_terms(book.apply(amendment(HANBIN)), book)
+    assert same_terms(book.apply(revocation(HANBIN, day(1))), book)
 
 
 def _outflow(n: int) -> OutflowRegistered:

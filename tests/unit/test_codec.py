@@ -624,3 +624,47 @@ def test_v1_outflow_with_v2_field_names_is_refused_naming_the_versions() -> None
         "outflow_registered is at schema version 2; got 1 with version-2 fields "
         "(destination_county): send schema_version 2"
     )
+
+
+# --- one reading: a key twice, at any depth, is refused ---------------------------------------
+
+
+def twice(text: str, key: str, value: str) -> bytes:
+    """``text`` (a JSON object) with ``"key": value`` added again right after its first brace."""
+    return ("{" + f'"{key}": {value}, ' + text[1:]).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (
+            twice(json.dumps(outflow_json()), "destination_county", '"610113"'),
+            "key 'destination_county' appears more than once in the event",
+        ),
+        (
+            b'{"terms": {"arrival_days": 10, "arrival_days": 30}, "event_type": "x"}',
+            "key 'arrival_days' appears more than once in terms",
+        ),
+        (
+            b'{"a": [{"k": 1}, {"k": 1, "k": 1}], "event_type": "x"}',
+            "key 'k' appears more than once in a[1]",
+        ),
+        (
+            b'{"event_type": "x", "event_type": "x"}',  # even with the same value twice
+            "key 'event_type' appears more than once in the event",
+        ),
+        (
+            b'{"\\u0000\\u001b": 1, "\\u0000\\u001b": 2}',
+            "key '\\x00\\x1b' appears more than once in the event",
+        ),
+    ],
+    ids=["top level", "nested", "in a list", "same value", "control characters"],
+)
+def test_a_key_twice_at_any_depth_is_refused_naming_it(data: bytes, reason: str) -> None:
+    error = refusal(data)
+    assert (error.code, error.reason) == ("duplicate_key", reason)
+
+
+def test_the_same_keys_in_sibling_objects_are_not_duplicates() -> None:
+    data = b'{"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 3}, {"k": 4}], "event_type": 7}'
+    assert refusal(data).code == "missing_event_type"  # parsed, then judged on its fields

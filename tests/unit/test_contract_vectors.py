@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 import contracts
-from agents.gate_rules import Accepted, Duplicate, GateLimits, Rejected, decide
+from agents.admission import Admission, Repeat
+from agents.gate_rules import Accepted, Rejected
 from agents.registry import Registry, RegistryRejection
 from contracts import unions
 from contracts.identity import InvalidNationalId
@@ -27,14 +28,6 @@ VECTORS_FILE = Path(contracts.__file__).parent / "export" / "vectors.json"
 NODE_CHECK = Path(__file__).parent / "vectors_check.mjs"
 VECTORS: dict[str, Any] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
 KEYS = {k["name"]: k for k in VECTORS["keys"]}
-
-
-class Seen:
-    def __init__(self) -> None:
-        self.ids: dict[str, str] = {}
-
-    def get(self, event_id: str, default: str | None = None, /) -> str | None:
-        return self.ids.get(event_id, default)
 
 
 @pytest.mark.parametrize("key", VECTORS["keys"], ids=lambda k: k["name"])
@@ -117,28 +110,18 @@ def _registry() -> Registry:
 
 def test_the_gate_decides_every_vector_as_recorded() -> None:
     registry = _registry()
-    codec: Codec[Any] = Codec(unions.CountyEvent)
-    seen, clock = Seen(), None
+    judge = Admission(registry)
     for vector in VECTORS["county_events"]:
-        decision = decide(
-            vector["value"].encode(),
-            codec=codec,
-            registry=registry,
-            seen=seen,
-            last_tick=clock,
-            limits=GateLimits(),
-        )
+        decision = judge.judge(vector["value"].encode())
         if isinstance(decision, Accepted):
-            seen.ids[str(decision.event.event_id)] = decision.fingerprint
-            clock = decision.tick or clock
             got: dict[str, Any] = {"outcome": "admitted"}
-        elif isinstance(decision, Duplicate):
+        elif isinstance(decision, Repeat):
             got = {"outcome": "duplicate"}
         else:
             assert isinstance(decision, Rejected)
             got = {"outcome": "refused", "reason_code": decision.code, "reason": decision.reason}
         assert got == vector["gate"], vector["about"]
-    assert clock == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    assert judge.clock == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 
 def test_the_vectors_cover_the_gates_refusals() -> None:

@@ -156,6 +156,7 @@ def live_agent() -> CasesAgent:
     agent = object.__new__(CasesAgent)
     agent.obligations = "obligations"  # type: ignore[assignment]
     agent.alerts = "alerts"  # type: ignore[assignment]
+    agent.dead_letters = "dead-letters"  # type: ignore[assignment]
     agent.region = REGION
     agent.defaults = Defaults()
     agent.codec = Codec(unions.CountyEvent, max_bytes=10 * 1024 * 1024)
