@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from streams.codec import DEFAULT_MAX_BYTES
-from streams.topics import CATALOG, TopicSpec, changelog_topics
+from streams.topics import CATALOG, TopicSpec, changelog_partitions, changelog_topics
 
 log = structlog.get_logger(__name__)
 
@@ -118,11 +118,11 @@ async def ensure_topics(
         wanted += [
             NewTopic(
                 name,
-                partitions,
+                count,
                 replication_factor,
                 topic_configs={"cleanup.policy": "compact"} | isr,
             )
-            for name in changelog_topics(prefix)
+            for name, count in changelog_partitions(prefix, partitions).items()
             if name not in existing
         ]
         if wanted:

@@ -1,22 +1,36 @@
-"""The composition root: one Faust app, its topics, and every agent wired to them."""
+"""The composition root: one Faust app, its topics, and every agent wired to them.
+
+Each agent is a policy run by the runtime (:mod:`streams.runtime`): the gate on
+county-events, the registry gate on the registry, the cases agent on validated, each with
+its state in a table of its own (``topics.WORKER_TABLES``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import faust
+import structlog
+from faust.types import TP
 
 from agents import cases, gate
 from agents.agreement_terms import Defaults
 from agents.gate_rules import GateLimits
 from agents.registry import Registry
+from contracts import unions
 from infra.kafka import client_security
 from infra.settings import Settings
 from streams import signing, topics
+from streams.codec import Codec
 from streams.registry_reader import RegistryReader, RegistryReaderService
-from streams.runtime import faust_internals
+from streams.runtime import BatchDone, Policy, faust_internals
+from streams.runtime.faust_ports import AgentRuntime, RuntimeApp, runtime_table
 from streams.worker_metrics import MetricsService, WorkerMetrics
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,7 @@ def build_app(
     settings: Settings, *, bootstrap_servers: str, region_code: str, region_key: str
 ) -> faust.App:
     """The worker's app. ``region_key`` is the region's public key: the root of trust."""
-    app = faust.App(
+    app = RuntimeApp(
         f"{settings.topic_prefix}-workers",
         broker=[f"kafka://{server}" for server in bootstrap_servers.split(",")],
         # SASL/SCRAM over TLS when LIUDONG_KAFKA_SECURITY_PROTOCOL=SASL_SSL; None: PLAINTEXT.
@@ -60,23 +74,14 @@ def build_app(
         topic_disable_leader=True,
         processing_guarantee="at_least_once",
         producer_acks=-1,
-        # Faust's default is 20 minutes: a stuck send would stall an agent silently for that
-        # long. Fail sooner and let agents.emit retry with a log line each time.
+        # Faust's own producer sends nothing of the agents' (the runtime has its own,
+        # streams.runtime.kafka_sink); its default 20-minute timeout would hold a stop.
         producer_request_timeout=30.0,
-        # aiokafka keeps one produce request in flight per broker and caps each partition's
-        # share of it at the batch size (default 16 KiB: about ten events). Agents send a
-        # batch's outputs and state at once and wait for all of them, so small batches made
-        # that wait many round trips long (bench: 2,000 outputs took 5.5 s to send).
-        producer_max_batch_size=topics.WORKER_BATCH_BYTES,
-        producer_max_request_size=8 * 1024 * 1024,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=settings.session_timeout_s / 4,
         web_enabled=False,
-        # Table keys are str: JSON keeps them str when tables recover from their changelogs.
-        key_serializer="json",
-        value_serializer="json",
         autodiscover=False,
     )
     # Before anything asks for app.transport (declaring topics does).
@@ -90,37 +95,65 @@ def build_app(
         topic=topics.REGISTRY.full_name(settings.topic_prefix),
         client_options=client_options,
     )
+    # Before the runtimes: the gate decides nothing until the registry is read.
     app.add_dependency(RegistryReaderService(reader))
     metrics = WorkerMetrics()
     app.add_dependency(MetricsService(metrics, settings.metrics_port))
-    gate.register(
-        app,
-        source=t.county_events,
-        registry_source=t.registry,
-        validated=t.validated,
-        dead_letters_topic=t.dead_letters,
+    prefix = settings.topic_prefix
+    counts: Counter[str] = Counter()
+    dead = gate.DeadLetters(topics.DEAD_LETTERS.full_name(prefix), region_code, counts, metrics)
+    gate_policy = gate.GatePolicy(
         reader=reader,
+        codec=Codec(unions.CountyEvent, max_bytes=settings.max_event_bytes),
         limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
-        max_bytes=settings.max_event_bytes,
+        validated=topics.VALIDATED.full_name(prefix),
         validated_partitions=topics.VALIDATED.partitions(settings.partitions),
-        metrics=metrics,
-        bootstrap_servers=bootstrap_servers,
-        client_options=client_options,
+        dead=dead,
     )
-    cases.register(
-        app,
-        source=t.validated,
-        obligations=t.obligations,
-        alerts=t.alerts,
-        dead_letters_topic=t.dead_letters,
+    cases_policy = cases.CasesPolicy(
+        obligations=topics.OBLIGATIONS.full_name(prefix),
+        alerts=topics.ALERTS.full_name(prefix),
+        dead_letters=topics.DEAD_LETTERS.full_name(prefix),
         region=region_code,
         defaults=Defaults(),
         metrics=metrics,
-        bootstrap_servers=bootstrap_servers,
-        client_options=client_options,
     )
+    agents: tuple[tuple[str, faust.TopicT, Policy], ...] = (
+        ("gate", t.county_events, gate_policy),
+        ("registry-gate", t.registry, gate.RegistryGatePolicy(reader, dead)),
+        ("cases", t.validated, cases_policy),
+    )
+    for name, source, policy in agents:
+        AgentRuntime(
+            app,
+            name,
+            policy,
+            source=source,
+            table=runtime_table(app, topics.WORKER_TABLES[name], partitions=source.partitions),
+            bootstrap_servers=bootstrap_servers,
+            client_options=client_options,
+            on_batch=_counting(app, metrics, name, source.get_topic_name()),
+        )
+    cases_due = metrics.cases_due
+    cases_due.set_function(cases_policy.cases_due)
+
+    async def report_counts() -> None:
+        if counts:
+            log.info("gate_counts", **dict(counts))
+
+    app.timer(interval=10.0)(report_counts)
     bound_table_stores(app, settings)
     return app
+
+
+def _counting(
+    app: faust.App, metrics: WorkerMetrics, agent: str, topic: str
+) -> Callable[[BatchDone], None]:
+    def done(batch: BatchDone) -> None:
+        highwater = app.consumer.highwater(TP(topic, batch.partition))
+        metrics.batch_done(agent, topic, batch, highwater)
+
+    return done
 
 
 def bound_table_stores(app: faust.App, settings: Settings) -> None:

@@ -50,6 +50,7 @@ class RegistryReader:
         self._advanced = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._start_lock = asyncio.Lock()
+        self._ready = False
 
     async def started(self) -> None:
         """Start once, however many agents ask; returns when the registry is caught up."""
@@ -67,6 +68,7 @@ class RegistryReader:
         await self._consumer.seek_to_beginning(self._tp)
         self._task = asyncio.create_task(self._follow(), name="registry-reader")
         await self.sync()
+        self._ready = True
 
     async def stop(self) -> None:
         if self._task is None or self._consumer is None:
@@ -85,12 +87,24 @@ class RegistryReader:
         async with asyncio.timeout(SYNC_TIMEOUT_S), self._advanced:
             await self._advanced.wait_for(lambda: self._position >= end)
 
-    async def refusal_at(self, offset: int) -> tuple[str, str] | None:
-        """Why the message at ``offset`` was left out of the registry (None: it was applied),
-        once the reader has reached it. The registry gate dead-letters by this answer, so
-        each change is judged once, in order, against the keys in force at its position."""
+    @property
+    def ready(self) -> bool:
+        """Started, and caught up with the registry as it was then."""
+        return self._ready
+
+    def read_past(self, offset: int) -> bool:
+        """Whether the message at ``offset`` has been read (and applied or refused)."""
+        return self._position > offset
+
+    async def wait_past(self, offset: int) -> None:
+        """Wait (up to SYNC_TIMEOUT_S) until the message at ``offset`` has been read."""
         async with asyncio.timeout(SYNC_TIMEOUT_S), self._advanced:
             await self._advanced.wait_for(lambda: self._position > offset)
+
+    def refusal(self, offset: int) -> tuple[str, str] | None:
+        """Why the message at ``offset``, once read, was left out of the registry (None: it
+        was applied). The registry gate dead-letters by this answer, so each change is
+        judged once, in order, against the keys in force at its position."""
         return self._refusals.get(offset)
 
     async def _follow(self) -> None:
@@ -109,17 +123,21 @@ class RegistryReader:
             decoded = self._codec.decode(value)
             self.registry.apply(decoded.event, decoded.raw)
         except (DecodeError, RegistryRejection) as exc:
-            # The registry gate agent dead-letters it (refusal_at); here it is left out.
+            # The registry gate dead-letters it (refusal); here it is left out.
             self._refusals[offset] = (exc.code, exc.reason)
             log.info("registration_refused", offset=offset, reason_code=exc.code)
 
 
 class RegistryReaderService(mode.Service):
-    """Ties the reader's lifetime to the Faust app's: stopped when the worker stops."""
+    """Ties the reader's lifetime to the Faust app's: started (caught up) before the agents
+    that depend on it, stopped when the worker stops."""
 
     def __init__(self, reader: RegistryReader) -> None:
         super().__init__()
         self.reader = reader
+
+    async def on_start(self) -> None:
+        await self.reader.started()
 
     async def on_stop(self) -> None:
         await self.reader.stop()

@@ -130,11 +130,36 @@ def batch_bytes(full_name: str, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) 
     return WORKER_BATCH_BYTES
 
 
-# The Faust tables' changelogs: created up front with the catalog (compacted, one partition
-# per source partition) rather than by the first worker, which on a first start with input
-# already waiting could record them with no partitions and stop on PartitionsMismatch.
-WORKER_TABLES = ("gate-state", "cases", "case-partitions")
+@dataclass(frozen=True, slots=True)
+class WorkerTable:
+    """The table an agent's runtime keeps its state in, per partition of its input topic."""
+
+    agent: str
+    name: str
+    input: TopicSpec
+
+    def changelog(self, prefix: str) -> str:
+        # Faust names a table's changelog <app id>-<table>-changelog; the workers' app id is
+        # <prefix>-workers (streams.app).
+        return f"{prefix}-workers-{self.name}-changelog"
+
+
+# The workers' tables, whose changelogs are created up front with the catalog (compacted, one
+# partition per partition of the agent's input) rather than by the first worker, which on a
+# first start with input already waiting could record them with no partitions and stop on
+# PartitionsMismatch.
+TABLES: tuple[WorkerTable, ...] = (
+    WorkerTable("gate", "gate-state", COUNTY_EVENTS),
+    WorkerTable("registry-gate", "registry-gate-state", REGISTRY),
+    WorkerTable("cases", "cases", VALIDATED),
+)
+WORKER_TABLES = {table.agent: table.name for table in TABLES}
 
 
 def changelog_topics(prefix: str) -> tuple[str, ...]:
-    return tuple(f"{prefix}-workers-{table}-changelog" for table in WORKER_TABLES)
+    return tuple(table.changelog(prefix) for table in TABLES)
+
+
+def changelog_partitions(prefix: str, partitions: int) -> dict[str, int]:
+    """Each changelog topic and its partition count (``partitions``: LIUDONG_PARTITIONS)."""
+    return {table.changelog(prefix): table.input.partitions(partitions) for table in TABLES}

@@ -11,7 +11,7 @@ from typing import Any
 from aiokafka.errors import KafkaError
 
 from streams.admin import CatalogError, ensure_topics, partition_counts
-from streams.topics import CATALOG, changelog_topics
+from streams.topics import CATALOG, changelog_partitions
 
 ENSURE_TIMEOUT_S = 60.0
 
@@ -19,7 +19,7 @@ ENSURE_TIMEOUT_S = 60.0
 def expected_partitions(prefix: str, partitions: int) -> dict[str, int]:
     """Topic -> the partition count the processes assume (``LIUDONG_PARTITIONS``)."""
     expected = {spec.full_name(prefix): spec.partitions(partitions) for spec in CATALOG}
-    expected.update({name: partitions for name in changelog_topics(prefix)})
+    expected.update(changelog_partitions(prefix, partitions))
     return expected
 
 

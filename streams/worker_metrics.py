@@ -6,18 +6,13 @@ Counting and timing only: nothing here feeds a decision. Served on loopback at
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import mode
 import structlog
 from aiohttp import web
 from prometheus_client import Counter, Gauge, Histogram
 
-from agents.emit import Output
 from streams.dashboard.metrics import PREFIX, new_registry, serve_metrics
+from streams.runtime.runtime import BatchDone
 
 log = structlog.get_logger(__name__)
 
@@ -64,34 +59,27 @@ class WorkerMetrics:
         )
         self.decision_seconds = Histogram(
             f"{PREFIX}_worker_decision_seconds",
-            "Time from receiving a message to its outputs acknowledged and its state written",
+            "Time from taking a batch of messages to its outputs acknowledged and its state "
+            "written",
             ["agent"],
             registry=r,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
         )
 
-    def received(self, app: Any, message: Any) -> None:
-        self.events_in.labels(message.topic).inc()
-        try:
-            highwater = app.consumer.highwater(message.tp)
-        except (AttributeError, KeyError):
-            return  # not known yet right after an assignment
+    def batch_done(
+        self, agent: str, topic: str, done: BatchDone, highwater: int | None = None
+    ) -> None:
+        """One batch of ``agent``'s input ``topic`` durable: its records in, its outputs out,
+        the partition's lag (``highwater``: the partition's end offset, if known) and the
+        batch's time from taking its records to their state written."""
+        self.events_in.labels(topic).inc(done.records)
+        for out in done.sent:
+            self.events_out.labels(out.topic).inc()
         if highwater is not None:
-            self.lag.labels(message.topic, str(message.partition)).set(
-                max(highwater - message.offset - 1, 0)
+            self.lag.labels(topic, str(done.partition)).set(
+                max(highwater - done.last_offset - 1, 0)
             )
-
-    def sent(self, outputs: Iterable[Output]) -> None:
-        for out in outputs:
-            self.events_out.labels(out.topic.get_topic_name()).inc()
-
-    @contextmanager
-    def timing(self, agent: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.decision_seconds.labels(agent).observe(time.perf_counter() - started)
+        self.decision_seconds.labels(agent).observe(done.seconds)
 
 
 class MetricsService(mode.Service):

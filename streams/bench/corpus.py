@@ -33,6 +33,8 @@ class Message:
     key: bytes | None
     value: bytes
     timestamp_ms: int
+    offset: int = -1  # where it was read (-1: not read from a topic)
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,14 @@ async def read_topic(bootstrap: str, topic: str) -> list[list[Message]]:
                 for m in batch:
                     if m.value is not None:
                         out[numbers.index(tp.partition)].append(
-                            Message(tp.partition, m.key, m.value, int(m.timestamp))
+                            Message(
+                                tp.partition,
+                                m.key,
+                                m.value,
+                                int(m.timestamp),
+                                m.offset,
+                                tuple(m.headers or ()),
+                            )
                         )
                 if batch and batch[-1].offset + 1 >= ends[tp]:
                     remaining.discard(tp)

@@ -6,17 +6,27 @@
 
 from __future__ import annotations
 
-from streams.runtime.ports import Output, PartitionPolicy, Policy, Record, State
-from streams.runtime.runtime import POSITION_KEY, Fatal, Limits, Runtime
+from streams.runtime.ports import Output, PartitionPolicy, Policy, Record, Refresh, State
+from streams.runtime.runtime import (
+    POSITION_KEY,
+    BatchDone,
+    Fatal,
+    Limits,
+    OutputRefused,
+    Runtime,
+)
 
 __all__ = [
     "POSITION_KEY",
+    "BatchDone",
     "Fatal",
     "Limits",
     "Output",
+    "OutputRefused",
     "PartitionPolicy",
     "Policy",
     "Record",
+    "Refresh",
     "Runtime",
     "State",
 ]

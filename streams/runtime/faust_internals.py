@@ -9,10 +9,10 @@
   leaves those topics alone; Faust's public API delivers records one at a time, as events.
 - ``Consumer._commit``: the runtime tells the group its positions (:func:`commit`); Faust
   commits only offsets its own streams acknowledged.
-- ``Stream._enable_passive`` and ``Stream._processors``: agents that take Faust events in
-  batches (``agents.batching``); only ``take_events`` drains a stream that way.
-- ``faust.streams._current_event``: those agents' table writes (:func:`as_current_event`);
-  only Faust's per-event iteration sets it.
+- ``faust.stores.rocksdb.Store._db_for_partition``: a table partition's own RocksDB database
+  (:func:`partition_db`), so the runtime reads a key of one partition without probing every
+  partition's database, and lists one partition's keys by prefix without reading the
+  others' (Faust's public ``get`` and ``items`` look at every partition the worker holds).
 - ``Collection._data``: whether a table built its store already (:func:`store_built`).
 
 Beyond this module the runtime uses Faust's public API only: the app and its consumer group
@@ -24,14 +24,11 @@ Beyond this module the runtime uses Faust's public API only: the app and its con
 from __future__ import annotations
 
 import asyncio
-import weakref
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from typing import Any, cast
 
 import aiokafka
-import faust
-from faust import streams as faust_streams
+from faust.stores import rocksdb as rocksdb_store
 from faust.transport.consumer import ThreadDelegateConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
@@ -110,28 +107,19 @@ async def commit(consumer: Any, offsets: Mapping[TP, int]) -> bool:
     return bool(await consumer._commit(dict(offsets)))
 
 
-# -- agents that take Faust events in batches (agents.batching, agents.table_context) -------
+# -- table stores ---------------------------------------------------------------------------
 
 
-def enable_passive(stream: faust.Stream[Any], channel: Any) -> None:
-    """Drain ``stream`` in the background, its processors seeing every value (what
-    ``Stream.take_events`` does)."""
-    stream._enable_passive(cast(faust.ChannelT[Any], channel))
+def partition_db(table: Any, partition: int) -> Any | None:
+    """The RocksDB database (a rocksdict ``Rdict``, raw bytes) holding ``partition`` of
+    ``table``, or None when the table's store is not RocksDB."""
+    store = table.data
+    if not isinstance(store, rocksdb_store.Store):
+        return None
+    return store._db_for_partition(partition)
 
 
-def remove_processor(stream: faust.Stream[Any], processor: Any) -> None:
-    stream._processors.remove(processor)
-
-
-@contextmanager
-def as_current_event(event: faust.EventT[Any]) -> Iterator[None]:
-    """Faust's "event being processed" while the block runs (a persistent table store files
-    each key under that event's partition)."""
-    token = faust_streams._current_event.set(weakref.ref(event))
-    try:
-        yield
-    finally:
-        faust_streams._current_event.reset(token)
+ROCKSDB_OFFSET_KEY: bytes = rocksdb_store.Store.offset_key
 
 
 def store_built(table: Any) -> bool:

@@ -16,13 +16,14 @@ runtime writes the changelog itself, then the local store with the changelog off
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+import os
+import sys
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import faust
 import structlog
-from faust.serializers import codecs
 from faust.types import TP
 from mode import Service
 from mode.types.signals import BaseSignalT
@@ -30,12 +31,14 @@ from mode.types.signals import BaseSignalT
 from streams.runtime import faust_internals
 from streams.runtime.kafka_sink import KafkaSink
 from streams.runtime.ports import Applied, Output, Policy, Record
-from streams.runtime.runtime import BatchDone, Limits, Runtime
+from streams.runtime.runtime import BatchDone, Fatal, Limits, OutputRefused, Runtime
 
 log = structlog.get_logger(__name__)
 
 # How long a fetch rests while Faust's consumer is rebalancing (it returns at once then).
 REBALANCING_REST_S = 0.1
+EXIT_OUTPUT_REFUSED = 3  # the worker's status when an output can never be sent
+EXIT_FAILED = 1  # any other failure no retry can get past (a bug in a policy, say)
 
 
 class ConsumerSource:
@@ -110,6 +113,15 @@ def table_key(partition: int, key: str) -> str:
     return f"{partition}:{key}"
 
 
+def runtime_table(app: faust.App, name: str, *, partitions: int | None = None) -> Any:
+    """A table for a runtime's state (:class:`TableStore`): keys and values are bytes (Faust
+    then stores them as they are: the UTF-8 of the state's text, no JSON around JSON).
+    ``partitions``: those of the runtime's input topic (None: the app's
+    ``topic_partitions``), so partition N of the changelog goes to the worker that holds
+    partition N of the input."""
+    return app.Table(name, default=None, key_type=bytes, value_type=bytes, partitions=partitions)
+
+
 @dataclass(frozen=True, slots=True)
 class _Message:
     """A changelog record as Faust's stores read one (``apply_changelog_batch``)."""
@@ -126,39 +138,56 @@ class _Message:
 
 @dataclass(frozen=True, slots=True)
 class _ChangelogEvent:
-    key: str
-    value: str | None
+    key: bytes | None
+    value: bytes | None
     message: _Message
 
 
 class TableStore:
-    """A Faust table as the runtime's store; keys ``<partition>:<key>``, values text.
+    """A Faust table as the runtime's store (made by :func:`runtime_table`); keys
+    ``<partition>:<key>``.
 
     Writes reach the table the way Faust's recovery writes it: ``apply_changelog_batch``
     with the changelog offsets, which a persistent store notes so that a restart on the
-    same disk reads only the changelog after them.
+    same disk reads only the changelog after them. On RocksDB, reads go to the partition's
+    own database (one partition's keys are listed by a prefix seek there); on Faust's
+    memory store, through the table.
     """
 
     def __init__(self, table: Any) -> None:
+        if (table.key_type, table.value_type) != (bytes, bytes):
+            raise ValueError(f"table {table.name}: make it with runtime_table (bytes)")
         self.table = table
         self.changelog: str = table.changelog_topic.get_topic_name()
 
+    def _db(self, partition: int) -> Any | None:
+        # Asked each time, not kept: Faust closes a revoked partition's database.
+        return faust_internals.partition_db(self.table, partition)
+
     def get(self, partition: int, key: str) -> str | None:
-        value = self.table.get(table_key(partition, key))
-        return value if isinstance(value, str) else None
+        name = table_key(partition, key).encode()
+        db = self._db(partition)
+        raw = self.table.get(name) if db is None else db.get(name)
+        return None if raw is None else bytes(raw).decode()
 
     def items(self, partition: int, prefix: str = "") -> Iterator[tuple[str, str]]:
-        head = table_key(partition, "")
-        start = head + prefix
-        for key, value in self.table.items():
-            if isinstance(key, str) and key.startswith(start) and isinstance(value, str):
-                yield key[len(head) :], value
+        head = len(table_key(partition, "").encode())
+        start = table_key(partition, prefix).encode()
+        db = self._db(partition)
+        held: Iterable[tuple[bytes, bytes]]
+        if db is None:
+            held = sorted((k, v) for k, v in self.table.items() if k.startswith(start))
+        else:
+            held = _from(db, start)
+        for key, value in held:
+            if key != faust_internals.ROCKSDB_OFFSET_KEY:
+                yield key[head:].decode(), bytes(value).decode()
 
     def record(self, partition: int, key: str, value: str | None) -> Output:
         return Output(
             self.changelog,
-            codecs.dumps(self.table.key_serializer, table_key(partition, key)),
-            None if value is None else codecs.dumps(self.table.value_serializer, value),
+            table_key(partition, key).encode(),
+            None if value is None else value.encode(),
             partition,
         )
 
@@ -168,8 +197,16 @@ class TableStore:
         for w in writes:
             record = self.record(partition, w.key, w.value)
             message = _Message(tp, w.offset, record.key, record.value)
-            events.append(_ChangelogEvent(table_key(partition, w.key), w.value, message))
+            events.append(_ChangelogEvent(record.key, record.value, message))
         self.table.apply_changelog_batch(events)
+
+
+def _from(db: Any, start: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """A RocksDB database's records whose keys begin with ``start``, in key order."""
+    for key, value in db.items(from_key=start):
+        if not key.startswith(start):
+            return
+        yield key, value
 
 
 class AgentRuntime(Service):
@@ -198,7 +235,6 @@ class AgentRuntime(Service):
         self.limits = limits or Limits()
         self.on_batch = on_batch
         self._sink_options = (bootstrap_servers, dict(client_options or {}))
-        self._sink: KafkaSink | None = None
         self._runtime: Runtime | None = None
         self._reassign = asyncio.Event()
         transport = cast(faust_internals.Transport, app.transport)
@@ -216,13 +252,12 @@ class AgentRuntime(Service):
         return self._runtime
 
     async def on_start(self) -> None:
-        self._sink = KafkaSink(*self._sink_options)  # aiokafka wants a running loop
-        await self._sink.start()
+        sink = await self.app.runtime_sink(*self._sink_options)
         self._runtime = Runtime(
             self.name,
             self.policy,
             source=ConsumerSource(self.app, self.topic),
-            sink=self._sink,
+            sink=sink,
             store=TableStore(self.table),
             limits=self.limits,
             on_batch=self.on_batch,
@@ -232,8 +267,6 @@ class AgentRuntime(Service):
     async def on_stop(self) -> None:
         if self._runtime is not None:
             await self._runtime.stop()
-        if self._sink is not None:
-            await self._sink.stop(self.limits.stop_timeout_s)
 
     async def _revoked(
         self, sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
@@ -267,8 +300,29 @@ class AgentRuntime(Service):
         while self._runtime is None:
             await self.sleep(0.1)
         failed = await self._runtime.failed
-        # One line says why (Runtime logged it); then the worker stops, non-zero.
-        await self.crash(failed)
+        exit_on(failed)
+
+
+def exit_on(failed: Fatal) -> NoReturn:
+    """End the worker at once with one line saying why, as a crash would: what was not yet
+    durable is applied again by the next worker from the recorded positions. Not Faust's
+    own crash path: that logs tracebacks and shuts down through the sends that fail."""
+    if isinstance(failed, OutputRefused):
+        log.critical(
+            "worker_exiting_output_refused",
+            topic=failed.topic,
+            error=repr(failed.error),
+            action="the broker refuses this output for good: fix the topic's configuration "
+            "or the worker's authorization, then restart",
+            exit_status=EXIT_OUTPUT_REFUSED,
+        )
+        status = EXIT_OUTPUT_REFUSED
+    else:
+        log.critical("worker_exiting_runtime_failed", reason=str(failed), exit_status=EXIT_FAILED)
+        status = EXIT_FAILED
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 class RuntimeApp(faust.App):
@@ -280,8 +334,25 @@ class RuntimeApp(faust.App):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.runtimes = []
+        self._sink: KafkaSink | None = None
+        self._sink_lock = asyncio.Lock()
+
+    async def runtime_sink(
+        self, bootstrap_servers: str, client_options: Mapping[str, Any]
+    ) -> KafkaSink:
+        """The one producer every runtime of the app sends with (started on first use:
+        aiokafka wants a running loop)."""
+        async with self._sink_lock:
+            if self._sink is None:
+                sink = KafkaSink(bootstrap_servers, client_options)
+                await sink.start()
+                self._sink = sink
+            return self._sink
 
     async def on_stop(self) -> None:
-        for agent in self.runtimes:
-            await agent.stop()
+        # Together: each is bounded by its stop_timeout_s, and the worker's grace by one.
+        await asyncio.gather(*(agent.stop() for agent in self.runtimes))
+        if self._sink is not None:
+            await self._sink.stop(max((a.limits.stop_timeout_s for a in self.runtimes), default=5))
+            self._sink = None
         await super().on_stop()

@@ -61,6 +61,11 @@ class TooLargeForOneBatch(ValueError):
     """Records meant to go out together do not fit one record batch."""
 
 
+def is_too_large(exc: BaseException) -> bool:
+    """The record (or its batch) is larger than the topic or the producer takes."""
+    return isinstance(exc, MessageSizeTooLargeError | RecordListTooLargeError | RecordTooLargeError)
+
+
 def failure(exc: BaseException) -> SendFailed:
     return SendFailed(exc, retriable=not isinstance(exc, NEVER))
 
@@ -186,4 +191,7 @@ class KafkaSink:
 
 
 def _append(builder: Any, record: Output) -> bool:
-    return builder.append(key=record.key, value=record.value, timestamp=None) is not None
+    appended = builder.append(
+        key=record.key, value=record.value, timestamp=None, headers=record.headers
+    )
+    return appended is not None

@@ -7,7 +7,7 @@ Faust's consumer, an aiokafka producer and Faust's tables, and the unit tests on
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,12 +26,29 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """A record to send. ``partition`` None: the producer's partitioner picks it by key."""
+    """A record to send. ``partition`` None: the producer's partitioner picks it by key.
+
+    The runtime adds the ``liudong-cause`` header (:mod:`streams.cause`) to every output a
+    policy returns, naming the input record that caused it; a policy sets no headers."""
 
     topic: str
     key: bytes | None
     value: bytes | None  # None: a tombstone
     partition: int | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class Refresh(Exception):
+    """Raised by :meth:`PartitionPolicy.apply`, before it changed anything, when knowledge
+    from outside the partition (the registry) may be newer than what the policy holds and
+    could change the decision. The runtime awaits ``wait()`` (retrying it with backoff if it
+    fails), then applies the same record again. A policy raises it at most once per record
+    for the same reason, or the record would never be decided."""
+
+    def __init__(self, why: str, wait: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(why)
+        self.why = why
+        self.wait = wait
 
 
 class State(Protocol):
@@ -53,19 +70,23 @@ class PartitionPolicy(Protocol):
     def apply(self, record: Record) -> Sequence[Output]:
         """Decide one record: the outputs it causes, in the order to send them. Reads and
         writes the partition's :class:`State`; never raises on bad input (bad input is an
-        output too: a dead letter)."""
+        output too: a dead letter). May raise :class:`Refresh`."""
         ...
 
-    def unsendable(self, output: Output, error: BaseException) -> Output | None:
-        """What to send instead of an output the broker can never take (too large, a topic
-        that does not exist, not authorized), or None when nothing can stand in for it:
-        the runtime then stops the worker with one clear line."""
+    def unsendable(self, output: Output, cause: Record, error: BaseException) -> Output | None:
+        """What to send instead of ``output`` (caused by ``cause``), which the broker can
+        never take (too large, a topic that does not exist, not authorized), or None when
+        nothing can stand in for it: the runtime then stops the worker with one line."""
         ...
 
 
 class Policy(Protocol):
     def open(self, partition: int, state: State) -> PartitionPolicy:
         """The partition's decisions, built from its stored state (on assignment)."""
+        ...
+
+    def close(self, partition: int) -> None:
+        """The partition is no longer held here (revoked, or the runtime stopped)."""
         ...
 
 

@@ -42,12 +42,14 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from streams import cause
 from streams.runtime.ports import (
     Applied,
     Output,
     PartitionPolicy,
     Policy,
     Record,
+    Refresh,
     SendFailed,
     Sink,
     Source,
@@ -62,6 +64,21 @@ RECORD_OVERHEAD = 64  # bytes a changelog record takes besides its key and value
 
 class Fatal(RuntimeError):
     """Nothing the runtime can do will get this batch through: the worker must stop."""
+
+
+class OutputRefused(Fatal):
+    """The broker refuses an output for good and nothing stands in for it: the topic's
+    configuration or the worker's authorization must change."""
+
+    def __init__(self, message: str, topic: str, error: BaseException) -> None:
+        super().__init__(message)
+        self.topic = topic
+        self.error = error
+
+
+class _Abandoned(Exception):
+    """A batch left undone because its partition is closing: the next owner (or the next
+    start) applies it again from the recorded position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +161,8 @@ class BatchDone:
 
     partition: int
     records: int
-    outputs: int
+    last_offset: int  # of the batch's last input record
+    sent: Sequence[Output]  # every output acknowledged, stand-ins in place of the refused
     state_writes: int
     seconds: float
 
@@ -214,6 +232,7 @@ class Runtime:
     async def stop(self) -> None:
         """Stop within ``stop_timeout_s``: batches in flight finish or are abandoned (their
         inputs are applied again from the recorded position on the next start)."""
+        deadline = time.monotonic() + self.limits.stop_timeout_s
         self._stopping = True
         self._wake.set()
         parts = list(self._parts.values())
@@ -224,8 +243,9 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # The group's offsets are advisory: what time is left, and at least a moment.
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.limits.stop_timeout_s):
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.5)):
                 await self._commit({p.number: p.position for p in parts})
 
     async def _close(self, parts: Sequence[_Partition], timeout_s: float, what: str) -> None:
@@ -233,15 +253,16 @@ class Runtime:
             part.closing = True
             part.arrived.set()
         tasks = [p.task for p in parts if p.task is not None]
-        if not tasks:
-            return
-        _, late = await asyncio.wait(tasks, timeout=timeout_s)
-        for task in late:
-            log.warning(what, runtime=self.name, task=task.get_name(), after_s=timeout_s)
-            task.cancel()
-        for task in late:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=timeout_s)
+            for task in late:
+                log.warning(what, runtime=self.name, task=task.get_name(), after_s=timeout_s)
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        for part in parts:
+            self.policy.close(part.number)
 
     # -- input -------------------------------------------------------------------------------
 
@@ -300,6 +321,8 @@ class Runtime:
                 ]
                 self._wake.set()  # room again in this partition's queue
                 await self._commit_batch(part, batch)
+        except _Abandoned:
+            log.warning("batch_abandoned", runtime=self.name, partition=part.number)
         except Fatal as exc:
             self._fail(exc)
         except Exception as exc:  # a bug in a policy or a port: as fatal as it gets
@@ -314,16 +337,26 @@ class Runtime:
     async def _commit_batch(self, part: _Partition, batch: list[Record]) -> None:
         began = time.perf_counter()
         number = part.number
-        # 1. decide, in offset order; stop early if the state would not fit one record batch
-        outputs: list[Output] = []
+        apply = part.policy.apply
+        # 1. decide, in offset order, each output tagged with its cause; stop early if the
+        #    state would not fit one record batch
+        outputs: list[tuple[Output, Record]] = []
         for i, record in enumerate(batch):
-            outputs.extend(part.policy.apply(record))
+            try:
+                made = apply(record)
+            except Refresh as wanted:
+                made = await self._refreshed(part, record, wanted)
+            if made:
+                header = (cause.HEADER, cause.encode(record.topic, record.partition, record.offset))
+                for o in made:
+                    tagged = Output(o.topic, o.key, o.value, o.partition, (*o.headers, header))
+                    outputs.append((tagged, record))
             if part.state.staged_bytes >= self.limits.state_bytes_max and i + 1 < len(batch):
                 part.queue.extendleft(reversed(batch[i + 1 :]))
                 del batch[i + 1 :]
                 break
         # 2. every output acknowledged
-        await self._deliver(part, outputs)
+        sent = await self._deliver(part, outputs)
         # 3. each changed key once, then the position: one record batch, durable together
         writes = part.state.take()
         keys = list(writes)
@@ -340,32 +373,68 @@ class Runtime:
         part.position = batch[-1].offset + 1
         if self.on_batch is not None:
             seconds = time.perf_counter() - began
-            self.on_batch(BatchDone(number, len(batch), len(outputs), len(keys) - 1, seconds))
+            done = BatchDone(number, len(batch), batch[-1].offset, sent, len(keys) - 1, seconds)
+            self.on_batch(done)
 
-    async def _deliver(self, part: _Partition, records: Sequence[Output]) -> None:
-        """Send ``records`` until each is acknowledged, re-sending only what was not; a
-        record the broker can never take is replaced by the policy's stand-in."""
-        pending = [(record, False) for record in records]  # (record, is a stand-in)
+    async def _refreshed(
+        self, part: _Partition, record: Record, wanted: Refresh
+    ) -> Sequence[Output]:
+        """``record`` applied once what the policy asked to read first is read."""
+        backoff = self.limits.backoff_initial_s
+        while True:
+            try:
+                await wanted.wait()
+            except Exception as exc:  # the broker away, say: the record waits for it
+                if part.closing or self._stopping:
+                    raise _Abandoned from exc
+                log.warning(
+                    "policy_refresh_retry",
+                    runtime=self.name,
+                    partition=part.number,
+                    offset=record.offset,
+                    why=wanted.why,
+                    error=repr(exc),
+                    retry_in_s=backoff,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.limits.backoff_max_s)
+                continue
+            try:
+                return part.policy.apply(record)
+            except Refresh as again:
+                wanted = again
+
+    async def _deliver(
+        self, part: _Partition, outputs: Sequence[tuple[Output, Record]]
+    ) -> list[Output]:
+        """Send ``outputs`` until each is acknowledged, re-sending only what was not; a
+        record the broker can never take is replaced by the policy's stand-in. Returns what
+        was acknowledged."""
+        # (record, its cause, is a stand-in)
+        pending = [(record, cause_, False) for record, cause_ in outputs]
+        sent: list[Output] = []
         backoff = self.limits.backoff_initial_s
         attempt = 0
         while pending:
-            results = await self.sink.send([record for record, _ in pending])
-            again: list[tuple[Output, bool]] = []
-            failures: list[SendFailed] = []
-            for (record, is_stand_in), result in zip(pending, results, strict=True):
+            results = await self.sink.send([record for record, _, _ in pending])
+            again: list[tuple[Output, Record, bool]] = []
+            failures: list[tuple[Output, SendFailed]] = []
+            for (record, cause_, is_stand_in), result in zip(pending, results, strict=True):
                 if isinstance(result, int):
-                    continue
-                if result.retriable:
-                    again.append((record, is_stand_in))
-                    failures.append(result)
+                    sent.append(record)
+                elif result.retriable:
+                    again.append((record, cause_, is_stand_in))
+                    failures.append((record, result))
                 else:
-                    again.append((self._stand_in(part, record, result, is_stand_in), True))
+                    instead = self._stand_in(part, record, cause_, result, is_stand_in)
+                    again.append((instead, cause_, True))
             pending = again
             if failures:
                 attempt += 1
-                self._retrying(part, attempt, len(failures), failures[0], backoff)
+                self._retrying(part, attempt, [r for r, _ in failures], failures[0][1], backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.limits.backoff_max_s)
+        return sent
 
     async def _deliver_together(self, part: _Partition, records: Sequence[Output]) -> list[int]:
         """Send ``records`` as one record batch until it is acknowledged: its offsets."""
@@ -376,37 +445,58 @@ class Runtime:
             if not isinstance(result, SendFailed):
                 return result
             if not result.retriable:
-                raise Fatal(
+                raise OutputRefused(
                     f"{self.name} partition {part.number}: {records[0].topic} refused the "
-                    f"state of a batch ({result.error!r})"
+                    f"state of a batch ({result.error!r})",
+                    records[0].topic,
+                    result.error,
                 )
             attempt += 1
-            self._retrying(part, attempt, len(records), result, backoff)
+            self._retrying(part, attempt, records, result, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.limits.backoff_max_s)
 
     def _retrying(
-        self, part: _Partition, attempt: int, records: int, failure: SendFailed, backoff: float
+        self,
+        part: _Partition,
+        attempt: int,
+        records: Sequence[Output],
+        failure: SendFailed,
+        backoff: float,
     ) -> None:
         log.warning(
-            "send_retry",
+            "output_send_retry",
             runtime=self.name,
             partition=part.number,
             attempt=attempt,
-            records=records,
+            topics=",".join(sorted({r.topic for r in records})),
+            records=len(records),
             error=repr(failure.error),
             retry_in_s=backoff,
         )
 
     def _stand_in(
-        self, part: _Partition, record: Output, failure: SendFailed, is_stand_in: bool
+        self,
+        part: _Partition,
+        record: Output,
+        cause_: Record,
+        failure: SendFailed,
+        is_stand_in: bool,
     ) -> Output:
         what = f"{self.name} partition {part.number}: {record.topic} refused"
         if is_stand_in:
-            raise Fatal(f"{what} the stand-in for a refused output ({failure.error!r})")
-        instead = part.policy.unsendable(record, failure.error)
+            raise OutputRefused(
+                f"{what} the stand-in for a refused output ({failure.error!r})",
+                record.topic,
+                failure.error,
+            )
+        instead = part.policy.unsendable(record, cause_, failure.error)
         if instead is None:
-            raise Fatal(f"{what} a record that nothing can stand in for ({failure.error!r})")
+            raise OutputRefused(
+                f"{what} a record that nothing can stand in for ({failure.error!r})",
+                record.topic,
+                failure.error,
+            )
         log.warning(
             "output_replaced",
             runtime=self.name,
@@ -414,7 +504,7 @@ class Runtime:
             topic=record.topic,
             error=repr(failure.error),
         )
-        return instead
+        return Output(instead.topic, instead.key, instead.value, instead.partition, record.headers)
 
     # -- progress for the group --------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from typing import Any
 import faust
 
 from streams.runtime import Output, Record, State, faust_internals
-from streams.runtime.faust_ports import AgentRuntime, RuntimeApp
+from streams.runtime.faust_ports import AgentRuntime, RuntimeApp, runtime_table
 
 PARTITIONS = 3
 
@@ -38,6 +38,9 @@ class Tally:
 
     def open(self, partition: int, state: State) -> TallyPartition:
         return TallyPartition(self, state)
+
+    def close(self, partition: int) -> None:
+        """Nothing is kept per partition beyond what open returned."""
 
 
 @dataclass
@@ -62,7 +65,7 @@ class TallyPartition:
         value = json.dumps({**derived, "pad": pad} if pad else derived).encode()
         return [Output(self.policy.out, person.encode(), value)]
 
-    def unsendable(self, output: Output, error: BaseException) -> Output | None:
+    def unsendable(self, output: Output, cause: Record, error: BaseException) -> Output | None:
         return Output(self.policy.dead, output.key, f"refused: {error!r}".encode()[:500], 0)
 
 
@@ -78,8 +81,6 @@ def build(bootstrap: str, prefix: str, datadir: str, store: str) -> RuntimeApp:
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         web_enabled=False,
-        key_serializer="json",
-        value_serializer="json",
         autodiscover=False,
     )
     app.transport = faust_internals.transport(app, 50)
@@ -93,7 +94,7 @@ def build(bootstrap: str, prefix: str, datadir: str, store: str) -> RuntimeApp:
         acks=False,
         internal=False,
     )
-    table = app.Table("tally", default=None, key_type=str, value_type=str)
+    table = runtime_table(app, "tally", partitions=PARTITIONS)
     AgentRuntime(
         app,
         "tally",

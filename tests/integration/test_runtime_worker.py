@@ -28,6 +28,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
 
+from streams import cause
 from streams.bench import seed
 from streams.bench.corpus import read_topic
 from tests.integration.runtime_worker_app import PARTITIONS, changelog
@@ -215,15 +216,30 @@ async def run_the_scenario(bootstrap: str, prefix: str, worker: Worker, tmp_path
     assert set(got) == expected  # nothing lost, nothing made up
     for output_id, copies in got.items():
         assert len(set(copies)) == 1, output_id  # a repeat at most, never another effect
-    dead = [m.value for part in await read_topic(kafka_bootstrap, f"{prefix}.dead") for m in part]
+    # Each output names its cause: the input record whose event it was derived from.
+    inputs = {
+        (m.partition, m.offset): json.loads(m.value)["id"]
+        for part in await read_topic(kafka_bootstrap, f"{prefix}.in")
+        for m in part
+    }
+    for part in await read_topic(kafka_bootstrap, f"{prefix}.out"):
+        for m in part:
+            named = cause.of(m.headers)
+            assert named is not None
+            assert named.topic == f"{prefix}.in"
+            assert f"d-{inputs[named.partition, named.offset]}" == json.loads(m.value)["id"]
+    dead = [m for part in await read_topic(kafka_bootstrap, f"{prefix}.dead") for m in part]
     assert len(dead) == 1
-    assert b"MessageSizeTooLarge" in dead[0]
+    assert b"MessageSizeTooLarge" in dead[0].value
+    refused = cause.of(dead[0].headers)  # the stand-in names the input of the refused output
+    assert refused is not None
+    assert inputs[refused.partition, refused.offset] == f"e{BIG}"
 
     # The state: each person's total over their distinct events, whatever was repeated.
     state: dict[str, str] = {}
     for part in await read_topic(kafka_bootstrap, changelog(prefix)):
         for m in part:
-            state[str(json.loads(m.key or b'""'))] = str(json.loads(m.value))
+            state[(m.key or b"").decode()] = m.value.decode()
     for n in range(PERSONS):
         person = f"p{n}"
         totals = [i % 7 + 1 for i in range(EVENTS) if i % PERSONS == n]

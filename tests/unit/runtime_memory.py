@@ -47,9 +47,20 @@ class World:
     # Retriable failures to inject: (topic, partition) -> how many sends to fail.
     flaky: dict[tuple[str, int], int] = field(default_factory=dict)
     refused: set[bytes] = field(default_factory=set)  # never taken: values holding one of these
+    # Each appended record's headers, beside its topic's log: topic -> partition -> headers.
+    headers: dict[str, list[list[tuple[tuple[str, bytes], ...]]]] = field(default_factory=dict)
 
     def topic(self, name: str) -> list[list[tuple[bytes | None, bytes | None]]]:
         return self.topics.setdefault(name, [[] for _ in range(self.partitions)])
+
+    def append(self, name: str, partition: int, record: Output) -> int:
+        """Append ``record`` to the log (with its headers): its offset."""
+        log = self.topic(name)[partition]
+        log.append((record.key, record.value))
+        self.headers.setdefault(name, [[] for _ in range(self.partitions)])[partition].append(
+            record.headers
+        )
+        return len(log) - 1
 
     def alive(self) -> None:
         if self.crashed:
@@ -146,11 +157,9 @@ class MemorySink:
         failed = self._failure(topic, partition, records)
         if failed is not None:
             return failed
-        log = world.topic(topic)[partition]
-        base = len(log)
-        log.extend((r.key, r.value) for r in records)
+        offsets = [world.append(topic, partition, r) for r in records]
         world.check("state", n, "after")
-        return [base + i for i in range(len(records))]
+        return offsets
 
     def _append(self, r: Output) -> int | SendFailed:
         world = self.world
@@ -161,9 +170,7 @@ class MemorySink:
         failed = self._failure(r.topic, partition, [r])
         if failed is not None:
             return failed
-        log = world.topic(r.topic)[partition]
-        log.append((r.key, r.value))
-        return len(log) - 1
+        return world.append(r.topic, partition, r)
 
     def _failure(self, topic: str, partition: int, records: Sequence[Output]) -> SendFailed | None:
         world = self.world

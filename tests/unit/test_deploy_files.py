@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from streams.admin import catalog_names
+from streams.topics import changelog_partitions
 
 # PyYAML is not a declared dependency (it arrives with jsonschema-path): skip without it.
 yaml: Any = pytest.importorskip("yaml")
@@ -62,9 +63,14 @@ def test_strimzi_cluster_is_kraft_with_three_node_pool_replicas() -> None:
     assert pool["spec"]["replicas"] == 3
     assert set(pool["spec"]["roles"]) == {"controller", "broker"}
     assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
-    topics = {d["metadata"]["name"] for d in docs if d["kind"] == "KafkaTopic"}
+    topics = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "KafkaTopic"}
     # Everything the processes check for at start, or they refuse to start.
-    assert topics == set(catalog_names("liudong"))
+    assert set(topics) == set(catalog_names("liudong"))
+    # Each changelog has as many partitions as its agent's input (the registry has one).
+    partitions = topics["liudong.county-events"]["partitions"]
+    for name, count in changelog_partitions("liudong", partitions).items():
+        assert topics[name]["partitions"] == count, name
+    assert topics["liudong-workers-registry-gate-state-changelog"]["partitions"] == 1
 
 
 def test_worker_deployment_runs_liudong_worker_with_secret_references() -> None:

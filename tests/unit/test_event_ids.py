@@ -8,27 +8,22 @@ obligation ids name the person, so two cases never share one.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 import structlog.testing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from agents import cases as cases_module
 from agents import event_ids
 from agents.agreement_terms import AgreementBook
 from agents.case_rules import CaseState
-from agents.cases import PartitionInput
-from agents.emit import Output
 from agents.partition_cases import PartitionCases
 from contracts.events.agreements import AgreementSigned
 from contracts.events.derived import DeadLettered, ObligationOpened
 from contracts.events.migration import OutflowRegistered
 from streams import codec
-from streams.dead_letters import Source
 from tests.unit.case_fixtures import BAOAN, HANBIN, REGION, YANTA, day, make
+from tests.unit.cases_policy import DictStore, Fed, live_policy
 from tests.unit.factories import signed
-from tests.unit.test_replay_engine import live_agent
 
 KEY = Ed25519PrivateKey.generate()
 P1, P2 = "a1" * 32, "b2" * 32
@@ -161,35 +156,42 @@ def test_a_new_event_changing_no_agreement_is_still_remembered() -> None:
 # --- the live agent ----------------------------------------------------------------------------
 
 
-async def test_the_agent_drops_a_repeat_and_dead_letters_a_reused_id(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    sent: list[Output] = []
-
-    async def capture(outputs: Any, on_sent: object = None) -> None:
-        sent.extend(outputs)
-
-    monkeypatch.setattr(cases_module, "send_all", capture)
-    agent = live_agent()
+def test_the_agent_drops_a_repeat_and_dead_letters_a_reused_id() -> None:
+    policy = live_policy()
     values = [
         codec.encode(outflow(P1)),
         codec.encode(outflow(P1)),
         codec.encode(outflow(P1, YANTA)),
     ]
-    sources = [Source("liudong.validated", 0, offset, day(1)) for offset in (10, 11, 12)]
+    fed = Fed(policy, DictStore(), 0, offset=10)
     with structlog.testing.capture_logs() as logs:
-        await agent.handle_batch([PartitionInput(0, values, sources=sources)])
-    on: dict[str, list[bytes]] = {}  # the harness names topics by strings
+        sent = fed.feed(values, batch=3)
+    on: dict[str, list[bytes]] = {}
     for o in sent:
-        on.setdefault(str(o.topic), []).append(o.value)
+        on.setdefault(o.topic, []).append(o.value or b"")
     opened = on.get("obligations", [])
     dead = [DeadLettered.model_validate_json(v) for v in on.get("dead-letters", [])]
     assert len(opened) == 1  # the first applied; the repeat derived nothing
     [letter] = dead
     assert (letter.reason_code, letter.source_offset) == ("event_id_reused", 12)
+    assert letter.source_topic == "liudong.validated"
     assert f"event id {SHARED} was already used in this case" in letter.reason
     assert letter.raw_length == len(values[2])
     assert [entry["event"] for entry in logs if entry["event"] != "partition_loaded"] == [
         "event_duplicate",
         "event_dead_lettered",
     ]
+
+
+def test_the_agent_dead_letters_a_validated_record_it_cannot_read() -> None:
+    fed = Fed(live_policy(), DictStore(), 1, offset=4)
+    with structlog.testing.capture_logs():
+        [out] = fed.feed([b'{"event_type": "from_a_newer_version"}'])
+    assert out.topic == "dead-letters"
+    letter = DeadLettered.model_validate_json(out.value or b"")
+    assert (letter.source_topic, letter.source_partition, letter.source_offset) == (
+        "liudong.validated",
+        1,
+        4,
+    )
+    assert letter.reason.strip()

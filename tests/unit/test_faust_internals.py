@@ -8,7 +8,6 @@ it. ``tests/integration/test_runtime_worker.py`` runs the same paths on a real b
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +23,8 @@ from faust.types import TP
 from infra.settings import Settings
 from streams.app import build_app
 from streams.runtime import faust_internals
+from streams.runtime.faust_ports import TableStore, runtime_table
+from streams.runtime.ports import Applied
 from streams.signing import public_key_b64
 
 RUNTIME_TOPIC = "rt.in"
@@ -130,44 +131,34 @@ async def test_the_runtime_commits_through_fausts_consumer(tmp_path: Path) -> No
     assert thread.committed == [{TP(RUNTIME_TOPIC, 1): 42}]
 
 
-async def test_a_passive_stream_runs_its_processors_until_one_is_removed() -> None:
+def test_a_rocksdb_tables_partitions_each_have_their_own_database(tmp_path: Path) -> None:
+    app = faust.App(
+        "t-internals",
+        broker="kafka://127.0.0.1:9",
+        store="rocksdb://",
+        datadir=str(tmp_path),
+        autodiscover=False,
+    )
+    table = runtime_table(app, "t-rocks", partitions=3)
+    one = faust_internals.partition_db(table, 1)
+    two = faust_internals.partition_db(table, 2)
+    assert faust_internals.partition_db(table, 1) is one  # Faust keeps it open
+    assert one is not None
+    assert two is not None
+    assert one is not two
+    # What the store writes for partition 1 (as Faust's recovery does) lands in that one.
+    TableStore(table).apply(1, [Applied("k", "v", 41)])
+    assert bytes(one.get(b"1:k")) == b"v"
+    assert two.get(b"1:k") is None
+    # Faust's own offset key there: the last changelog offset the partition applied.
+    assert bytes(one.get(faust_internals.ROCKSDB_OFFSET_KEY)) == b"41"
+    assert table.data.persisted_offset(TP(table.changelog_topic.get_topic_name(), 1)) == 41
+
+
+def test_a_memory_table_has_no_partition_database(tmp_path: Path) -> None:
     app = faust.App("t-internals", broker="kafka://127.0.0.1:9", autodiscover=False)
-    app.flow_control.resume()  # as a started app has it
-    channel: Any = app.channel()
-    stream: Any = app.stream(channel)
-    seen: list[int] = []
-
-    def processor(value: int) -> int:
-        seen.append(value)
-        return value
-
-    stream.add_processor(processor)
-    faust_internals.enable_passive(stream, aiter(stream.channel))
-    try:
-        for i in range(3):
-            await channel.put(i)
-        for _ in range(500):
-            if len(seen) == 3:
-                break
-            await asyncio.sleep(0.01)
-        assert seen == [0, 1, 2]
-        faust_internals.remove_processor(stream, processor)
-        await channel.put(9)
-        for _ in range(10):
-            await asyncio.sleep(0.01)
-        assert seen == [0, 1, 2]
-    finally:
-        await stream.stop()
-        consumer: Any = app.consumer  # the stream made it; never started, so close its loop
-        consumer._thread.thread_loop.close()
-
-
-def test_the_current_event_is_what_fausts_tables_read() -> None:
-    event: Any = object.__new__(faust.Event)
-    assert faust.current_event() is None
-    with faust_internals.as_current_event(event):
-        assert faust.current_event() is event
-    assert faust.current_event() is None
+    table = runtime_table(app, "t-memory", partitions=3)
+    assert faust_internals.partition_db(table, 1) is None
 
 
 def test_a_tables_store_is_built_on_first_use(tmp_path: Path) -> None:

@@ -10,12 +10,9 @@ from typing import Any
 import pytest
 import structlog.testing
 
-from agents import cases as cases_module
-from agents.agreement_terms import AgreementBook, Defaults
+from agents.agreement_terms import AgreementBook
 from agents.case_rules import CaseState
-from agents.cases import CasesAgent, PartitionInput
-from agents.emit import Output, Staged
-from contracts import unions
+from agents.cases import CASE
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementSigned, AgreementTerms
 from contracts.events.clock import ClockTicked
@@ -23,10 +20,10 @@ from contracts.events.cooperation import InquiryAnswered, InquirySent
 from contracts.events.derived import AgreementCoveragePublished, AlertRaised
 from contracts.events.migration import InflowRegistered, OutflowRegistered
 from streams import codec
-from streams.codec import Codec
 from streams.replay import digest
 from streams.replay.engine import PartitionReplay, Replay
 from tests.unit.case_fixtures import BAOAN, HANBIN, HANYIN, REGION, YANTA, day, make, run, tick
+from tests.unit.cases_policy import DictStore, Fed, live_policy
 
 P0, P1, P2 = "a0" * 32, "b1" * 32, "c2" * 32  # P0 and P2 on partition 0, P1 on partition 1
 Message = tuple[int, Envelope]  # (partition, event)
@@ -138,99 +135,52 @@ def partition_replays(
 # --- in step with the live agent ------------------------------------------------------------------
 
 
-class _Table(dict[str, Any]):
-    """What CasesAgent uses of a Faust table: get, [], []=, items."""
-
-
-class _DictWriter:
-    """What CasesAgent uses of agents.emit.StateWriter, writing into the dict tables."""
-
-    async def write(self, *steps: tuple[_Table, Iterable[Staged]]) -> None:
-        for table, staged in steps:
-            for s in staged:
-                table.update(s.writes)
-
-
-def live_agent() -> CasesAgent:
-    """The real CasesAgent with its Faust tables swapped for dicts (no app, no broker)."""
-    agent = object.__new__(CasesAgent)
-    agent.obligations = "obligations"  # type: ignore[assignment]
-    agent.alerts = "alerts"  # type: ignore[assignment]
-    agent.dead_letters = "dead-letters"  # type: ignore[assignment]
-    agent.region = REGION
-    agent.defaults = Defaults()
-    agent.codec = Codec(unions.CountyEvent, max_bytes=10 * 1024 * 1024)
-    agent.cases = _Table()  # type: ignore[assignment]
-    agent.meta = _Table()  # type: ignore[assignment]
-    agent.views = {}
-    agent.writer = _DictWriter()  # type: ignore[assignment]
-    agent.assigned = lambda: None
-    return agent
-
-
 @pytest.mark.parametrize("batch", [1, 7], ids=["event by event", "in batches of 7"])
-async def test_partition_replay_is_in_step_with_the_cases_agent(
-    monkeypatch: pytest.MonkeyPatch, batch: int
-) -> None:
-    sent: dict[int, list[bytes]] = {0: [], 1: []}
-    current = [0]
-
-    async def capture(outputs: Iterable[Output], on_sent: object = None) -> None:
-        sent[current[0]].extend(o.value for o in outputs)
-
-    monkeypatch.setattr(cases_module, "send_all", capture)
-    agent = live_agent()
+def test_partition_replay_is_in_step_with_the_cases_agent(batch: int) -> None:
+    policy, store = live_policy(), DictStore()
     messages = log()
     by_partition: dict[int, list[bytes | None]] = {0: [], 1: []}
     for p, event in messages:
         by_partition[p].append(codec.encode(event))
+    sent: dict[int, list[bytes]] = {}
     with structlog.testing.capture_logs():  # the agent logs; keep it off closed streams
         for p, values in by_partition.items():
-            current[0] = p
-            for start in range(0, len(values), batch):
-                await agent.handle_batch([PartitionInput(p, values[start : start + batch])])
+            fed = Fed(policy, store, p)
+            sent[p] = [o.value or b"" for o in fed.feed(values, batch)]
 
     replays, outputs = partition_replays(messages)
     for p, replay in replays.items():
         replayed = [codec.encode(e) for e in outputs[p]]
         assert replayed == sent[p], f"partition {p} derived differently"
-        live_cases = {
-            k.split(":", 1)[1]: CaseState.from_json(v)
-            for k, v in agent.cases.items()
-            if k.startswith(f"{p}:")
-        }
+        live_cases = {k.removeprefix(CASE): CaseState.from_json(v) for k, v in store.items(p, CASE)}
         assert replay.cases == live_cases
-        assert replay.due == agent.views[p].due
-        assert replay.alerts == agent.views[p].alerts
-        assert replay.last_tick == agent.views[p].last_tick
+        engine = policy.opened[p].engine
+        assert replay.due == engine.due
+        assert replay.alerts == engine.alerts
+        assert replay.last_tick == engine.last_tick
         assert replay.last_tick is not None
-        assert agent.meta[f"{p}:clock"] == replay.last_tick.isoformat()
-    assert any(sent.values())
+        assert store.get(p, "clock") == replay.last_tick.isoformat()
     assert all(sent.values())
 
 
-async def test_an_agent_restarted_from_its_tables_ends_with_the_same_cases(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    async def drop(outputs: Iterable[Output], on_sent: object = None) -> None:
-        pass
-
-    monkeypatch.setattr(cases_module, "send_all", drop)
+def test_an_agent_reopened_from_its_state_ends_with_the_same_cases() -> None:
     messages = log()
-    first, restarted = live_agent(), live_agent()
+    store = DictStore()
     half = len(messages) // 2
     with structlog.testing.capture_logs():
+        first = live_policy()
+        fed = {p: Fed(first, store, p) for p in (0, 1)}
         for p, event in messages[:half]:
-            await first.handle(codec.encode(event), p)
-        restarted.cases.update(first.cases)
-        restarted.meta.update(first.meta)
+            fed[p].feed([codec.encode(event)])
+        restarted = live_policy()  # a new worker on the same state
+        again = {p: Fed(restarted, store, p, fed[p].offset) for p in (0, 1)}
         for p, event in messages[half:]:
-            await restarted.handle(codec.encode(event), p)
+            again[p].feed([codec.encode(event)])
     replays, _ = partition_replays(messages)
     for p, replay in replays.items():
-        assert replay.due == restarted.views[p].due
-    live = {k: CaseState.from_json(v) for k, v in restarted.cases.items()}
-    assert live == {f"{p}:{k}": v for p, r in replays.items() for k, v in r.cases.items()}
+        assert replay.due == restarted.opened[p].engine.due
+        live = {k.removeprefix(CASE): CaseState.from_json(v) for k, v in store.items(p, CASE)}
+        assert live == replay.cases
 
 
 def test_partition_replay_matches_the_pure_functions_for_one_case() -> None:

@@ -21,7 +21,8 @@ from typing import Any, get_args
 
 import pytest
 
-from streams.runtime import Fatal, Limits, Output, Record, Runtime, State
+from streams import cause
+from streams.runtime import Fatal, Limits, Output, Record, Refresh, Runtime, State
 from tests.unit.runtime_memory import (
     Crash,
     Fault,
@@ -60,9 +61,13 @@ class Tally:
         self.world = world
         self.audit = audit
         self.stand_in = stand_in
+        self.closed: list[int] = []
 
     def open(self, partition: int, state: State) -> TallyPartition:
         return TallyPartition(self, state)
+
+    def close(self, partition: int) -> None:
+        self.closed.append(partition)
 
 
 @dataclass
@@ -92,10 +97,10 @@ class TallyPartition:
         world.check("decide", n, "after")
         return out
 
-    def unsendable(self, output: Output, error: BaseException) -> Output | None:
+    def unsendable(self, output: Output, cause: Record, error: BaseException) -> Output | None:
         if not self.policy.stand_in:
             return None
-        return Output(DEAD, output.key, f"refused: {error}".encode(), 0)
+        return Output(DEAD, output.key, f"refused at {cause.offset}: {error}".encode(), 0)
 
 
 def populate(world: World, persons: int = 12, rounds: int = 5) -> None:
@@ -199,6 +204,27 @@ async def live(world: World, policy: Tally, fault: Fault | None = None) -> Life:
     return life
 
 
+def causes(world: World, topic: str = DERIVED) -> list[tuple[bytes | None, cause.Cause | None]]:
+    """Each record of ``topic`` with the cause its header names."""
+    return [
+        (value, cause.of(named))
+        for records, tags in zip(world.topic(topic), world.headers.get(topic, []), strict=True)
+        for (_, value), named in zip(records, tags, strict=True)
+    ]
+
+
+def assert_caused_by_their_inputs(world: World) -> None:
+    """Every derived output names, in its header, the input record it was derived from."""
+    inputs = world.topic(INPUT)
+    tagged = causes(world)
+    assert tagged
+    for value, named in tagged:
+        assert named is not None
+        assert named.topic == INPUT
+        _, cause_value = inputs[named.partition][named.offset]
+        assert json.loads(cause_value or b"")["id"] == json.loads(value or b"")["cause"]
+
+
 def outputs(world: World, topic: str = DERIVED) -> dict[str, list[bytes]]:
     """Each output id with every copy of it on the topic."""
     copies: dict[str, list[bytes]] = {}
@@ -248,6 +274,7 @@ async def test_a_crash_at_any_step_loses_and_duplicates_nothing(
         assert len(copies) <= 2, output_id  # at most the batch in flight, once more
     assert world.disk == reference.disk  # the state, positions included
     assert world.committed == {p: len(log) for p, log in enumerate(world.topic(INPUT))}
+    assert_caused_by_their_inputs(world)  # a re-sent copy too
     # The restart read the changelog only after what its disk held.
     changelog = sum(len(log) for log in world.topic(CHANGELOG))
     assert second.recovered < changelog or not any(disk_before.values())
@@ -339,9 +366,15 @@ async def test_an_output_the_broker_cannot_take_gets_the_policys_stand_in() -> N
     life = await live(world, Tally(world))
     assert life.fatal is None
     assert not life.crashed
-    dead = [value for part in world.topic(DEAD) for _, value in part]
+    dead = causes(world, DEAD)
     assert len(dead) == 1
-    assert b"record too large" in (dead[0] or b"")
+    value, named = dead[0]
+    assert b"record too large" in (value or b"")
+    # The stand-in keeps the refused output's cause: the input that derived "d-e1".
+    assert named is not None
+    _, refused_input = world.topic(INPUT)[named.partition][named.offset]
+    assert json.loads(refused_input or b"")["id"] == "e1"
+    assert f"refused at {named.offset}".encode() in (value or b"")
     assert set(outputs(world)) == set(outputs(reference)) - {"d-e1"}
     assert world.disk == reference.disk  # the stand-in changed nothing else
 
@@ -419,3 +452,64 @@ async def test_stop_returns_while_a_send_keeps_failing() -> None:
     await asyncio.wait_for(runtime.stop(), timeout=10)
     assert "next_offset" not in world.disk.get(0, {})  # the stuck batch was not recorded
     assert runtime.partitions == frozenset()
+
+
+class Asking(Tally):
+    """A Tally that, before deciding every third record, asks for something to be read first
+    (as the gate asks for the registry): once per record, the read failing ``failures``
+    times before it succeeds."""
+
+    def __init__(self, world: World, failures: int = 0) -> None:
+        super().__init__(world)
+        self.failures = failures
+        self.reads: list[int] = []
+        self.asked: set[tuple[int, int]] = set()
+
+    def open(self, partition: int, state: State) -> AskingPartition:
+        return AskingPartition(self, state)
+
+
+class AskingPartition(TallyPartition):
+    def apply(self, record: Record) -> Sequence[Output]:
+        policy = self.policy
+        assert isinstance(policy, Asking)
+        where = (record.partition, record.offset)
+        if record.offset % 3 == 0 and where not in policy.asked:
+            policy.asked.add(where)
+
+            async def read() -> None:
+                if policy.failures:
+                    policy.failures -= 1
+                    raise TimeoutError("the registry is away")
+                policy.reads.append(record.offset)
+
+            raise Refresh("read the registry first", read)
+        return super().apply(record)
+
+
+async def test_a_policy_asking_to_read_first_gets_its_read_then_decides_the_same() -> None:
+    reference = await uninterrupted(2)
+    world = World(2)
+    populate(world)
+    policy = Asking(world, failures=2)
+    life = await live(world, policy)
+    assert not life.crashed
+    assert life.fatal is None
+    asked = {offset for _, offset in policy.asked}
+    assert policy.failures == 0  # the failed reads were retried
+    assert set(policy.reads) == asked  # each asked-for read done before its record
+    assert outputs(world) == outputs(reference)
+    assert world.disk == reference.disk
+
+
+async def test_partitions_given_up_are_closed_in_the_policy() -> None:
+    world = World(3)
+    populate(world)
+    policy = Tally(world)
+    runtime, _ = runtime_for(world, policy)
+    runtime.start()
+    await runtime.assign([0, 1, 2])
+    await runtime.revoke([1])
+    assert policy.closed == [1]
+    await runtime.stop()
+    assert sorted(policy.closed) == [0, 1, 2]
