@@ -192,6 +192,6 @@ class KafkaSink:
 
 def _append(builder: Any, record: Output) -> bool:
     appended = builder.append(
-        key=record.key, value=record.value, timestamp=None, headers=record.headers
+        key=record.key, value=record.value, timestamp=None, headers=list(record.headers)
     )
     return appended is not None

@@ -1,7 +1,7 @@
 """The worker on the deployment's table store (RocksDB via rocksdict), across a SIGKILL.
 
-The agents write their tables through ``table.data[key] = value`` under the event's
-partition (agents.emit.persist) and read them back with ``get`` and ``items``: on RocksDB
+The runtime writes each batch's state into its table with ``apply_changelog_batch`` (as
+Faust's recovery does) and reads it back from each partition's own database: on RocksDB
 each key must land in its partition's database, and a restarted worker must find it there
 (or recover it from the changelog). A scaled-down scripted scenario, the worker killed
 halfway and restarted on the same data directory: every obligation must still follow the
@@ -18,6 +18,7 @@ import pytest
 from contracts import unions
 from streams import obligation_view
 from streams.topic_reader import read_all
+from streams.topics import WORKER_TABLES
 from tests.integration import obligation_scenario as script
 from tests.integration.pipeline import Pipeline
 from tests.integration.test_obligations_scenario import _matched, _transitions, run_scenario
@@ -51,7 +52,7 @@ async def test_state_on_rocksdb_survives_a_worker_kill(
 
     # It ran on RocksDB: one database per table partition under the worker's data directory.
     databases = {p.name for p in (tmp_path / "faust").rglob("*.db") if (p / "CURRENT").exists()}
-    for table in ("gate-state", "cases", "case-partitions"):
+    for table in WORKER_TABLES.values():
         assert any(name.startswith(table) for name in databases), (table, sorted(databases))
     log = (tmp_path / "worker.log").read_text()
     assert log.count('"partition_loaded"') >= 2  # the cases agent loaded again after the kill
