@@ -9,9 +9,9 @@ and the most hostile topic configurations.
 * A dead-letter topic that refuses every dead letter (misconfigured): the worker exits with
   one line and status 3, and the outputs of the batch the broker acknowledged are not sent
   twice.
-* A dead-letter topic deleted under the worker (a send error that might pass): the dead
-  letter is retried alone, never the outputs already acknowledged, and SIGTERM still stops
-  the worker within ``STOP_GRACE_S``.
+* A dead-letter topic deleted under a running worker (a send error that might pass): the
+  dead letter is retried alone, never the outputs already acknowledged, and SIGTERM still
+  stops the worker within ``STOP_GRACE_S``.
 """
 
 from __future__ import annotations
@@ -338,6 +338,11 @@ async def test_a_send_retried_resends_nothing_else_and_sigterm_still_stops(
     await ensure_topics(
         pipeline.bootstrap, prefix=pipeline.prefix, partitions=PARTITIONS, replication_factor=1
     )
+    # A worker starts only with every topic there: it is running when the topic goes.
+    pipeline.start_worker()
+    log_path = pipeline.home / "worker.log"
+    assigned = await log_shows(log_path, ('"partition_assigned"', '"gate"'), PARTITIONS, 120)
+    assert assigned >= PARTITIONS
     # The dead-letter topic is gone: every send of a dead letter fails (metadata never
     # comes), an error that could pass, so it is retried.
     admin = AIOKafkaAdminClient(bootstrap_servers=pipeline.bootstrap)
@@ -347,9 +352,7 @@ async def test_a_send_retried_resends_nothing_else_and_sigterm_still_stops(
     finally:
         await admin.close()
     valid = await publish_with_a_bad_one(pipeline)
-    pipeline.start_worker()
     validated, _ = await wait_for_ids(pipeline, {str(e.event_id) for e in valid}, 120)
-    log_path = pipeline.home / "worker.log"
     await log_shows(log_path, ("output_send_retry", f"{pipeline.prefix}.dead-letters"), 2, 150)
     status, took = await sigterm(pipeline)
     after = await read_topic(
