@@ -4,8 +4,9 @@ projector, real database.
 The worker refuses messages whose field names hold NUL, ESC and a lone surrogate, and one
 with a raw national ID number; a dead letter with a raw NUL in its reason is written straight
 to the dead-letter topic (any writer of that topic could), and an unreadable message
-with NUL bytes and an ID number lands on the validated topic. The projector must store every
-one: as many rows as dead letters, every reason printable, no ID number in any row.
+with NUL bytes and an ID number lands on the validated topic, where the cases agent
+dead-letters it and the projector finds it unreadable. The projector must store every one:
+as many rows as dead letters, every reason printable, no ID number in any row.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ async def test_every_dead_letter_is_stored_printable_and_without_id_numbers(
         junk = b"\x00\x00" + RAW_ID.encode() + b"\x00"
         await producer.send_and_wait(f"{prefix}.validated", junk, partition=1)
         dead = await read_topic(
-            kafka_bootstrap, f"{prefix}.dead-letters", until=lambda m: len(m) >= 4, wait_s=120
+            kafka_bootstrap, f"{prefix}.dead-letters", until=lambda m: len(m) >= 5, wait_s=120
         )
     finally:
         await producer.stop()
@@ -123,15 +124,19 @@ async def test_every_dead_letter_is_stored_printable_and_without_id_numbers(
         await conn.close()
     for row in rows:
         print(f"\n{row['detected_by']:9} {row['reason_code']:16} {row['reason'][:90]}")
-    assert len(dead) == 4
-    assert archived == 4
-    assert len(rows) == 5  # the 4 dead letters and the projector's own unreadable message
+    assert len(dead) == 5
+    assert archived == 5
+    assert len(rows) == 6  # the 5 dead letters and the projector's own unreadable message
     assert all(row["reason"].isprintable() for row in rows)
     reasons = " | ".join(row["reason"] for row in rows)
     assert "a\\x00b\\x1b[31m" in reasons
     assert "Invalid JSON" in reasons  # pydantic's JSON reader refuses a lone surrogate
     assert "x\\x00y" in reasons
     assert [row["detected_by"] for row in rows].count("projector") == 1
+    by_agents = [json.loads(v or b"{}") for _, _, v in dead if b'"610900/agents"' in (v or b"")]
+    assert [(d["source_topic"], d["ids_masked"]) for d in by_agents] == [
+        (f"{prefix}.validated", 1)
+    ]
     for row in rows:
         assert RAW_ID.encode() not in bytes(row["raw"])
     assert not [p["p"] for p in payloads if RAW_ID in p["p"]]
