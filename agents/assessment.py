@@ -1,8 +1,10 @@
 """The assessment service (``liudong assess``): scorecards from the log, per county and period.
 
 One process, one plain ``AIOKafkaConsumer`` with every partition assigned by hand and no
-consumer group (like the projector): state is never stored, it is folded again from the
-beginning of the log on every start. At start it reads, up to the end offsets seen then,
+consumer group (like the projector). Its fold is kept on disk with the position of every
+partition it has read (:mod:`agents.assessment_snapshot`), so a start reads only what
+follows them; without a snapshot (the first start, or code changed since), from the
+beginning of the log. At start it reads, up to the end offsets seen then,
 
 * the obligations topic (every obligation's lifecycle),
 * the alerts topic (agreement coverage figures; alerts are skipped unread),
@@ -19,7 +21,9 @@ reading its own output back republishes the same ids. Run one instance per deplo
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -27,6 +31,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from agents import assessment_rules as rules
+from agents import assessment_snapshot
 from agents.assessment_config import AssessmentConfig
 from agents.assessment_rules import AssessmentState
 from contracts.events.derived import ScorecardPublished
@@ -64,6 +69,8 @@ class AssessmentService:
         poll_timeout_ms: int = 500,
         max_records: int = 5000,
         topic_wait_s: float = 30.0,
+        snapshot: Path | None = None,
+        snapshot_interval_s: float = assessment_snapshot.SNAPSHOT_INTERVAL_S,
     ) -> None:
         self.bootstrap = bootstrap_servers
         self.region = region
@@ -88,6 +95,13 @@ class AssessmentService:
         self._producer: Any = None
         self._partitions: list[TopicPartition] = []
         self.caught_up = asyncio.Event()
+        # The fold on disk (None: kept in memory only, folded from the beginning each start).
+        self.snapshot = snapshot
+        self.snapshot_interval_s = snapshot_interval_s
+        self.positions: dict[tuple[str, int], int] = {}  # next offset to fold, per partition
+        self.resumed = False  # this start resumed from a snapshot
+        self._saved_at = 0.0
+        self._print = assessment_snapshot.fingerprint(self.codecs)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -101,16 +115,26 @@ class AssessmentService:
             await self.close()
         return self.state
 
-    async def _start_consumer(self) -> None:
+    async def _start_consumer(self, *, resume: bool = False) -> None:
         self._partitions = await self._discover()
         consumer = await assigned_consumer(self.bootstrap, self._partitions, self.client_options)
         self._consumer = consumer
         await consumer.seek_to_beginning(*self._partitions)
+        saved = None
+        if resume and self.snapshot is not None:
+            saved = assessment_snapshot.load(self.snapshot, self._print)
+        if saved is not None:
+            self.state, self.published, self.resumed = saved.state, saved.published, True
+            for tp in self._partitions:
+                at = saved.positions.get((tp.topic, tp.partition), 0)
+                self.positions[(tp.topic, tp.partition)] = at
+                if at:
+                    consumer.seek(tp, at)
 
     async def _catch_up(self) -> None:
         consumer = self._consumer
         ends = await consumer.end_offsets(self._partitions)
-        remaining = {tp for tp in self._partitions if ends[tp] > 0}
+        remaining = {tp for tp in self._partitions if ends[tp] > await consumer.position(tp)}
         while remaining:
             # Messages newer than those ends are folded too: they only make the start's
             # figures more current.
@@ -123,6 +147,7 @@ class AssessmentService:
                     remaining.discard(tp)
         log.info(
             "assessment_loaded",
+            from_snapshot=self.resumed,
             events=self.folded,
             obligations=len(self.state.obligations),
             scorecards=len(self.published),
@@ -132,6 +157,8 @@ class AssessmentService:
 
     def _fold_batches(self, batches: Mapping[TopicPartition, Sequence[Any]]) -> None:
         for tp, messages in batches.items():
+            if messages:
+                self.positions[(tp.topic, tp.partition)] = messages[-1].offset + 1
             wanted = WANTED[self.names[tp.topic]]
             codec = self.codecs[tp.topic]
             for message in messages:
@@ -167,8 +194,9 @@ class AssessmentService:
     # --- running ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Load, publish what the log says, then follow it until ``stop`` is set."""
-        await self._start_consumer()
+        """Load (from the snapshot and the log after it), publish what the log says, then
+        follow it until ``stop`` is set."""
+        await self._start_consumer(resume=True)
         producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap,
             acks="all",
@@ -180,6 +208,7 @@ class AssessmentService:
         try:
             await self._catch_up()
             await self._publish(at_start=True, stop=stop)
+            await self._save()
             self.caught_up.set()
             while not stop.is_set():
                 batches = await self._consumer.getmany(
@@ -188,9 +217,29 @@ class AssessmentService:
                 if batches:
                     self._fold_batches(batches)
                     await self._publish(at_start=False, stop=stop)
+                if time.monotonic() - self._saved_at >= self.snapshot_interval_s:
+                    await self._save()
+            await self._save()
         finally:
             await self.close()
             log.info("assessment_stopped", events=self.folded, scorecards_sent=self.sent)
+
+    async def _save(self) -> None:
+        """The fold, the published revisions and the positions to disk, together. Only
+        between batches: then the fold is exactly that of every input before the positions,
+        and every revision it publishes from them is acknowledged."""
+        self._saved_at = time.monotonic()
+        if self.snapshot is None:
+            return
+        saved = assessment_snapshot.Snapshot(self.state, self.published, dict(self.positions))
+        started = time.perf_counter()
+        written = assessment_snapshot.save(self.snapshot, saved, self._print)
+        log.info(
+            "assessment_snapshot_saved",
+            bytes=written,
+            positions=sum(self.positions.values()),
+            seconds=round(time.perf_counter() - started, 3),
+        )
 
     async def _publish(self, *, at_start: bool, stop: asyncio.Event) -> None:
         cards = rules.publications(

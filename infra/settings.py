@@ -48,13 +48,14 @@ class Settings(BaseSettings):
     region_public_key: str | None = None
     # Faust table store: memory in tests, rocksdb (rocksdict) in production.
     faust_store: str = "memory://"
-    # RocksDB (per table partition: 3 tables x ``partitions`` databases per worker). Faust's
-    # defaults are a 2 GiB block cache and 3 x 64 MiB write buffers for EACH database: 18
-    # databases could claim ~39 GiB. Bounded here: each database holds at most
-    # block cache + buffers x size (8 + 2 x 16 MiB = 40 MiB; 720 MiB for 18), while the data
-    # itself stays on disk. State reads are point lookups and one scan per partition load,
-    # so a small cache costs little. (Seconds-long waits at paced load, once blamed on 4 MiB
-    # write buffers, came back at 16 MiB; the fetch wait below accounts for most of them.)
+    # RocksDB (per table partition: 2 tables x ``partitions`` databases per worker, and one
+    # for the registry gate). Faust's defaults are a 2 GiB block cache and 3 x 64 MiB write
+    # buffers for EACH database: 13 databases could claim ~28 GiB. Bounded here: each
+    # database holds at most block cache + buffers x size (8 + 2 x 16 MiB = 40 MiB; 520 MiB
+    # for 13), while the data itself stays on disk. State reads are point lookups and one
+    # prefix scan per partition opened, so a small cache costs little. (Seconds-long waits
+    # at paced load, once blamed on 4 MiB write buffers, came back at 16 MiB; the fetch wait
+    # below accounts for most of them.)
     rocksdb_block_cache_mib: int = Field(default=8, ge=1)
     rocksdb_write_buffer_mib: int = Field(default=16, ge=1)
     rocksdb_max_write_buffers: int = Field(default=2, ge=2)
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
     consumer_fetch_wait_ms: int = Field(default=50, ge=1, le=1500)
     # How long the group waits for a silent worker before giving its partitions to another.
     session_timeout_s: float = 10.0
+    # Static group membership: a worker restarting on its own disk takes its place in the
+    # group back at once, instead of waiting out the session of the process it replaces.
+    # "auto": an id made of the host name and LIUDONG_HOME (two workers never share a home);
+    # "none": dynamic membership; anything else: that id, unique per worker. A static member
+    # does not leave the group when it stops: its partitions move to another worker once its
+    # session times out.
+    group_instance_id: str = "auto"
     # Copies of each table partition another worker keeps current from the changelog, so it
     # can take over without a full recovery (Faust's standby replicas; 0: none). Each costs
     # its worker the changelog reads and writes of the partitions it stands by for.

@@ -8,6 +8,8 @@ its state in a table of its own (``topics.WORKER_TABLES``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,6 +83,7 @@ def build_app(
         broker_commit_interval=settings.commit_interval_s,
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=settings.session_timeout_s / 4,
+        consumer_group_instance_id=group_instance_id(settings),
         web_enabled=False,
         autodiscover=False,
     )
@@ -154,6 +157,18 @@ def _counting(
         metrics.batch_done(agent, topic, batch, highwater)
 
     return done
+
+
+def group_instance_id(settings: Settings) -> str | None:
+    """The worker's static member id in its consumer group (``LIUDONG_GROUP_INSTANCE_ID``;
+    None: dynamic membership)."""
+    chosen = settings.group_instance_id
+    if chosen == "none":
+        return None
+    if chosen != "auto":
+        return chosen
+    where = f"{socket.gethostname()}:{settings.home.resolve()}"
+    return f"{settings.topic_prefix}-worker-{hashlib.sha256(where.encode()).hexdigest()[:16]}"
 
 
 def bound_table_stores(app: faust.App, settings: Settings) -> None:

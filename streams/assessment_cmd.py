@@ -140,7 +140,11 @@ def run_assess(args: argparse.Namespace, settings: Settings) -> int:
             max_event_bytes=settings.max_event_bytes,
         )
         service = AssessmentService(
-            bootstrap, settings.topic_prefix, region=settings.region_code, config=config
+            bootstrap,
+            settings.topic_prefix,
+            region=settings.region_code,
+            config=config,
+            snapshot=snapshot_path(settings),
         )
         try:
             await service.run(stop)
@@ -149,6 +153,12 @@ def run_assess(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return asyncio.run(go())
+
+
+def snapshot_path(settings: Settings) -> Path:
+    """Where ``liudong assess`` keeps its fold between runs (agents.assessment_snapshot)."""
+    name = f"{settings.topic_prefix}-{settings.region_code}.snapshot"
+    return settings.home / "assessment" / name
 
 
 # --- liudong scorecard ---------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from contracts.envelope import Envelope
 from contracts.events import agreements
 from contracts.identity import SPACES
 from contracts.upcasting import UPCASTERS, accepted_versions
-from streams import routing
-from streams.topics import COUNTY_EVENTS, REGISTRY, VALIDATED, TopicSpec
+from streams import cause, routing
+from streams.topics import CATALOG, COUNTY_EVENTS, REGISTRY, VALIDATED, TopicSpec
 
 
 def _codes(names: frozenset[str]) -> str:
@@ -32,6 +32,10 @@ def _older_versions() -> str:
         for (event_type, version), step in sorted(UPCASTERS.items())
     ]
     return "\n".join(lines) if lines else "- none"
+
+
+def _caused_topics() -> str:
+    return ", ".join(f"`{spec.name}`" for spec in CATALOG if spec.caused)
 
 
 DESCRIPTION = f"""\
@@ -132,7 +136,35 @@ ticks, campaigns, registry changes and any agreement it signs for both parties. 
 `{VALIDATED.name}` carries the admitted events as the counties sent them, signature \
 included; the region's workers derive everything else (obligations, alerts, scorecards, \
 dead letters), unsigned. Times are RFC 3339 instants with an offset, read as UTC; \
-deadlines are computed in event time (`occurred_at`)."""
+deadlines are computed in event time (`occurred_at`).
+
+## Where a derived record comes from
+
+Every record the region's workers write to {_caused_topics()} carries a Kafka record header \
+`{cause.HEADER}`: the position of the input record that caused it, as ASCII \
+`<topic>/<partition>/<offset>` with the input's full topic name (for example \
+`liudong.county-events/3/1207`). A record the gate forwards or refuses names its place on \
+`{COUNTY_EVENTS.name}` (or `{REGISTRY.name}`); one the cases agent derives or refuses names \
+its place on `{VALIDATED.name}`. A record sent again after a crash is the same record with \
+the same header. So a reader can keep, of a derived topic, exactly what inputs up to given \
+positions caused, while the region keeps running. Scorecards carry no such header: each \
+folds the whole log."""
+
+
+def cause_headers() -> dict[str, object]:
+    """The record headers of a message the workers derive (an AsyncAPI Schema Object)."""
+    return {
+        "type": "object",
+        "properties": {
+            cause.HEADER: {
+                "type": "string",
+                "description": "The position of the input record that caused this one: "
+                "<topic>/<partition>/<offset>, ASCII.",
+                "pattern": "^[A-Za-z0-9._-]+/[0-9]+/[0-9]+$",
+            }
+        },
+        "required": [cause.HEADER],
+    }
 
 
 def version_description(cls: type[Envelope]) -> str:

@@ -88,8 +88,8 @@ class Source:
 
 
 def source_of(message: Any) -> Source:
-    """Where a consumed message is: a Faust message, or agents.input_position's stand-in
-    for one (both give their timestamp in seconds)."""
+    """Where a consumed message is: a runtime record (``streams.runtime.Record``) or anything
+    with its fields (topic, partition, offset, timestamp in seconds)."""
     at = dt.datetime.fromtimestamp(message.timestamp, dt.UTC)
     return Source(message.topic, message.partition, message.offset, at)
 

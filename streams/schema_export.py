@@ -167,6 +167,8 @@ def _channel(spec: TopicSpec, prefix: str) -> JsonObject:
                 }
             },
         }
+        if spec.caused:
+            message["headers"] = contract_text.cause_headers()
         paragraphs = [" ".join(p.split()) for p in (cls.__doc__ or "").strip().split("\n\n")]
         if paragraphs[0]:
             message["summary"] = paragraphs[0]

@@ -29,6 +29,8 @@ class TopicSpec:
     # Who writes it: county nodes (their records are events, at most LIUDONG_MAX_EVENT_BYTES
     # each) or the workers (in batches of up to WORKER_BATCH_BYTES).
     written_by_counties: bool = False
+    # Written by the workers' agents: each record names its cause (streams.cause).
+    caused: bool = False
 
     def full_name(self, prefix: str) -> str:
         return f"{prefix}.{self.name}"
@@ -83,18 +85,21 @@ VALIDATED = TopicSpec(
     union=unions.CountyEvent,
     description="Events that passed the gate (bytes as received, read one way only: "
     "signature, scope, registry, time); repeats and reused ids are the cases agent's to find.",
+    caused=True,
 )
 OBLIGATIONS = TopicSpec(
     "obligations",
     key="person key",
     union=unions.ObligationEvent,
     description="Obligations opened, reminded, fulfilled, breached, escalated, cancelled.",
+    caused=True,
 )
 ALERTS = TopicSpec(
     "alerts",
     key="county code (alerts) or period (coverage)",
     union=unions.AlertEvent,
     description="Alerts (agreement missing, escalations) and agreement coverage figures.",
+    caused=True,
 )
 SCORECARDS = TopicSpec(
     "scorecards",
@@ -108,6 +113,7 @@ DEAD_LETTERS = TopicSpec(
     union=unions.DeadLetterEvent,
     description="Refused input: its bytes (at most 16 KiB, ID numbers masked), length and "
     "SHA-256, reason code and printable reason, source position.",
+    caused=True,
 )
 
 CATALOG: tuple[TopicSpec, ...] = (
@@ -154,6 +160,14 @@ TABLES: tuple[WorkerTable, ...] = (
     WorkerTable("cases", "cases", VALIDATED),
 )
 WORKER_TABLES = {table.agent: table.name for table in TABLES}
+
+
+def table(name: str) -> WorkerTable:
+    """The worker table called ``name``."""
+    for t in TABLES:
+        if t.name == name:
+            return t
+    raise KeyError(f"no worker table {name!r}")
 
 
 def changelog_topics(prefix: str) -> tuple[str, ...]:

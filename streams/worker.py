@@ -18,9 +18,9 @@ from streams.region import region_public_key
 log = structlog.get_logger(__name__)
 
 # How long a worker asked to stop (SIGTERM, SIGINT) may take before it ends itself. An orderly
-# stop takes a few seconds (leave the group, commit); a send failing meanwhile is given up at
-# once (agents.emit.SendAbandoned), but the producer may still wait out its request timeout
-# on it. What is not durable when the time is up is applied again by the next worker.
+# stop takes a few seconds (the runtimes finish or abandon their batches within their
+# stop_timeout_s, then the group is left); what is not durable when the time is up is
+# applied again from the recorded positions by the next worker.
 STOP_GRACE_S = 15.0
 EXIT_STOP_FORCED = 1
 

@@ -9,7 +9,6 @@ exactly what they saw on the source topics.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -17,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from streams import topics
-from streams.admin import _wait_for_leaders, ensure_topics
+from streams.admin import ensure_topics
 from streams.simulation.publisher import SimulationReport, run_simulation
 from streams.simulation.scenario import SimulationConfig
 
@@ -180,42 +177,11 @@ async def clone(
     events: Sequence[Message] | None = None,
 ) -> None:
     """Fresh topics under ``prefix``: the registry, then ``events`` (default: all of them)."""
+    # The workers' changelogs too, before a worker's first start (streams.topics.TABLES).
     await ensure_topics(bootstrap, prefix=prefix, partitions=partitions, replication_factor=1)
-    await precreate_changelogs(bootstrap, prefix, partitions)
     await write(bootstrap, topics.REGISTRY.full_name(prefix), corpus.registry)
     chosen = corpus.county_events if events is None else events
     await write(bootstrap, topics.COUNTY_EVENTS.full_name(prefix), chosen)
-
-
-# The worker's tables (agents/gate.py, agents/cases.py): Faust names their changelogs
-# ``<app id>-<table>-changelog`` and the app id is ``<prefix>-workers`` (streams/app.py).
-WORKER_TABLES = ("gate-state", "cases", "case-partitions")
-
-
-def changelog(prefix: str, table: str) -> str:
-    return f"{prefix}-workers-{table}-changelog"
-
-
-async def precreate_changelogs(bootstrap: str, prefix: str, partitions: int) -> None:
-    """Create the worker's changelog topics before its first start.
-
-    A worker that creates them itself can snapshot them with 0 partitions when it joins the
-    group, and its agents then die on their first table write (Faust ``PartitionsMismatch``).
-    """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        names = [changelog(prefix, table) for table in WORKER_TABLES]
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(
-                [
-                    NewTopic(name, partitions, 1, topic_configs={"cleanup.policy": "compact"})
-                    for name in names
-                ]
-            )
-        await _wait_for_leaders(admin, names)
-    finally:
-        await admin.close()
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

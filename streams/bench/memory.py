@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import time
 from collections.abc import Callable
@@ -54,28 +55,20 @@ class MemoryStage:
 
     async def run(self, events: corpus.Corpus, one_kib: int | None) -> list[Row]:
         bench = self.bench
-        source = {
-            table: replicate.latest(
-                replicate.Record(m.partition, m.key, m.value)
-                for part in await corpus.read_topic(
-                    bench.bootstrap, corpus.changelog("bench-one", table)
-                )
-                for m in part
-                if m.key is not None
-            )
-            for table in corpus.WORKER_TABLES
-        }
-        cases = len(source["cases"])
-        persons = bench.scale.state_persons
-        bench.facts.update(
-            cases_in_state=cases,
-            state_persons=persons,
-            state_gate_ids_per_person=len(source["gate-state"]) / max(1, cases),
+        cases_changelog = topics.table("cases").changelog("bench-one")
+        source = replicate.latest(
+            replicate.Record(m.partition, m.key, m.value)
+            for part in await corpus.read_topic(bench.bootstrap, cases_changelog)
+            for m in part
+            if m.key is not None
         )
+        cases = sum(1 for r in source.values() if replicate.is_case(r))
+        persons = bench.scale.state_persons
+        bench.facts.update(cases_in_state=cases, state_persons=persons)
         bench.say(f"memory: {cases} cases of the one-worker stage to copy to {persons:,} persons")
         held = events.county_events[-HELD_BACK:]
         fed = corpus.Corpus(events.registry, events.county_events[:-HELD_BACK])
-        at_scale = await self.at_scale(source, fed, persons)
+        at_scale = await self.at_scale(list(source.values()), fed, persons)
         restart = await self.restart(at_scale.proc, held)
         recovery = await self.recovery_rate(at_scale.records)
         rows = self.memory_rows(one_kib, cases, at_scale, persons, recovery)
@@ -100,15 +93,10 @@ class MemoryStage:
         )
 
     async def at_scale(
-        self,
-        source: dict[str, dict[bytes, replicate.Record]],
-        events: corpus.Corpus,
-        persons: int,
+        self, templates: list[replicate.Record], events: corpus.Corpus, persons: int
     ) -> AtScale:
         bench = self.bench
         began = time.monotonic()
-        templates = {table: list(records.values()) for table, records in source.items()}
-        cases = len(templates["cases"])
         await corpus.clone(
             events, bootstrap=bench.bootstrap, prefix=PREFIX, partitions=bench.partitions, events=()
         )
@@ -122,15 +110,17 @@ class MemoryStage:
                 f"{time.monotonic() - began:.0f} s"
             )
 
+        # The cases agent's table: the copies, then the partitions' books and clocks.
         counts = {
-            "cases": replicate.cases_at_scale(templates["cases"], persons),
-            "gate-state": replicate.gate_at_scale(templates["gate-state"], persons, cases),
-            "case-partitions": replicate.partitions_meta(templates["case-partitions"]),
+            "cases": itertools.chain(
+                replicate.cases_at_scale(templates, persons),
+                replicate.partition_state(templates),
+            )
         }
         written = {}
         try:
             for table, records in counts.items():
-                topic = corpus.changelog(PREFIX, table)
+                topic = topics.table(table).changelog(PREFIX)
                 if seeder.changelogs[table] != topic:
                     raise RuntimeError(f"{table}: the app's changelog is {seeder.changelogs}")
                 written[table] = await corpus.write(
@@ -327,8 +317,8 @@ class MemoryStage:
         how = (
             f"SIGKILL, restart on the same disk, {f.get('restart_held_back_events')} new events "
             f"published at once; read its changelogs on restart: "
-            f"{f.get('restart_recovered_from_changelogs')}; includes the group's wait for the "
-            "killed member's session to end"
+            f"{f.get('restart_recovered_from_changelogs')}; a static member of its group "
+            "(no wait for the killed member's session)"
         )
         target = Target("<=", RESTART_TARGET_S) if held >= TARGET_PERSONS else None
         return [

@@ -1,16 +1,17 @@
 """State at scale for the memory stage: a worker's table records copied under new identities.
 
-Pure: no I/O. The bench reads the changelogs one real worker wrote (``cases``, ``gate-state``,
-``case-partitions``), and these functions turn them into the changelogs of a worker holding
-``persons`` persons: each copy of a case gets a new person key, and every event id in it a
-new id, the same new id wherever it appears (``processed``, flows, registrations, the ids of
-obligations and tasks built from event ids), so the copy is a valid ``CaseState`` that the
-cases agent parses when it loads its partition. The gate's admitted ids are copied in the
-same proportion, under the same new ids. Copy numbers start at 1: no copy collides with the
-original state or with the events the bench then feeds the worker.
+Pure: no I/O. The bench reads the changelog of the cases agent's table one real worker wrote
+(``cases``), and these functions turn it into the changelog of a worker holding ``persons``
+persons: each copy of a case gets a new person key, and every event id in it a new id, the
+same new id wherever it appears (``processed``, flows, registrations, the ids of obligations
+and tasks built from event ids), so the copy is a valid ``CaseState`` that the cases agent
+parses when it opens its partition. The partition's books and clock are kept as they were,
+its input position is not (the fed worker reads its input from the start). The gate keeps
+no state to copy but its clock and position. Copy numbers start at 1: no copy collides with
+the original state or with the events the bench then feeds the worker.
 
-Records are as Faust writes them with the app's JSON serializers (streams/app.py): the key
-is the JSON of ``"<partition>:<suffix>"``, the value the JSON of the stored text.
+Records are as the runtime writes them (``streams.runtime.faust_ports.TableStore``): the key
+is the UTF-8 of ``<partition>:<key>``, the value the UTF-8 of the stored text.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from agents.cases import CASE
+from streams.runtime import POSITION_KEY
+
 # Fixed: the same source state always gives the same copies.
 REPLICA_NAMESPACE = uuid.UUID("4f7c2a1e-9b3d-4e8a-a6c5-2d1e0f9b8c7a")
-# Per-partition keys that are not an event id (gate-state) or must not be copied at all.
-GATE_SPECIAL = ("clock", "next_offset")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class CaseTemplate:
     @classmethod
     def of(cls, record: Record) -> CaseTemplate:
         partition, _ = split_key(record.key)
-        text = str(json.loads(record.value))
+        text = record.value.decode()
         case = json.loads(text)
         person_key = str(case["person_key"])
         own = {
@@ -86,20 +88,17 @@ class CaseTemplate:
         for token, piece in zip(self.tokens, self.pieces[1:], strict=True):
             parts.append(mapped[token])
             parts.append(piece)
-        return encode(self.partition, new_key, "".join(parts))
+        return encode(self.partition, CASE + new_key, "".join(parts))
 
 
 def split_key(raw_key: bytes) -> tuple[int, str]:
-    """``b'"3:abc"'`` -> ``(3, "abc")``."""
-    text = json.loads(raw_key)
-    partition, _, suffix = str(text).partition(":")
-    return int(partition), suffix
+    """``b"3:case/abc"`` -> ``(3, "case/abc")``."""
+    partition, _, key = raw_key.decode().partition(":")
+    return int(partition), key
 
 
-def encode(partition: int, suffix: str, text: str) -> Record:
-    return Record(
-        partition, json.dumps(f"{partition}:{suffix}").encode(), json.dumps(text).encode()
-    )
+def encode(partition: int, key: str, text: str) -> Record:
+    return Record(partition, f"{partition}:{key}".encode(), text.encode())
 
 
 def latest(records: Iterable[Record]) -> dict[bytes, Record]:
@@ -107,7 +106,11 @@ def latest(records: Iterable[Record]) -> dict[bytes, Record]:
     out: dict[bytes, Record] = {}
     for record in records:
         out[record.key] = record
-    return {k: r for k, r in out.items() if r.value not in (b"", b"null")}
+    return {k: r for k, r in out.items() if r.value}
+
+
+def is_case(record: Record) -> bool:
+    return split_key(record.key)[1].startswith(CASE)
 
 
 def copies_for(total: int, base: int, index: int) -> range:
@@ -120,27 +123,17 @@ def copies_for(total: int, base: int, index: int) -> range:
 
 
 def cases_at_scale(templates: Iterable[Record], persons: int) -> Iterator[Record]:
-    """``persons`` cases in all, each a copy of one of ``templates`` (in its partition)."""
-    chosen = [CaseTemplate.of(r) for r in templates]
+    """``persons`` cases in all, each a copy of one of the case records among ``templates``
+    (in its partition)."""
+    chosen = [CaseTemplate.of(r) for r in templates if is_case(r)]
     for index, template in enumerate(chosen):
         for copy in copies_for(persons, len(chosen), index):
             yield template.copy(copy)
 
 
-def gate_at_scale(templates: Iterable[Record], num: int, den: int) -> Iterator[Record]:
-    """The gate's admitted ids times ``num / den``, under the copies' new ids;
-    its clock and input positions left out (the fed worker starts with neither)."""
-    admitted = [r for r in templates if split_key(r.key)[1] not in GATE_SPECIAL]
-    total = len(admitted) * num // den if den > 0 else 0
-    for index, record in enumerate(admitted):
-        partition, event_id = split_key(record.key)
-        fingerprint = str(json.loads(record.value))
-        for copy in copies_for(total, len(admitted), index):
-            yield encode(partition, replica_id(event_id, copy), fingerprint)
-
-
-def partitions_meta(templates: Iterable[Record]) -> Iterator[Record]:
-    """``case-partitions`` as it was (books, clock), without the input positions."""
+def partition_state(templates: Iterable[Record]) -> Iterator[Record]:
+    """The partition-wide records among ``templates`` (books, clock) as they were; neither
+    the cases nor the input positions."""
     for record in templates:
-        if split_key(record.key)[1] != "next_offset":
+        if not is_case(record) and split_key(record.key)[1] != POSITION_KEY:
             yield record

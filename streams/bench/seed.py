@@ -1,9 +1,9 @@
 """The memory stage's local state: the worker's RocksDB databases, written before it starts.
 
 A Faust worker restarting on its own disk finds its table partitions in RocksDB, each with
-the last changelog offset it applied, and reads its changelogs only past that offset (when
-its writes noted those offsets: liudong's agents.emit does not yet). The bench
-puts the memory stage's worker in that position: every record it writes to a changelog
+the last changelog offset it applied, and reads its changelogs only past that offset (the
+runtime notes those offsets with every write: ``docs/runtime.md``). The bench puts the
+memory stage's worker in that position: every record it writes to a changelog
 partition is also put, byte for byte, into the database Faust opens for that table
 partition, and once the changelog is written its end offset minus one is stored under
 Faust's offset key (``faust.stores.rocksdb.Store.set_persisted_offset``). The databases'

@@ -98,10 +98,16 @@ class ConsumerSource:
     def _moved(self, partition: int, want: int, got: int) -> None:
         log.info("input_seek_back", topic=self.topic, partition=partition, want=want, got=got)
 
-    async def commit(self, positions: Mapping[int, int]) -> None:
+    async def commit(self, positions: Mapping[int, int]) -> bool:
+        # Not while the group rebalances: the consumer's thread is then inside the
+        # rebalance, waiting for this process's revocation handlers, and a commit queued
+        # for it waits too.
+        if self.app.rebalancing or not self.app.consumer.flow_active:
+            return False
         offsets = {TP(self.topic, p): o for p, o in positions.items()}
         if not await faust_internals.commit(self.app.consumer, offsets):
             raise RuntimeError(f"the group did not take the positions of {self.topic}")
+        return True
 
 
 def _record(r: Any) -> Record:

@@ -106,9 +106,10 @@ class Source(Protocol):
         each partition's records in offset order."""
         ...
 
-    async def commit(self, positions: Mapping[int, int]) -> None:
+    async def commit(self, positions: Mapping[int, int]) -> bool:
         """Tell the consumer group how far each partition is (next offset): for lag and
-        progress only; what the runtime resumes from is the position in its own state."""
+        progress only; what the runtime resumes from is the position in its own state.
+        False: not now (the group is rebalancing), to be tried again later."""
         ...
 
 

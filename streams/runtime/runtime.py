@@ -14,7 +14,7 @@ was handled, up to ``batch_max`` records, so none waits for a batch to fill):
 4. **local store**: the acknowledged writes go into the local store with their changelog
    offsets, so a restart on the same disk recovers only the changelog after them;
 5. the position is committed to the consumer group in the background (for lag and
-   progress; the runtime never reads it back).
+   progress; the runtime never reads it back), never while the group rebalances.
 
 A crash before step 3 is acknowledged re-applies the batch, on the very state it was first
 applied to, so the policy derives the same outputs (deterministic ids, which consumers drop
@@ -224,10 +224,13 @@ class Runtime:
         self._wake.set()
 
     async def revoke(self, partitions: Iterable[int]) -> None:
-        """Give up ``partitions``: each finishes the batch it is on (durably), then stops."""
+        """Give up ``partitions``: each finishes the batch it is on (durably), then stops.
+
+        Nothing is committed to the group here: revocation happens inside the group's
+        rebalance, which a commit would wait for (the next owner reads the position from
+        the state anyway)."""
         parts = [self._parts.pop(n) for n in sorted(set(partitions)) if n in self._parts]
         await self._close(parts, self.limits.drain_timeout_s, "partition_drain_timeout")
-        await self._commit({p.number: p.position for p in parts})
 
     async def stop(self) -> None:
         """Stop within ``stop_timeout_s``: batches in flight finish or are abandoned (their
@@ -518,8 +521,9 @@ class Runtime:
         if not changed:
             return
         try:
-            await self.source.commit(changed)
+            taken = await self.source.commit(changed)
         except Exception as exc:  # advisory: the next commit carries the same positions
             log.warning("position_commit_failed", runtime=self.name, error=repr(exc))
             return
-        self._committed.update(changed)
+        if taken:
+            self._committed.update(changed)

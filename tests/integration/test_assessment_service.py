@@ -5,8 +5,9 @@ as the cases agent would have derived it, up to early April 2026; the service st
 it and publishes the scorecards of every closed period (January to March, Q1), whose
 figures must equal the test's own computation from the script. A late February obligation
 then revises exactly the February and Q1 scorecards of the two counties it concerns, with
-the reason naming a late event. A second service on the same log publishes nothing new;
-``liudong scorecard`` prints the league, ``explain`` the lineage, and ``whatif`` the ranks
+the reason naming a late event. A second service on the same log and the same disk resumes
+from the first one's snapshot, reads only the log's tail and publishes nothing new, its fold
+the same as one from the beginning; ``liudong scorecard`` prints the league, ``explain`` the lineage, and ``whatif`` the ranks
 under another weight file without publishing anything.
 """
 
@@ -157,7 +158,12 @@ def matches(newest: Cards, recs: list[script.Rec]) -> bool:
 
 async def run_service(live: Live) -> tuple[AssessmentService, asyncio.Event, asyncio.Task[None]]:
     service = AssessmentService(
-        live.bootstrap, live.prefix, region=script.REGION, config=CONFIG, poll_timeout_ms=200
+        live.bootstrap,
+        live.prefix,
+        region=script.REGION,
+        config=CONFIG,
+        poll_timeout_ms=200,
+        snapshot=live.home / "assessment.snapshot",
     )
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
@@ -236,7 +242,11 @@ async def test_scorecards_then_a_late_revision_then_nothing_on_restart(live: Liv
         stop.set()
         await task
 
-    # Same log, a fresh service: it reads the published revisions and has nothing to add.
+    folded_from_the_start = service.folded
+    assert not service.resumed
+
+    # Same log, same disk, a fresh service: it resumes from the snapshot the first one left,
+    # reads the tail after it and has nothing to add.
     before = await cards_on_topic(live)
     service, stop, task = await run_service(live)
     try:
@@ -246,6 +256,12 @@ async def test_scorecards_then_a_late_revision_then_nothing_on_restart(live: Liv
         stop.set()
         await task
     assert len(await cards_on_topic(live)) == len(before)
+    assert service.resumed
+    print(f"\nrestart folded {service.folded} events; from the start: {folded_from_the_start}")
+    assert service.folded < folded_from_the_start / 10
+    scratch = AssessmentService(live.bootstrap, live.prefix, region=script.REGION, config=CONFIG)
+    assert (await scratch.load()).digest() == service.state.digest()
+    assert service.published == scratch.published
 
 
 # --- the CLI over the same topics (sync: each command runs its own event loop) ----------------

@@ -16,7 +16,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from infra.projection.projector import PROJECTED
 from streams.admin import catalog_names
 from streams.keys import generate_key_file
-from streams.topics import CATALOG, COUNTY_EVENTS, changelog_topics
+from streams.topics import CATALOG, COUNTY_EVENTS, changelog_partitions, changelog_topics
 
 pytestmark = pytest.mark.integration
 
@@ -107,9 +107,11 @@ async def test_topics_ensure_creates_the_catalog_once(env: dict[str, str]) -> No
         assert len(described[name]["partitions"]) == spec.partitions(PARTITIONS), name
         assert settings[name]["retention.ms"] == "-1", name
         assert settings[name]["cleanup.policy"] == spec.config()["cleanup.policy"], name
-    for name in changelog_topics(prefix):
-        assert len(described[name]["partitions"]) == PARTITIONS
+    for name, count in changelog_partitions(prefix, PARTITIONS).items():
+        # As many partitions as the agent's input: the registry gate's, one.
+        assert len(described[name]["partitions"]) == count, name
         assert settings[name]["cleanup.policy"] == "compact"
+    assert set(changelog_partitions(prefix, PARTITIONS)) == set(changelog_topics(prefix))
 
     other = liudong({**env, "LIUDONG_PARTITIONS": "4"}, "topics", "ensure")
     assert other.returncode == 1

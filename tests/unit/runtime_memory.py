@@ -117,10 +117,11 @@ class MemorySource:
         self.world.alive()
         return out
 
-    async def commit(self, positions: Mapping[int, int]) -> None:
+    async def commit(self, positions: Mapping[int, int]) -> bool:
         n = self.world.enter("commit")
         self.world.committed.update(positions)
         self.world.check("commit", n, "after")
+        return True
 
 
 def partition_for(key: bytes | None, partitions: int) -> int:

@@ -13,9 +13,8 @@ from streams.bench.replicate import (
     cases_at_scale,
     copies_for,
     encode,
-    gate_at_scale,
     latest,
-    partitions_meta,
+    partition_state,
     replica_id,
     replica_person_key,
     split_key,
@@ -86,11 +85,11 @@ def case(person: str = PERSON, e1: str = E1, e2: str = E2) -> CaseState:
 
 
 def case_record(partition: int = 2, person: str = PERSON, *ids: str) -> Record:
-    return encode(partition, person, case(person, *ids).to_json())
+    return encode(partition, f"case/{person}", case(person, *ids).to_json())
 
 
 def parsed(record: Record) -> CaseState:
-    return CaseState.from_json(json.loads(record.value))
+    return CaseState.from_json(record.value.decode())
 
 
 def test_a_copy_is_a_valid_case_under_a_new_person_key_and_new_event_ids() -> None:
@@ -99,7 +98,8 @@ def test_a_copy_is_a_valid_case_under_a_new_person_key_and_new_event_ids() -> No
     new_key = replica_person_key(PERSON, 1)
     assert re.fullmatch(r"[0-9a-f]{64}", new_key)
     assert new_key != PERSON
-    assert split_key(copy.key) == (2, new_key)
+    assert split_key(copy.key) == (2, f"case/{new_key}")
+    assert copy.key == f"2:case/{new_key}".encode()  # as the runtime's table store keys it
     assert copy.partition == 2
     assert state.person_key == new_key
     assert PERSON not in copy.value.decode()
@@ -126,8 +126,9 @@ def test_a_copy_is_a_valid_case_under_a_new_person_key_and_new_event_ids() -> No
 def test_copies_reach_the_count_asked_for_spread_over_the_templates_and_never_repeat() -> None:
     other = "cd" * 32
     e3, e4 = str(uuid.UUID(int=4)), str(uuid.UUID(int=5))
-    templates = [case_record(0, PERSON), case_record(4, other, e3, e4)]
-    out = list(cases_at_scale(templates, 5))
+    books = encode(0, "agreement/1", "{}")
+    templates = [case_record(0, PERSON), books, case_record(4, other, e3, e4)]
+    out = list(cases_at_scale(templates, 5))  # the cases only
     assert len(out) == 5
     assert [r.partition for r in out] == [0, 0, 0, 4, 4]
     keys = {parsed(r).person_key for r in out}
@@ -144,28 +145,11 @@ def test_copies_for_spreads_the_remainder_over_the_first_templates() -> None:
     assert list(copies_for(5, 0, 0)) == []
 
 
-def test_gate_ids_copied_in_proportion_under_the_same_new_ids_without_clock_or_position() -> None:
-    records = [
-        encode(1, E1, "fp1"),
-        encode(1, E2, "fp2"),
-        encode(1, "clock", "2026-03-02T08:00:00+00:00"),
-        encode(1, "next_offset", "17"),
-    ]
-    out = list(gate_at_scale(records, 3, 1))  # three times the persons: three times the ids
-    assert len(out) == 6
-    decoded = {split_key(r.key)[1]: json.loads(r.value) for r in out}
-    assert decoded[replica_id(E1, 1)] == "fp1"
-    assert decoded[replica_id(E2, 3)] == "fp2"
-    assert not set(decoded) & {E1, E2, "clock", "next_offset"}
-    assert all(r.partition == 1 for r in out)
-    assert len(list(gate_at_scale(records, 1, 2))) == 1
-    assert list(gate_at_scale(records, 1, 0)) == []
-
-
-def test_partition_books_kept_and_input_positions_dropped() -> None:
-    books = encode(3, "agreements", "[]")
+def test_partition_books_and_clock_kept_cases_and_input_positions_dropped() -> None:
+    books = encode(3, "agreement/1", "{}")
+    clock = encode(3, "clock", "2026-03-02T08:00:00+00:00")
     position = encode(3, "next_offset", "9")
-    assert list(partitions_meta([books, position])) == [books]
+    assert list(partition_state([books, case_record(3), clock, position])) == [books, clock]
 
 
 def test_latest_keeps_the_last_value_per_key_and_drops_tombstones() -> None:

@@ -1,0 +1,54 @@
+"""The composition root: each agent on a runtime of its own, with a table whose partitions
+follow its input, and the worker a static member of its group, one id per home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from infra.settings import Settings
+from streams import topics
+from streams.app import build_app, group_instance_id
+from streams.runtime.faust_ports import RuntimeApp
+from streams.signing import public_key_b64
+
+
+def app_for(settings: Settings) -> RuntimeApp:
+    app = build_app(
+        settings,
+        bootstrap_servers="127.0.0.1:9",
+        region_code="610900",
+        region_key=public_key_b64(Ed25519PrivateKey.generate()),
+    )
+    assert isinstance(app, RuntimeApp)
+    return app
+
+
+def test_each_agent_runs_on_its_own_runtime_and_table(tmp_path: Path) -> None:
+    app = app_for(Settings(home=tmp_path, partitions=4))
+    by_name = {agent.name: agent for agent in app.runtimes}
+    assert set(by_name) == {"gate", "registry-gate", "cases"}
+    inputs = {name: agent.topic for name, agent in by_name.items()}
+    assert inputs == {
+        "gate": "liudong.county-events",
+        "registry-gate": "liudong.registry",
+        "cases": "liudong.validated",
+    }
+    for table in topics.TABLES:
+        made = app.tables[table.name]
+        assert made.changelog_topic.get_topic_name() == table.changelog("liudong")
+        assert made.partitions == table.input.partitions(4)
+        assert by_name[table.agent].table is made
+    assert app.tables["registry-gate-state"].partitions == 1
+
+
+def test_a_worker_is_a_static_member_with_one_id_per_home(tmp_path: Path) -> None:
+    one = Settings(home=tmp_path / "one")
+    assert app_for(one).conf.consumer_group_instance_id == group_instance_id(one)
+    assert group_instance_id(one) == group_instance_id(Settings(home=tmp_path / "one"))
+    assert group_instance_id(one) != group_instance_id(Settings(home=tmp_path / "two"))
+    assert group_instance_id(Settings(home=tmp_path, group_instance_id="w-7")) == "w-7"
+    dynamic = Settings(home=tmp_path, group_instance_id="none")
+    assert group_instance_id(dynamic) is None
+    assert app_for(dynamic).conf.consumer_group_instance_id is None
