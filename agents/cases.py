@@ -46,7 +46,7 @@ from contracts.events.derived import (
 from streams import codec as codec_module
 from streams import dead_letters
 from streams.codec import Codec, DecodeError
-from streams.runtime import Output, Record, State
+from streams.runtime import Output, Record, Refresh, State
 from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
@@ -167,6 +167,9 @@ class CasesPartition:
         self.state = state
         self.engine = engine
         self.books = books  # prefix -> the number of the last event stored
+
+    def before(self, records: Sequence[Record]) -> Refresh | None:
+        return None  # everything a decision needs is in the partition's state
 
     def apply(self, record: Record) -> Sequence[Output]:
         policy, engine, metrics = self.policy, self.engine, self.policy.metrics

@@ -11,10 +11,10 @@ of its position would refuse the re-applied ticks before it as regressions).
 
 The registry is read by :class:`streams.registry_reader.RegistryReader`, beside the gate.
 A refusal that a registry change not yet read could lift (an unknown publisher, a bad
-signature, a retired key) reads the registry up to its end first and is decided again; so
-does a clock tick, so that a change written before the tick (a rotation effective by then)
-applies to what follows it. :class:`RegistryGatePolicy` dead-letters the registry changes
-the reader left out, each once, in order.
+signature, a retired key) reads the registry up to its end first and is decided again; a
+batch that may carry a clock tick reads it first too, so that a change written before the
+tick (a rotation effective by then) applies to what follows it. :class:`RegistryGatePolicy`
+dead-letters the registry changes the reader left out, each once, in order.
 
 Counts: county-events in = forwarded + dead-lettered (``gate_counts``, logged every 10 s,
 and the worker's metrics).
@@ -111,13 +111,19 @@ class GatePartition:
         self.clock = clock
         self._read_registry_for: int | None = None  # the offset the registry was last read for
 
+    def before(self, records: Sequence[Record]) -> Refresh | None:
+        """The registry, read up to its end before a batch that may carry a tick: a change
+        written before the tick (a rotation effective by then) applies to what follows it,
+        and it was written before the batch was fetched. A false match costs one read."""
+        if not self.gate.reader.ready:
+            return Refresh("the registry is not read yet", self.gate.reader.started)
+        if any(_may_tick(r.value) for r in records):
+            return Refresh("a tick: registry changes before it apply after", self.gate.reader.sync)
+        return None
+
     def apply(self, record: Record) -> Sequence[Output]:
         gate = self.gate
         value = record.value
-        if not gate.reader.ready:
-            raise Refresh("the registry is not read yet", gate.reader.started)
-        if _may_tick(value) and self._read_registry_for != record.offset:
-            raise self._read_registry(record, "a tick: registry changes before it apply after")
         decision = decide(
             value,
             codec=gate.codec,
@@ -179,6 +185,9 @@ class RegistryGatePartition:
     def __init__(self, gate: RegistryGatePolicy) -> None:
         self.gate = gate
 
+    def before(self, records: Sequence[Record]) -> Refresh | None:
+        return None  # each record waits for the reader alone (apply)
+
     def apply(self, record: Record) -> Sequence[Output]:
         reader = self.gate.reader
         if not reader.read_past(record.offset):
@@ -194,5 +203,4 @@ class RegistryGatePartition:
 
 
 def _may_tick(value: bytes | None) -> bool:
-    # A false match costs one registry read.
     return value is not None and b"clock_ticked" in value

@@ -7,8 +7,8 @@ rebuilds it at start and then follows the topic, without a consumer group.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 import mode
 import structlog
@@ -21,6 +21,7 @@ from streams.codec import Codec, DecodeError
 log = structlog.get_logger(__name__)
 
 SYNC_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 class RegistryReader:
@@ -51,6 +52,8 @@ class RegistryReader:
         self._task: asyncio.Task[None] | None = None
         self._start_lock = asyncio.Lock()
         self._ready = False
+        # Every sync asks the end offset; syncs at the same moment share the asking.
+        self._ends: Rounds[int] = Rounds(self._end_offset)
 
     async def started(self) -> None:
         """Start once, however many agents ask; returns when the registry is caught up."""
@@ -81,11 +84,15 @@ class RegistryReader:
 
     async def sync(self) -> None:
         """Wait (up to SYNC_TIMEOUT_S) until every registration written so far is applied."""
+        async with asyncio.timeout(SYNC_TIMEOUT_S):
+            end = await self._ends.get()
+            async with self._advanced:
+                await self._advanced.wait_for(lambda: self._position >= end)
+
+    async def _end_offset(self) -> int:
         if self._offsets is None:
             raise RuntimeError("start() the reader first")
-        end = (await self._offsets.end_offsets([self._tp]))[self._tp]
-        async with asyncio.timeout(SYNC_TIMEOUT_S), self._advanced:
-            await self._advanced.wait_for(lambda: self._position >= end)
+        return int((await self._offsets.end_offsets([self._tp]))[self._tp])
 
     @property
     def ready(self) -> bool:
@@ -126,6 +133,37 @@ class RegistryReader:
             # The registry gate dead-letters it (refusal); here it is left out.
             self._refusals[offset] = (exc.code, exc.reason)
             log.info("registration_refused", offset=offset, reason_code=exc.code)
+
+
+class Rounds(Generic[T]):
+    """Callers of :meth:`get` share calls of ``ask``: a caller gets the answer of a call made
+    after it arrived (an answer already on its way may predate what the caller must see),
+    and every caller arriving while a call is out shares the next one. So however many ask
+    at once, at most two calls are made for them."""
+
+    def __init__(self, ask: Callable[[], Awaitable[T]]) -> None:
+        self._ask = ask
+        self._next: asyncio.Future[T] | None = None  # the answer the next call will give
+        self._calling: asyncio.Task[None] | None = None
+
+    async def get(self) -> T:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        answer = self._next
+        if self._calling is None:
+            self._calling = asyncio.create_task(self._call())
+        return await asyncio.shield(answer)
+
+    async def _call(self) -> None:
+        try:
+            while self._next is not None:
+                answer, self._next = self._next, None
+                try:
+                    answer.set_result(await self._ask())
+                except Exception as exc:  # each caller waiting for this answer gets it
+                    answer.set_exception(exc)
+        finally:
+            self._calling = None
 
 
 class RegistryReaderService(mode.Service):

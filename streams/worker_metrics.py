@@ -6,10 +6,13 @@ Counting and timing only: nothing here feeds a decision. Served on loopback at
 
 from __future__ import annotations
 
+from collections import Counter
+
 import mode
 import structlog
 from aiohttp import web
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter as CounterMetric
+from prometheus_client import Gauge, Histogram
 
 from streams.dashboard.metrics import PREFIX, new_registry, serve_metrics
 from streams.runtime.runtime import BatchDone
@@ -21,26 +24,26 @@ class WorkerMetrics:
     def __init__(self) -> None:
         self.registry = new_registry()
         r = self.registry
-        self.events_in = Counter(
+        self.events_in = CounterMetric(
             f"{PREFIX}_worker_events_in", "Messages consumed, by topic", ["topic"], registry=r
         )
-        self.events_out = Counter(
+        self.events_out = CounterMetric(
             f"{PREFIX}_worker_events_out", "Messages produced, by topic", ["topic"], registry=r
         )
-        self.dead_letters = Counter(
+        self.dead_letters = CounterMetric(
             f"{PREFIX}_worker_dead_letters", "Refused input, by reason", ["reason"], registry=r
         )
-        self.duplicates = Counter(
+        self.duplicates = CounterMetric(
             f"{PREFIX}_worker_duplicates",
             "Validated events dropped as repeats (same id, same content)",
             registry=r,
         )
-        self.events_applied = Counter(
+        self.events_applied = CounterMetric(
             f"{PREFIX}_worker_events_applied",
             "Validated events the cases agent applied (neither a repeat nor refused)",
             registry=r,
         )
-        self.obligation_events = Counter(
+        self.obligation_events = CounterMetric(
             f"{PREFIX}_worker_obligation_events",
             "Obligation events derived, by type",
             ["event_type"],
@@ -73,8 +76,8 @@ class WorkerMetrics:
         the partition's lag (``highwater``: the partition's end offset, if known) and the
         batch's time from taking its records to their state written."""
         self.events_in.labels(topic).inc(done.records)
-        for out in done.sent:
-            self.events_out.labels(out.topic).inc()
+        for out_topic, count in Counter(out.topic for out in done.sent).items():
+            self.events_out.labels(out_topic).inc(count)
         if highwater is not None:
             self.lag.labels(topic, str(done.partition)).set(
                 max(highwater - done.last_offset - 1, 0)

@@ -37,6 +37,7 @@ log = structlog.get_logger(__name__)
 
 # How long a fetch rests while Faust's consumer is rebalancing (it returns at once then).
 REBALANCING_REST_S = 0.1
+SINK_STOP_S = 2.0
 EXIT_OUTPUT_REFUSED = 3  # the worker's status when an output can never be sent
 EXIT_FAILED = 1  # any other failure no retry can get past (a bug in a policy, say)
 
@@ -102,7 +103,8 @@ class ConsumerSource:
         # Not while the group rebalances: the consumer's thread is then inside the
         # rebalance, waiting for this process's revocation handlers, and a commit queued
         # for it waits too.
-        if self.app.rebalancing or not self.app.consumer.flow_active:
+        consumer: Any = self.app.consumer
+        if self.app.rebalancing or not consumer.flow_active:
             return False
         offsets = {TP(self.topic, p): o for p, o in positions.items()}
         if not await faust_internals.commit(self.app.consumer, offsets):
@@ -201,7 +203,7 @@ class TableStore:
         tp = TP(self.changelog, partition)
         events = []
         for w in writes:
-            record = self.record(partition, w.key, w.value)
+            record = w.record or self.record(partition, w.key, w.value)
             message = _Message(tp, w.offset, record.key, record.value)
             events.append(_ChangelogEvent(record.key, record.value, message))
         self.table.apply_changelog_batch(events)
@@ -241,6 +243,7 @@ class AgentRuntime(Service):
         self.limits = limits or Limits()
         self.on_batch = on_batch
         self._sink_options = (bootstrap_servers, dict(client_options or {}))
+        self._sinks: list[KafkaSink] = []
         self._runtime: Runtime | None = None
         self._reassign = asyncio.Event()
         transport = cast(faust_internals.Transport, app.transport)
@@ -258,12 +261,18 @@ class AgentRuntime(Service):
         return self._runtime
 
     async def on_start(self) -> None:
-        sink = await self.app.runtime_sink(*self._sink_options)
+        # Two producers: outputs and the state's changelog, each with its own request in
+        # flight (aiokafka keeps one per producer and broker).
+        self._sinks = [KafkaSink(*self._sink_options) for _ in range(2)]
+        for sink in self._sinks:
+            await sink.start()  # aiokafka wants a running loop
+        outputs, state = self._sinks
         self._runtime = Runtime(
             self.name,
             self.policy,
             source=ConsumerSource(self.app, self.topic),
-            sink=sink,
+            sink=outputs,
+            state_sink=state,
             store=TableStore(self.table),
             limits=self.limits,
             on_batch=self.on_batch,
@@ -273,6 +282,10 @@ class AgentRuntime(Service):
     async def on_stop(self) -> None:
         if self._runtime is not None:
             await self._runtime.stop()
+        # What the producers still hold belongs to batches abandoned by the stop, which the
+        # next start applies again: they get a moment, not the stop's whole bound.
+        await asyncio.gather(*(sink.stop(SINK_STOP_S) for sink in self._sinks))
+        self._sinks = []
 
     async def _revoked(
         self, sender: Any, /, *args: Any, signal: BaseSignalT[Any], **kwargs: Any
@@ -340,25 +353,8 @@ class RuntimeApp(faust.App):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.runtimes = []
-        self._sink: KafkaSink | None = None
-        self._sink_lock = asyncio.Lock()
-
-    async def runtime_sink(
-        self, bootstrap_servers: str, client_options: Mapping[str, Any]
-    ) -> KafkaSink:
-        """The one producer every runtime of the app sends with (started on first use:
-        aiokafka wants a running loop)."""
-        async with self._sink_lock:
-            if self._sink is None:
-                sink = KafkaSink(bootstrap_servers, client_options)
-                await sink.start()
-                self._sink = sink
-            return self._sink
 
     async def on_stop(self) -> None:
         # Together: each is bounded by its stop_timeout_s, and the worker's grace by one.
         await asyncio.gather(*(agent.stop() for agent in self.runtimes))
-        if self._sink is not None:
-            await self._sink.stop(max((a.limits.stop_timeout_s for a in self.runtimes), default=5))
-            self._sink = None
         await super().on_stop()

@@ -55,6 +55,7 @@ NEVER = (
 
 BATCH_BYTES = 1024 * 1024  # a record batch, at most (the broker's default message.max.bytes)
 REQUEST_BYTES = 8 * 1024 * 1024
+CHOSEN_KEPT = 16_384  # keys whose partition is remembered
 
 
 class TooLargeForOneBatch(ValueError):
@@ -104,6 +105,7 @@ class KafkaSink:
         )
         self._partitioner = DefaultPartitioner()
         self._partitions: dict[str, list[int]] = {}
+        self._chosen: dict[tuple[str, bytes | None], int] = {}
 
     async def start(self) -> None:
         await self.producer.start()
@@ -121,11 +123,13 @@ class KafkaSink:
         batches: list[_Batch] = []
         open_batches: dict[tuple[str, int], _Batch] = {}
         for index, record in enumerate(records):
-            try:
-                partition = await self._partition(record)
-            except Exception as exc:  # reported per record, to be retried or not
-                results[index] = failure(exc)
-                continue
+            partition = record.partition
+            if partition is None:
+                try:
+                    partition = await self._partition(record)
+                except Exception as exc:  # reported per record, to be retried or not
+                    results[index] = failure(exc)
+                    continue
             key = (record.topic, partition)
             batch = open_batches.get(key)
             if batch is None or not _append(batch.builder, record):
@@ -180,14 +184,19 @@ class KafkaSink:
         return out
 
     async def _partition(self, record: Output) -> int:
-        if record.partition is not None:
-            return record.partition
+        """aiokafka's own choice for a keyed record (and so Faust's): murmur2 of the key,
+        remembered for the keys seen last (a person's derived records share one)."""
         partitions = self._partitions.get(record.topic)
         if partitions is None:
             partitions = sorted(await self.producer.partitions_for(record.topic))
             self._partitions[record.topic] = partitions
-        # aiokafka's own choice for a keyed record (and so Faust's): murmur2 of the key.
-        return int(self._partitioner(record.key, partitions, partitions))
+        chosen = self._chosen.get((record.topic, record.key))
+        if chosen is None:
+            chosen = int(self._partitioner(record.key, partitions, partitions))
+            if len(self._chosen) >= CHOSEN_KEPT:
+                del self._chosen[next(iter(self._chosen))]  # the oldest
+            self._chosen[(record.topic, record.key)] = chosen
+        return chosen
 
 
 def _append(builder: Any, record: Output) -> bool:

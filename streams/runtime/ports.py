@@ -67,6 +67,12 @@ class State(Protocol):
 class PartitionPolicy(Protocol):
     """An agent's decisions for one partition it holds."""
 
+    def before(self, records: Sequence[Record]) -> Refresh | None:
+        """What to read before deciding ``records`` (a batch, in offset order), if anything:
+        the runtime awaits it first. Whatever was written before the batch was fetched is
+        then known to every decision of the batch."""
+        ...
+
     def apply(self, record: Record) -> Sequence[Output]:
         """Decide one record: the outputs it causes, in the order to send them. Reads and
         writes the partition's :class:`State`; never raises on bad input (bad input is an
@@ -137,11 +143,14 @@ class Sink(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """A state write the changelog acknowledged at ``offset``; ``value`` None: deleted."""
+    """A state write the changelog acknowledged at ``offset``; ``value`` None: deleted.
+    ``record``: the changelog record it went as (the store's own ``record`` of it), when
+    the runtime has it: the store need not encode the write again."""
 
     key: str
     value: str | None
     offset: int
+    record: Output | None = None
 
 
 class Store(Protocol):

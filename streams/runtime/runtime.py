@@ -176,6 +176,7 @@ class Runtime:
         source: Source,
         sink: Sink,
         store: Store,
+        state_sink: Sink | None = None,
         limits: Limits | None = None,
         on_batch: Callable[[BatchDone], None] | None = None,
     ) -> None:
@@ -183,6 +184,9 @@ class Runtime:
         self.policy = policy
         self.source = source
         self.sink = sink
+        # The state's changelog may go through a producer of its own: a batch's state then
+        # does not queue behind other partitions' outputs, nor their outputs behind it.
+        self.state_sink = state_sink or sink
         self.store = store
         self.limits = limits or Limits()
         self.on_batch = on_batch
@@ -341,6 +345,9 @@ class Runtime:
         began = time.perf_counter()
         number = part.number
         apply = part.policy.apply
+        first = part.policy.before(batch)
+        if first is not None:
+            await self._read_first(part, batch[0], first)
         # 1. decide, in offset order, each output tagged with its cause; stop early if the
         #    state would not fit one record batch
         outputs: list[tuple[Output, Record]] = []
@@ -371,7 +378,8 @@ class Runtime:
         keys.append(POSITION_KEY)
         writes[POSITION_KEY] = position
         self.store.apply(
-            number, [Applied(k, writes[k], o) for k, o in zip(keys, offsets, strict=True)]
+            number,
+            [Applied(k, writes[k], o, r) for k, o, r in zip(keys, offsets, records, strict=True)],
         )
         part.position = batch[-1].offset + 1
         if self.on_batch is not None:
@@ -383,10 +391,21 @@ class Runtime:
         self, part: _Partition, record: Record, wanted: Refresh
     ) -> Sequence[Output]:
         """``record`` applied once what the policy asked to read first is read."""
+        while True:
+            await self._read_first(part, record, wanted)
+            try:
+                return part.policy.apply(record)
+            except Refresh as again:
+                wanted = again
+
+    async def _read_first(self, part: _Partition, record: Record, wanted: Refresh) -> None:
+        """Await what the policy asked to read, retrying with backoff while it fails; the
+        batch is abandoned if its partition closes meanwhile."""
         backoff = self.limits.backoff_initial_s
         while True:
             try:
                 await wanted.wait()
+                return
             except Exception as exc:  # the broker away, say: the record waits for it
                 if part.closing or self._stopping:
                     raise _Abandoned from exc
@@ -401,11 +420,6 @@ class Runtime:
                 )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.limits.backoff_max_s)
-                continue
-            try:
-                return part.policy.apply(record)
-            except Refresh as again:
-                wanted = again
 
     async def _deliver(
         self, part: _Partition, outputs: Sequence[tuple[Output, Record]]
@@ -444,7 +458,7 @@ class Runtime:
         backoff = self.limits.backoff_initial_s
         attempt = 0
         while True:
-            result = await self.sink.send_together(records)
+            result = await self.state_sink.send_together(records)
             if not isinstance(result, SendFailed):
                 return result
             if not result.retriable:

@@ -21,7 +21,7 @@ from typing import Any
 
 import faust
 
-from streams.runtime import Output, Record, State, faust_internals
+from streams.runtime import Output, Record, Refresh, State, faust_internals
 from streams.runtime.faust_ports import AgentRuntime, RuntimeApp, runtime_table
 
 PARTITIONS = 3
@@ -47,6 +47,9 @@ class Tally:
 class TallyPartition:
     policy: Tally
     state: State
+
+    def before(self, records: Sequence[Record]) -> Refresh | None:
+        return None
 
     def apply(self, record: Record) -> Sequence[Output]:
         try:

@@ -7,8 +7,8 @@ figures must equal the test's own computation from the script. A late February o
 then revises exactly the February and Q1 scorecards of the two counties it concerns, with
 the reason naming a late event. A second service on the same log and the same disk resumes
 from the first one's snapshot, reads only the log's tail and publishes nothing new, its fold
-the same as one from the beginning; ``liudong scorecard`` prints the league, ``explain`` the lineage, and ``whatif`` the ranks
-under another weight file without publishing anything.
+the same as one from the beginning; ``liudong scorecard`` prints the league, ``explain`` the
+lineage, and ``whatif`` the ranks under another weight file without publishing anything.
 """
 
 from __future__ import annotations

@@ -134,9 +134,7 @@ async def test_every_dead_letter_is_stored_printable_and_without_id_numbers(
     assert "x\\x00y" in reasons
     assert [row["detected_by"] for row in rows].count("projector") == 1
     by_agents = [json.loads(v or b"{}") for _, _, v in dead if b'"610900/agents"' in (v or b"")]
-    assert [(d["source_topic"], d["ids_masked"]) for d in by_agents] == [
-        (f"{prefix}.validated", 1)
-    ]
+    assert [(d["source_topic"], d["ids_masked"]) for d in by_agents] == [(f"{prefix}.validated", 1)]
     for row in rows:
         assert RAW_ID.encode() not in bytes(row["raw"])
     assert not [p["p"] for p in payloads if RAW_ID in p["p"]]

@@ -75,6 +75,9 @@ class TallyPartition:
     policy: Tally
     state: State
 
+    def before(self, records: Sequence[Record]) -> Refresh | None:
+        return None
+
     def apply(self, record: Record) -> Sequence[Output]:
         world = self.policy.world
         n = world.enter("decide")
@@ -512,3 +515,51 @@ async def test_partitions_given_up_are_closed_in_the_policy() -> None:
     assert policy.closed == [1]
     await runtime.stop()
     assert sorted(policy.closed) == [0, 1, 2]
+
+
+class Preparing(Tally):
+    """A Tally that, before a batch holding an even amount, asks for a read first: every
+    record of the batch is decided after it."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self.log: list[tuple[str, int]] = []
+
+    def open(self, partition: int, state: State) -> PreparingPartition:
+        return PreparingPartition(self, state)
+
+
+class PreparingPartition(TallyPartition):
+    def before(self, records: Sequence[Record]) -> Refresh | None:
+        policy = self.policy
+        assert isinstance(policy, Preparing)
+        even = [r.offset for r in records if json.loads(r.value or b"{}")["amount"] % 2 == 0]
+        if not even:
+            return None
+
+        async def read() -> None:
+            policy.log.append(("read", records[0].offset))
+
+        return Refresh("an even amount", read)
+
+    def apply(self, record: Record) -> Sequence[Output]:
+        policy = self.policy
+        assert isinstance(policy, Preparing)
+        policy.log.append(("apply", record.offset))
+        return super().apply(record)
+
+
+async def test_what_a_batch_needs_read_first_is_read_before_any_of_it_is_decided() -> None:
+    reference = await uninterrupted(1)
+    world = World(1)
+    populate(world)
+    policy = Preparing(world)
+    life = await live(world, policy)
+    assert life.fatal is None
+    reads = [offset for what, offset in policy.log if what == "read"]
+    assert reads  # some batches asked
+    for offset in reads:  # the read came right before the batch's first record
+        at = policy.log.index(("read", offset))
+        assert policy.log[at + 1] == ("apply", offset)
+    assert outputs(world) == outputs(reference)
+    assert world.disk == reference.disk
