@@ -214,7 +214,7 @@ class CasesPartition:
             publisher_id=f"{policy.region}/agents",
         )
         if policy.metrics is not None:
-            policy.metrics.dead_letters.labels(code).inc()
+            policy.metrics.dead_lettered(code)
         log.info(
             "event_dead_lettered",
             reason_code=code,
@@ -238,7 +238,7 @@ class CasesPartition:
                 outputs.append(Output(policy.alerts, e.campaign_id.encode(), _enc(e)))
             else:
                 if metrics is not None:
-                    metrics.obligation_events.labels(e.event_type).inc()
+                    metrics.derived(e.event_type)
                 outputs.append(Output(policy.obligations, e.person_key.encode(), _enc(e)))
         return outputs
 

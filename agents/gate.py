@@ -68,7 +68,7 @@ class DeadLetters:
             publisher_id=f"{self.region}/gate",
         )
         if self.metrics is not None:
-            self.metrics.dead_letters.labels(code).inc()
+            self.metrics.dead_lettered(code)
         log.info(
             "event_dead_lettered",
             reason_code=code,

@@ -7,6 +7,7 @@ Counting and timing only: nothing here feeds a decision. Served on loopback at
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import mode
 import structlog
@@ -22,6 +23,7 @@ log = structlog.get_logger(__name__)
 
 class WorkerMetrics:
     def __init__(self) -> None:
+        self._children: dict[tuple[int, str], Any] = {}
         self.registry = new_registry()
         r = self.registry
         self.events_in = CounterMetric(
@@ -68,6 +70,22 @@ class WorkerMetrics:
             registry=r,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
         )
+
+    def dead_lettered(self, reason: str) -> None:
+        self._child(self.dead_letters, reason).inc()
+
+    def derived(self, event_type: str) -> None:
+        """An obligation event derived (counted as the cases agent decides)."""
+        self._child(self.obligation_events, event_type).inc()
+
+    def _child(self, metric: CounterMetric, label: str) -> Any:
+        # prometheus_client looks a label up on every call; a decision counts thousands a
+        # second, so each labelled child is kept once made.
+        key = (id(metric), label)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(label)
+        return child
 
     def batch_done(
         self, agent: str, topic: str, done: BatchDone, highwater: int | None = None
