@@ -224,8 +224,11 @@ class Runtime:
             part = _Partition(number, policy, state, position, position)
             part.task = asyncio.create_task(self._work(part), name=f"{self.name}-p{number}")
             self._parts[number] = part
+            self._wake.set()
             log.info("partition_assigned", runtime=self.name, partition=number, position=position)
-        self._wake.set()
+            # Opening a partition can take a while (a policy rebuilding what it derives from
+            # many keys): let the partitions opened so far, and other runtimes, work between.
+            await asyncio.sleep(0)
 
     async def revoke(self, partitions: Iterable[int]) -> None:
         """Give up ``partitions``: each finishes the batch it is on (durably), then stops.
