@@ -326,7 +326,7 @@ def render(report: Report, stamp: str) -> str:
     if per_k is not None:
         head.append(
             f"- RSS growth after warm-up: {per_k:.1f} KiB per 1,000 messages processed "
-            "(cases and admitted event ids are kept in the worker's tables)."
+            "(each person's case is kept in the worker's tables; the gate keeps no ids)."
         )
     if not f["worker_alive_at_end"]:
         head.append("- The worker was not alive at the end: see its log.")
