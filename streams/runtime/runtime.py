@@ -194,6 +194,7 @@ class Runtime:
         self._committed: dict[int, int] = {}
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()  # set when a stop begins
         self._tasks: list[asyncio.Task[None]] = []
         self.failed: asyncio.Future[Fatal] = asyncio.get_running_loop().create_future()
 
@@ -241,9 +242,11 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop within ``stop_timeout_s``: batches in flight finish or are abandoned (their
-        inputs are applied again from the recorded position on the next start)."""
+        inputs are applied again from the recorded position on the next start); a batch
+        whose outputs are being retried is abandoned at once."""
         deadline = time.monotonic() + self.limits.stop_timeout_s
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
         parts = list(self._parts.values())
         self._parts.clear()
@@ -452,7 +455,12 @@ class Runtime:
             if failures:
                 attempt += 1
                 self._retrying(part, attempt, [r for r, _ in failures], failures[0][1], backoff)
-                await asyncio.sleep(backoff)
+                with contextlib.suppress(TimeoutError):  # a stop ends the pause
+                    await asyncio.wait_for(self._stopped.wait(), backoff)
+                if self._stopping:
+                    # Not retried into a stop: the batch's state is not written yet, so the
+                    # next start applies it again from the recorded position.
+                    raise _Abandoned
                 backoff = min(backoff * 2, self.limits.backoff_max_s)
         return sent
 

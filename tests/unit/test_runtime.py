@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 import pytest
+import structlog.testing
 
 from streams import cause
 from streams.runtime import Fatal, Limits, Output, Record, Refresh, Runtime, State
@@ -563,3 +564,23 @@ async def test_what_a_batch_needs_read_first_is_read_before_any_of_it_is_decided
         assert policy.log[at + 1] == ("apply", offset)
     assert outputs(world) == outputs(reference)
     assert world.disk == reference.disk
+
+
+async def test_a_stop_gives_up_a_send_being_retried_instead_of_waiting_it_out() -> None:
+    world = World(2)
+    populate(world)
+    world.flaky[(DERIVED, 0)] = 10**9
+    limits = dataclasses.replace(LIMITS, stop_timeout_s=30.0, backoff_initial_s=5.0)
+    runtime, _ = runtime_for(world, Tally(world), limits)
+    runtime.start()
+    await runtime.assign([0, 1])
+    for _ in range(10_000):
+        if runtime.position(1) == len(world.topic(INPUT)[1]):
+            break
+        await asyncio.sleep(0.0005)
+    with structlog.testing.capture_logs() as logs:
+        await runtime.stop()
+    events = [entry["event"] for entry in logs]
+    assert "batch_abandoned" in events  # the retried batch gave up at once
+    assert "stop_timeout" not in events  # nothing had to be cancelled
+    assert "next_offset" not in world.disk.get(0, {})  # and it was not recorded
