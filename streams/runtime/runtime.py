@@ -37,7 +37,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -439,7 +439,7 @@ class Runtime:
         backoff = self.limits.backoff_initial_s
         attempt = 0
         while pending:
-            results = await self.sink.send([record for record, _, _ in pending])
+            results = await self._unless_stopped(self.sink.send([r for r, _, _ in pending]))
             again: list[tuple[Output, Record, bool]] = []
             failures: list[tuple[Output, SendFailed]] = []
             for (record, cause_, is_stand_in), result in zip(pending, results, strict=True):
@@ -463,6 +463,23 @@ class Runtime:
                     raise _Abandoned
                 backoff = min(backoff * 2, self.limits.backoff_max_s)
         return sent
+
+    async def _unless_stopped(
+        self, sending: Awaitable[list[int | SendFailed]]
+    ) -> list[int | SendFailed]:
+        """The outputs' send, given up if a stop begins first: the batch's state is not
+        written yet, so the next start applies it again from the recorded position (a send
+        can wait long, for a topic's metadata say, and the stop is bounded)."""
+        send = asyncio.ensure_future(sending)
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait({send, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if not send.done():
+            send.cancel()
+            raise _Abandoned
+        return send.result()
 
     async def _deliver_together(self, part: _Partition, records: Sequence[Output]) -> list[int]:
         """Send ``records`` as one record batch until it is acknowledged: its offsets."""
