@@ -171,15 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("dashboard", help="the operators' dashboard on loopback; add-user")
     )
 
-    replay = sub.add_parser("replay", help="rebuild derived state from the log (audit replay)")
-    replay.add_argument("--as-of", type=instant, help="state as it stood at this ISO instant")
-    replay.add_argument(
-        "--verify",
-        action="store_true",
-        help="compare with the live projection; exit 1 on a difference",
+    from streams.replay import flags as replay_flags
+
+    replay_flags.configure(
+        sub.add_parser("replay", help="rebuild derived state from the log; prove it equals live")
     )
-    replay.add_argument("--format", choices=("table", "json"), default="table")
-    utc_flag(replay)
 
     audit = sub.add_parser("audit", help="timelines with their causes; reads are audited")
     audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -321,12 +317,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_dashboard(args, settings)
     if args.command == "replay":
-        from streams.human_time import zone
-        from streams.replay import cmd_replay
+        from streams.replay import flags as replay_flags
 
-        return cmd_replay(
-            settings, as_of=args.as_of, verify=args.verify, fmt=args.format, zone=zone(args.utc)
-        )
+        return replay_flags.run(args, settings)
     if args.command == "audit":
         return _audit(args, settings)
     if args.command == "clock":
