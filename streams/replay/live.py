@@ -54,10 +54,16 @@ async def derived_position(
 
 @dataclass
 class LiveTopic:
-    """One derived topic as the live system wrote it, restricted to causes below ``V``."""
+    """One derived topic as the live system wrote it, restricted to causes below ``V``.
+
+    :meth:`take` each record read (any order), then :meth:`finish`.
+    """
 
     name: str  # the catalog name (obligations, alerts)
     topic: str  # the full topic name read
+    validated_topic: str  # the topic causes must name
+    position: Position  # V: the validated partitions verified, and how far
+    keep: Collection[int] = ()  # partitions whose entries keep bytes and positions
     ends: dict[int, int] = field(default_factory=dict)  # its end offsets, as read up to
     read: int = 0
     beyond: int = 0  # caused at or past V (derived from input that arrived since)
@@ -65,6 +71,38 @@ class LiveTopic:
     uncaused: int = 0  # naming no cause
     first_uncaused: str | None = None
     parts: dict[int, derived.Canonical] = field(default_factory=dict)
+    _entries: dict[int, list[derived.Entry]] = field(default_factory=dict, repr=False)
+
+    def take(self, record: Any) -> None:
+        """One record (``topic``, ``partition``, ``offset``, ``value`` and ``headers``, as
+        aiokafka gives them)."""
+        self.read += 1
+        where = f"{record.topic}/{record.partition}/{record.offset}"
+        cause = cause_of(record.headers)
+        if cause is None:
+            self.uncaused += 1
+            if self.first_uncaused is None:
+                self.first_uncaused = where
+            return
+        if cause.topic != self.validated_topic or cause.partition not in self.position:
+            self.elsewhere += 1
+            return
+        if cause.offset >= self.position[cause.partition]:
+            self.beyond += 1
+            return
+        kept = cause.partition in self.keep
+        self._entries.setdefault(cause.partition, []).append(
+            derived.entry(record.value, cause.offset, where=where if kept else None, keep=kept)
+        )
+
+    def finish(self) -> LiveTopic:
+        """Every verified partition's canonical form, from the records taken."""
+        self.parts = {
+            p: derived.canonical(self._entries.get(p, ()), self.position[p], keep=p in self.keep)
+            for p in sorted(self.position)
+        }
+        self._entries = {}
+        return self
 
     def digests(self) -> dict[int, str]:
         return {p: c.digest() for p, c in sorted(self.parts.items())}
@@ -88,8 +126,7 @@ async def read_live(
     """``topic``'s records caused below ``position`` on the validated partitions it names,
     in canonical form per partition; the entries of partitions in ``keep`` keep their bytes
     and positions (to name a difference)."""
-    out = LiveTopic(spec_name, topic)
-    entries: dict[int, list[derived.Entry]] = {p: [] for p in position}
+    out = LiveTopic(spec_name, topic, validated_topic, position, keep)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=None,
@@ -117,41 +154,10 @@ async def read_live(
                 end = ends[tp]
                 for r in records:
                     if r.offset < end:
-                        _take(out, entries, r, position, keep, validated_topic)
+                        out.take(r)
                 if await consumer.position(tp) >= end:
                     remaining.discard(tp)
                     consumer.pause(tp)
     finally:
         await consumer.stop()
-    out.parts = {
-        p: derived.canonical(entries[p], position[p], keep=p in keep) for p in sorted(entries)
-    }
-    return out
-
-
-def _take(
-    out: LiveTopic,
-    entries: dict[int, list[derived.Entry]],
-    record: Any,
-    position: Position,
-    keep: Collection[int],
-    validated_topic: str,
-) -> None:
-    out.read += 1
-    where = f"{record.topic}/{record.partition}/{record.offset}"
-    cause = cause_of(record.headers)
-    if cause is None:
-        out.uncaused += 1
-        if out.first_uncaused is None:
-            out.first_uncaused = where
-        return
-    if cause.topic != validated_topic or cause.partition not in position:
-        out.elsewhere += 1
-        return
-    if cause.offset >= position[cause.partition]:
-        out.beyond += 1
-        return
-    kept = cause.partition in keep
-    entries[cause.partition].append(
-        derived.entry(record.value, cause.offset, where=where if kept else None, keep=kept)
-    )
+    return out.finish()
