@@ -40,6 +40,7 @@ from typing import Any, get_args
 from contracts.envelope import Envelope
 from contracts.events.derived import AgreementCoveragePublished, CampaignProgressPublished
 from streams import codec, topics
+from streams.replay.digest import combine
 
 # The topics the cases agent derives into, by the catalog's own unions.
 DERIVED_TOPICS: tuple[topics.TopicSpec, ...] = (topics.OBLIGATIONS, topics.ALERTS)
@@ -215,8 +216,8 @@ class Derivation:
 
 
 def topic_digest(parts: Mapping[int, str]) -> str:
-    text = "\n".join(f"{p} {d}" for p, d in sorted(parts.items()))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A topic's digest: its partitions' digests combined (:func:`digest.combine`)."""
+    return combine(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,9 +84,15 @@ class Summary:
         return out
 
 
+# Counts that look ahead from the logical clock (due soon): decided once the clock of every
+# partition is known. A far instant tells which obligations such a count could take at all.
+LOOKING_AHEAD = tuple(c for c in vocabulary.COUNTS if c.due_within is not None)
+_FAR = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True, slots=True)
-class _Facts:
-    """An obligation row as the vocabulary's counts read it (its due instant parsed back)."""
+class Facts:
+    """What the vocabulary's counts read of an obligation, small enough to hand over."""
 
     state: str
     breached: bool
@@ -94,9 +100,32 @@ class _Facts:
     due_at: dt.datetime | None
 
     @classmethod
-    def of(cls, row: ObligationRow) -> _Facts:
-        due = dt.datetime.fromisoformat(row.due_at) if row.due_at else None
-        return cls(row.state, row.breached, row.escalated, due)
+    def of(cls, ob: vocabulary.Facts) -> Facts:
+        return cls(ob.state, ob.breached, ob.escalated, ob.due_at)
+
+
+def tally(obligations: Iterable[vocabulary.Facts]) -> tuple[dict[str, int], list[Facts]]:
+    """The counts that need no clock, and the obligations a count looking ahead may take."""
+    fixed: dict[str, int] = {c.name: 0 for c in vocabulary.COUNTS if c.due_within is None}
+    pending: list[Facts] = []
+    for ob in obligations:
+        for name in fixed:
+            if vocabulary.BY_NAME[name].holds(ob):
+                fixed[name] += 1
+        if any(c.holds(ob, _FAR) for c in LOOKING_AHEAD):
+            pending.append(Facts.of(ob))
+    return fixed, pending
+
+
+def counts(
+    fixed: Mapping[str, int], pending: Iterable[Facts], clock: dt.datetime | None
+) -> dict[str, int]:
+    """Every count in vocabulary order, the looking-ahead ones at ``clock``."""
+    held = list(pending)
+    out = dict(fixed)
+    for c in LOOKING_AHEAD:
+        out[c.name] = sum(1 for f in held if c.holds(f, clock))
+    return {name: out[name] for name in vocabulary.NAMES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +143,11 @@ class Outcome:
     clock: dt.datetime | None = None  # the newest tick applied
     alert_ids: frozenset[str] = frozenset()
     coverage: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # region scope
-    rows: tuple[ObligationRow, ...] = ()  # sorted by obligation id
+    obligations: int = 0
+    row_digests: Mapping[int, str] = field(default_factory=dict)  # per partition (digest.py)
+    fixed_counts: Mapping[str, int] = field(default_factory=dict)  # the clock-free counts
+    pending: tuple[Facts, ...] = ()  # what the counts looking ahead may take
+    rows: tuple[ObligationRow, ...] | None = None  # every row, by id, when asked for
     # Derived topic -> validated partition -> canonical digest (streams.replay.derived).
     digests: Mapping[str, Mapping[int, str]] | None = None
     records: Mapping[str, int] | None = None  # derived topic -> canonical records
@@ -129,10 +162,19 @@ class Outcome:
         *,
         config: AssessmentConfig | None = None,
         county: str | None = None,
+        keep_rows: bool = False,
     ) -> Outcome:
         """What ``replay`` found; scorecard indicators under ``config`` when it folded the
-        assessment; the cases of ``county`` when asked."""
+        assessment; the cases of ``county`` and every obligation row when asked."""
         parts = replay.partitions
+        row_digests: dict[int, str] = {}
+        kept: list[ObligationRow] | None = [] if keep_rows else None
+        for n, part in parts.items():
+            rows = digest_module.rows_of_cases(part.cases.values())
+            row_digests[n] = digest_module.digest(rows)
+            if kept is not None:
+                kept.extend(rows)
+        fixed, pending = tally(ob for case in replay.cases() for ob in case.obligations)
         coverage: dict[str, tuple[int, int]] = {}
         for p in parts.values():
             for period, scopes in p.coverage.periods.items():
@@ -173,7 +215,11 @@ class Outcome:
                 case_rules.alert_id_of(pair) for p in parts.values() for pair in p.alerts
             ),
             coverage=coverage,
-            rows=tuple(replay.rows()),
+            obligations=sum(len(c.obligations) for c in replay.cases()),
+            row_digests=row_digests,
+            fixed_counts=fixed,
+            pending=tuple(pending),
+            rows=None if kept is None else tuple(sorted(kept, key=lambda r: r.obligation_id)),
             digests=digests,
             records=records,
             cards=cards,
@@ -182,20 +228,19 @@ class Outcome:
         )
 
     def summary(self) -> Summary:
-        rows = self.rows
         return Summary(
             events=self.read,
             applied=self.applied,
             undecodable=self.undecodable,
             cases=self.cases,
-            obligations=len(rows),
-            counts=vocabulary.counts((_Facts.of(r) for r in rows), self.clock),
+            obligations=self.obligations,
+            counts=counts(self.fixed_counts, self.pending, self.clock),
             clock=self.clock,
             alerts=len(self.alert_ids),
             coverage=dict(self.coverage),
             positions=dict(self.positions),
             cut=self.cut,
-            digest=digest_module.digest(rows),
+            digest=digest_module.combine(self.row_digests),
             first_event=self.first_event,
             last_event=self.last_event,
         )
@@ -257,7 +302,15 @@ def merge(outcomes: Iterable[Outcome]) -> Outcome:
         clock=_extreme(max, (o.clock for o in items)),
         alert_ids=frozenset().union(*(o.alert_ids for o in items)),
         coverage=coverage,
-        rows=tuple(sorted((r for o in items for r in o.rows), key=lambda r: r.obligation_id)),
+        obligations=sum(o.obligations for o in items),
+        row_digests={p: d for o in items for p, d in o.row_digests.items()},
+        fixed_counts={
+            name: sum(o.fixed_counts.get(name, 0) for o in items) for name in items[0].fixed_counts
+        }
+        if items
+        else {},
+        pending=tuple(f for o in items for f in o.pending),
+        rows=_rows(items),
         digests=digests,
         records=records,
         cards=_summed(cards),
@@ -266,6 +319,12 @@ def merge(outcomes: Iterable[Outcome]) -> Outcome:
             sorted((c for o in items for c in o.county_cases), key=lambda c: c.person_key)
         ),
     )
+
+
+def _rows(items: list[Outcome]) -> tuple[ObligationRow, ...] | None:
+    if not items or any(o.rows is None for o in items):
+        return None
+    return tuple(sorted((r for o in items for r in o.rows or ()), key=lambda r: r.obligation_id))
 
 
 def _summed(parts: list[scorecards.Partial] | None) -> scorecards.Partial | None:

@@ -54,7 +54,12 @@ class LiveState:
 
     @property
     def digest(self) -> str:
-        return digest.digest(self.rows)
+        """Per partition, as a replay digests its state (:func:`digest.partitioned`)."""
+        return digest.partitioned(self.rows, len(self.validated))
+
+    def digests(self) -> dict[int, str]:
+        parts = digest.by_partition(self.rows, len(self.validated))
+        return {p: digest.digest(rows) for p, rows in parts.items()}
 
 
 async def live_state(

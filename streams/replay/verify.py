@@ -42,9 +42,10 @@ import asyncpg
 from agents.agreement_terms import Defaults
 from agents.assessment_config import AssessmentConfig
 from contracts import unions
-from streams import topics
+from streams import routing, topics
 from streams.replay import derived, projection, scorecards
 from streams.replay.digest import Difference as RowDifference
+from streams.replay.digest import ObligationRow
 from streams.replay.live import LiveTopic, derived_position, read_live
 from streams.replay.outcome import Outcome
 from streams.replay.positions import Position, check_within
@@ -174,7 +175,7 @@ def verify(request: Request, *, progress: TextIO | None = None) -> Verification:
     reached = {p: outcome.positions.get(p, 0) for p in partitions}
     cards = outcome.scorecards(request.config) or []
     checks, live_cards = asyncio.run(_live(request, outcome, reached, log_end, cards))
-    projected = _projection(outcome, rest, reached)
+    projected = _projection(request, outcome, rest, reached)
     return Verification(
         request,
         reached,
@@ -343,15 +344,39 @@ async def _scorecard_check(
 
 
 def _projection(
-    outcome: Outcome, rest: projection.LiveState | str, position: dict[int, int]
+    request: Request,
+    outcome: Outcome,
+    rest: projection.LiveState | str,
+    position: dict[int, int],
 ) -> ProjectionCheck:
     replayed = outcome.summary().digest
     if isinstance(rest, str):
         return ProjectionCheck(NOT_COMPARED, replayed, None, note=rest)
     if dict(rest.validated) != position:
-        return ProjectionCheck(
-            NOT_COMPARED, replayed, None, note="the replay stopped before the projection's position"
-        )
-    result = projection.compare(list(outcome.rows), rest)
-    status = MATCH if result.ok else DIFFERENT
-    return ProjectionCheck(status, replayed, rest.digest, result.differing, result.difference)
+        why = "the replay stopped before the projection's position"
+        return ProjectionCheck(NOT_COMPARED, replayed, None, note=why)
+    theirs = rest.digests()
+    wrong = sorted(p for p in position if outcome.row_digests.get(p) != theirs.get(p))
+    if not wrong:
+        return ProjectionCheck(MATCH, replayed, rest.digest)
+    # The partitions that differ, replayed again keeping their rows, name the difference.
+    mine = asyncio.run(_rows(request, wrong, position))
+    count = len(position)
+    held = [r for r in rest.rows if routing.person_partition(r.person_key, count) in wrong]
+    result = projection.compare(mine, projection.LiveState(rest.validated, rest.obligations, held))
+    return ProjectionCheck(DIFFERENT, replayed, rest.digest, result.differing, result.difference)
+
+
+async def _rows(
+    request: Request, partitions: list[int], position: dict[int, int]
+) -> list[ObligationRow]:
+    again = await replay_log(
+        request.bootstrap_servers,
+        request.prefix,
+        region=request.region,
+        defaults=request.defaults,
+        ends={p: position[p] for p in partitions},
+        client_options=request.client_options,
+        only=partitions,
+    )
+    return again.rows()

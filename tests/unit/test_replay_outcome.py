@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from agents import assessment_config
+from contracts import obligation_vocabulary as vocabulary
+from streams.replay import digest
 from streams.replay.derived import Derivation
 from streams.replay.engine import Replay
 from streams.replay.outcome import Outcome, merge, party
@@ -41,11 +43,18 @@ def test_a_partition_replayed_twice_is_refused() -> None:
         merge([outcome((0, 1)), outcome((1,))])
 
 
-def test_the_summary_of_an_outcome_is_the_replays() -> None:
+def test_counts_and_digest_handed_over_in_parts_are_the_vocabularys_over_every_row() -> None:
     replay = feed(Replay(region=REGION), simulated_log())
-    assert Outcome.of(replay).summary() == replay.summary()
+    summary = merge(
+        [Outcome.of(feed(Replay(region=REGION), simulated_log(), (p,))) for p in (0, 1, 2)]
+    ).summary()
+    obligations = [ob for case in replay.cases() for ob in case.obligations]
+    assert summary.counts == vocabulary.counts(obligations, replay.clock())
+    assert summary.counts["due_soon"] > 0  # the count that looks ahead from the clock
+    assert summary.digest == digest.partitioned(replay.rows(), 3)
     plain = Outcome.of(replay)
-    assert (plain.digests, plain.cards) == (None, None)
+    assert (plain.digests, plain.cards, plain.rows) == (None, None, None)
+    assert Outcome.of(replay, keep_rows=True).rows == tuple(replay.rows())
 
 
 def test_partitions_are_shared_out_in_turn_and_never_to_idle_processes() -> None:
