@@ -233,9 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="smaller counts (about 6-8 minutes)")
     bench.add_argument(
         "--only",
-        choices=["memory", "pipeline"],
+        choices=["memory", "pipeline", "replay"],
         help="memory: only the stages the state figures need (event set, one worker, memory, "
-        "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency",
+        "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency; "
+        "replay: raw consume, one worker and the replays",
     )
     bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
     soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")

@@ -202,7 +202,12 @@ class Derivation:
         by_topic: dict[str, list[Entry]] = {}
         named = f"{cause.event_type} {cause.event_id}" if self.keep else None
         for out in outputs:
-            e = entry(codec.encode(out), offset, cause=named, keep=self.keep)
+            value = codec.encode(out)
+            if out.event_type in REPUBLISHED or self.keep:
+                e = entry(value, offset, cause=named, keep=self.keep)
+            else:  # what entry() would read back from the bytes, taken from the event
+                sha = hashlib.sha256(value).hexdigest()
+                e = Entry(offset, str(out.event_id), out.event_type, sha)
             by_topic.setdefault(topic_of(out), []).append(e)
         for topic, group in by_topic.items():
             self.part(topic, partition).add(group)
