@@ -106,6 +106,8 @@ def usage_problem(o: Options) -> str | None:
         return "--recompute goes with --check-report FILE"
     if o.as_of is not None and o.at_position is not None:
         return "give --as-of or --at-position, not both"
+    if o.county is not None and o.verify:
+        return "--county shows one county's snapshot; verify without it"
     if o.report is not None and not o.verify:
         return "--report records a verification: add --verify"
     if o.derived_prefix is not None and not o.verify:
@@ -295,6 +297,7 @@ def verification_json(v: Verification) -> dict[str, Any]:
         "ok": v.ok,
         "position": {str(p): n for p, n in sorted(v.position.items())},
         "log_end": {str(p): n for p, n in sorted(v.log_end.items())},
+        "short_of_instant": v.short_of_instant(),
         "checks": checks,
     }
 
@@ -305,6 +308,12 @@ def verification_lines(v: Verification) -> list[str]:
         f"verified at      {show(v.position)}"
         + ("" if at_end else f" (the log reaches {show(v.log_end)})")
     ]
+    short = v.short_of_instant()
+    if short:
+        out.append(
+            f"note             partitions {short}: the live workers have not derived up to the "
+            "instant yet; verified as far as they have"
+        )
     for t in v.topic_checks:
         if t.status == MATCH:
             past = f"; {t.beyond} caused past the position left out" if t.beyond else ""
@@ -377,7 +386,6 @@ def _verify(
         at_position=o.at_position,
         workers=o.workers,
         wait_s=o.wait_s,
-        county=o.county,
         client_options=aiokafka_options(settings),
     )
     v = verify(request, progress=sys.stderr)

@@ -73,7 +73,6 @@ class Request:
     at_position: Position | None = None
     workers: int = 1
     wait_s: float = 10.0
-    county: str | None = None  # also keep this county's cases (the snapshot)
     defaults: Defaults = field(default_factory=Defaults)
     client_options: Mapping[str, Any] | None = None
 
@@ -153,6 +152,16 @@ class Verification:
     def ok(self) -> bool:
         return self.compared and not self.different
 
+    def short_of_instant(self) -> list[int]:
+        """With an instant: the partitions the live workers have not derived up to it yet
+        (verified only as far as they have)."""
+        if self.request.as_of is None:
+            return []
+        cut = set(self.outcome.cut)
+        return [
+            p for p in sorted(self.position) if p not in cut and self.position[p] < self.log_end[p]
+        ]
+
 
 def verify(request: Request, *, progress: TextIO | None = None) -> Verification:
     """Run the whole verification; call it outside any running event loop (the replay
@@ -169,7 +178,6 @@ def verify(request: Request, *, progress: TextIO | None = None) -> Verification:
         request.as_of,
         digests=True,
         config=request.config,
-        county=request.county,
     )
     outcome = replay(job, request.workers, client_options=request.client_options, progress=progress)
     reached = {p: outcome.positions.get(p, 0) for p in partitions}

@@ -58,6 +58,7 @@ def test_bad_values_are_refused_by_the_parser(
             ["--check-report", "r.json", "--verify", "--county", "610902"],
             "error: --check-report reads a record made earlier: drop --verify, --county",
         ),
+        (["--county", "610902", "--verify"], "error: --county shows one county's snapshot"),
         (["--config", "absent.toml"], "absent.toml: no such file"),
         (["--check-report", "absent.json"], "error: absent.json: no such file"),
     ],
