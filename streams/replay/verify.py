@@ -251,9 +251,9 @@ async def _live(
     return tuple(checks), await _scorecard_check(request, cards, at_rest)
 
 
-async def _topic_check(
-    request: Request, outcome: Outcome, live: LiveTopic, position: dict[int, int]
-) -> TopicCheck:
+def judge(outcome: Outcome, live: LiveTopic) -> tuple[TopicCheck, int | None]:
+    """A derived topic's check from the digests alone, and the validated partition whose
+    first difference is still to be named (None: nothing to name)."""
     mine = (outcome.digests or {}).get(live.name, {})
     theirs = live.digests()
     base = TopicCheck(
@@ -272,15 +272,24 @@ async def _topic_check(
             f"its {live.read} records name no cause (written by workers that do not tag "
             "their outputs with it)"
         )
-        return dataclasses.replace(base, live=None, live_records=None, note=why)
+        return dataclasses.replace(base, live=None, live_records=None, note=why), None
     if live.uncaused:
         why = f"{live.uncaused} record(s) name no cause; the first at {live.first_uncaused}"
-        return dataclasses.replace(base, status=DIFFERENT, note=why)
+        return dataclasses.replace(base, status=DIFFERENT, note=why), None
     if base.live == base.replayed:
-        return dataclasses.replace(base, status=MATCH)
-    partition = min(p for p in position if mine.get(p) != theirs.get(p))
+        return dataclasses.replace(base, status=MATCH), None
+    partition = min(p for p in live.position if mine.get(p) != theirs.get(p))
+    return dataclasses.replace(base, status=DIFFERENT), partition
+
+
+async def _topic_check(
+    request: Request, outcome: Outcome, live: LiveTopic, position: dict[int, int]
+) -> TopicCheck:
+    check, partition = judge(outcome, live)
+    if partition is None:
+        return check
     difference = await _first_difference(request, live.name, partition, position)
-    return dataclasses.replace(base, status=DIFFERENT, difference=difference)
+    return dataclasses.replace(check, difference=difference)
 
 
 async def _first_difference(
