@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("scorecard", help="two-way assessment: league table, explain, what-if")
     )
 
+    from streams.bulletin import cmd as bulletin_cmd
+
+    bulletin_cmd.configure(sub.add_parser("bulletin", help="a period's bulletin (通报); --verify"))
+
     bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
     bench.add_argument("--quick", action="store_true", help="small counts (about 2-3 minutes)")
     bench.add_argument(
@@ -291,6 +295,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _campaign(args, settings)
     if args.command == "obligations":
         return _obligations(args, settings)
+    if args.command == "bulletin":
+        from streams.bulletin import cmd as bulletin_cmd
+
+        return bulletin_cmd.run(args, settings)
     if args.command in ("assess", "scorecard"):
         from streams import assessment_cmd
 
