@@ -94,11 +94,12 @@ def _error(message: str, code: int = EXIT_USAGE) -> int:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from agents import assessment_config as cfg
 
+    out: Path | None = args.out
     if args.verify is not None:
         given = [f"--{n}" for n in ("period", "at_position", "office") if getattr(args, n)]
-        if args.out is not None or given or args.public:
+        if out is not None or given or args.public:
             return _error("--verify FILE takes only --config")
-    elif args.period is None or args.out is None:
+    elif args.period is None or out is None:
         return _error("bulletin needs --period P and OUT (or --verify FILE)")
     try:
         config = cfg.load(args.config)
@@ -107,7 +108,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     weights = args.config or cfg.DEFAULT_PATH
     if args.verify is not None:
         return _verify(args.verify, config, weights, settings)
-    out = Path(args.out)
+    if out is None:
+        return _error("bulletin needs OUT")
     fmt = args.format or ("pdf" if out.suffix.lower() == ".pdf" else "html")
     if not out.parent.is_dir():
         return _error(f"{out.parent} is not a directory")

@@ -406,6 +406,38 @@ WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "issued_by": ("{office}", "{office}"),
         "issued_on": ("{date}", "{date}"),
         "page": ("第{n}页", "page {n}"),
+        "public_title": (
+            "{region}流动人口双向考核结果公开",
+            "{region}: two-way assessment results, open to the public",
+        ),
+        "public_intro": (
+            "根据“考核结果公开公平公正”的要求，本页公布本市所辖各县（市、区）流动人口双向考核的"
+            "排名、协议覆盖率、已发布的通报和考核标准。本页只公布汇总数字，不含任何个人信息。",
+            "The two-way assessment of migrant population management in the region's own "
+            "counties, open to the public: the league, agreement coverage, the bulletins "
+            "published and the rules in force. Aggregates only: nothing here identifies a "
+            "person.",
+        ),
+        "public_figures": (
+            "本页数字取自事件日志（位置 {positions}），与同一位置的通报公开版一致。",
+            "The figures are the event log's up to positions {positions}, as the public "
+            "edition of a bulletin at those positions gives them.",
+        ),
+        "other_periods": ("其他考核期", "Other periods"),
+        "published": ("已发布的通报", "Published bulletins"),
+        "no_published": ("暂无已发布的通报。", "No bulletin has been published yet."),
+        "format": ("格式", "Format"),
+        "language": ("语言", "Language"),
+        "rules": ("考核标准与权重（现行）", "Rules and weights in force"),
+        "data_json": ("本页数据（JSON）", "This page's figures (JSON)"),
+        "no_period": (
+            "日志中还没有已结束的考核期。",
+            "The log holds no closed assessment period yet.",
+        ),
+        "unknown_period": (
+            "没有该考核期的公开数据：{period}",
+            "No figures are public for that period: {period}",
+        ),
         "suppressed_note": (
             "“<{n}”：计数小于{n}，不予公布；“*”：可据以推算小于{n}的计数，不予公布。",
             "“<{n}”: a count below {n}, withheld; “*”: withheld because a count below {n} "

@@ -52,7 +52,7 @@ def default_office(region: str, lang: Lang) -> str:
     return word("office_default", lang, region=region_name(region))
 
 
-class _Doc:
+class Doc:
     """What every section needs: the language and the suppression threshold."""
 
     def __init__(self, content: Content, inputs: Inputs) -> None:
@@ -101,26 +101,26 @@ def percent(ratio: float) -> str:
     return f"{100 * ratio:.1f}%"
 
 
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:
+def table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:
     attr = f' class="{cls}"' if cls else ""
     out = [f"<table{attr}><thead><tr>"]
     out += [f"<th>{h}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for row in rows:
-        out.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>")
-    out.append("</tbody></table>")
+        out.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>\n")
+    out.append("</tbody></table>\n")
     return "".join(out)
 
 
 def _section(number: int, title: str, body: str, anchor: str) -> str:
     heading = f"{NUMERALS[number - 1]}、{title}"
-    return f'<section id="{anchor}"><h2>{heading}</h2>{body}</section>'
+    return f'<section id="{anchor}">\n<h2>{heading}</h2>\n{body}</section>\n'
 
 
 # --- sections --------------------------------------------------------------------------------
 
 
-def _data(d: _Doc) -> str:
+def _data(d: Doc) -> str:
     i = d.inputs
     scope = d.w("scope_region") if i.scope == "region" else d.w("scope_all")
     end = d.c.period.end - dt.timedelta(seconds=1)
@@ -153,14 +153,14 @@ def _data(d: _Doc) -> str:
     head = (d.w("topic"), d.w("partitions"), d.w("offset"), d.w("records_digest"))
     return (
         f'<dl class="facts">{dl}</dl>'
-        + _table(head, rows, "positions")
+        + table(head, rows, "positions")
         + f'<dl class="facts inputs">{dl2}</dl><p class="hint">{d.w("verify_hint")}</p>'
     )
 
 
-def _league(d: _Doc) -> str:
-    table = d.c.league
-    if not table.standings:
+def league_section(d: Doc) -> str:
+    standings = d.c.league
+    if not standings.standings:
         return f"<p>{d.w('no_ranking')}</p>"
     head = (
         d.w("rank"),
@@ -169,8 +169,8 @@ def _league(d: _Doc) -> str:
         d.w("destination_score"),
         d.w("combined_score"),
     )
-    rows = [_standing(d, s) for s in table.standings]
-    avg = table.average
+    rows = [_standing(d, s) for s in standings.standings]
+    avg = standings.average
     rows.append(
         (
             "",
@@ -180,8 +180,8 @@ def _league(d: _Doc) -> str:
             d.score(avg.combined),
         )
     )
-    out = _table(head, rows, "league")
-    if not table.ranked:
+    out = table(head, rows, "league")
+    if not standings.ranked:
         out += f"<p>{d.w('no_ranking')}</p>"
     out += f'<p class="note">{d.w("not_assessed_note", n=d.c.config.min_settled_obligations)}</p>'
     chart_rows = [
@@ -196,7 +196,7 @@ def _league(d: _Doc) -> str:
                 ),
             ),
         )
-        for s in table.standings
+        for s in standings.standings
     ]
     marker = None
     if avg.combined is not None:
@@ -212,7 +212,7 @@ def _league(d: _Doc) -> str:
     return out
 
 
-def _standing(d: _Doc, s: Standing) -> tuple[str, ...]:
+def _standing(d: Doc, s: Standing) -> tuple[str, ...]:
     rank = str(s.rank) if s.rank is not None else f'<span class="na">{d.w("not_ranked")}</span>'
     return (
         rank,
@@ -223,13 +223,13 @@ def _standing(d: _Doc, s: Standing) -> tuple[str, ...]:
     )
 
 
-def _indicators(d: _Doc) -> str:
+def _indicators(d: Doc) -> str:
     if not d.c.indicators:
         return f"<p>{d.w('no_ranking')}</p>"
     return "".join(_county_indicators(d, ci) for ci in d.c.indicators)
 
 
-def _county_indicators(d: _Doc, ci: CountyIndicators) -> str:
+def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
     minimum = d.c.config.min_settled_obligations
     sides = []
     for side in cfg.SIDES:
@@ -259,12 +259,12 @@ def _county_indicators(d: _Doc, ci: CountyIndicators) -> str:
     return (
         f'<div class="county-block"><h3>{d.county(ci.county)}</h3>'
         f'<p class="note">{"；".join(sides) if d.lang == "zh" else "; ".join(sides)}</p>'
-        + _table(head, rows, "indicators")
+        + table(head, rows, "indicators")
         + "</div>"
     )
 
 
-def _coverage(d: _Doc) -> str:
+def coverage_section(d: Doc) -> str:
     c = d.c
     targets = {side: c.coverage_target(side) for side in cfg.SIDES}
     head = (
@@ -315,13 +315,13 @@ def _coverage(d: _Doc) -> str:
     )
     return (
         f"<p>{summary}</p>"
-        + _table(head, rows, "coverage")
+        + table(head, rows, "coverage")
         + f'<p class="note">{d.w("region_total_note")}</p>'
         + chart
     )
 
 
-def _cover(d: _Doc, f: Fraction, target: float) -> tuple[str, str, str]:
+def _cover(d: Doc, f: Fraction, target: float) -> tuple[str, str, str]:
     num, den, ratio = d.fraction(f)
     if f.denominator == 0:
         return ("0/0", "-", "")
@@ -332,7 +332,7 @@ def _cover(d: _Doc, f: Fraction, target: float) -> tuple[str, str, str]:
     return (f"{num}/{den}", ratio, verdict)
 
 
-def _bar(d: _Doc, f: Fraction) -> charts.Bar:
+def _bar(d: Doc, f: Fraction) -> charts.Bar:
     if f.ratio is None:
         return charts.Bar(None, "0/0")
     if not d.shown(f):
@@ -340,7 +340,7 @@ def _bar(d: _Doc, f: Fraction) -> charts.Bar:
     return charts.Bar(f.ratio, percent(f.ratio))
 
 
-def _breaches(d: _Doc) -> str:
+def _breaches(d: Doc) -> str:
     c = d.c
     if not any(r.total("breached") or r.total("escalated") for r in c.breaches):
         return f"<p>{d.w('no_breaches')}</p>"
@@ -370,16 +370,16 @@ def _breaches(d: _Doc) -> str:
     last.append(f"{d.count(all_b)} / {d.count(all_e)}")
     rows.append(last)
     note = d.w("breaches_note", breached=counts["breached"], escalated=counts["escalated"])
-    return _table(head, rows, "breaches") + f'<p class="note">{note}</p>'
+    return table(head, rows, "breaches") + f'<p class="note">{note}</p>'
 
 
-def _campaigns(d: _Doc) -> str:
+def _campaigns(d: Doc) -> str:
     if not d.c.campaigns:
         return f"<p>{d.w('no_campaigns')}</p>"
     return "".join(_campaign(d, cs) for cs in d.c.campaigns)
 
 
-def _campaign(d: _Doc, cs: CampaignSummary) -> str:
+def _campaign(d: Doc, cs: CampaignSummary) -> str:
     r = cs.record
     if cs.closed:
         state = d.w("state_closed_early") if r.early else d.w("state_closed")
@@ -407,15 +407,15 @@ def _campaign(d: _Doc, cs: CampaignSummary) -> str:
     ]
     out = f'<div class="campaign"><h3>{d.w("campaign")} {escape(r.campaign_id)}</h3>'
     out += f'<dl class="facts">{facts}</dl>'
-    out += _table(head, checks, "campaign-checks")
+    out += table(head, checks, "campaign-checks")
     if counties:
-        out += _table((d.w("county"), *head[1:]), counties, "campaign-counties")
+        out += table((d.w("county"), *head[1:]), counties, "campaign-counties")
     if results:
-        out += _table((d.w("result"), d.w("persons")), results, "campaign-results")
+        out += table((d.w("result"), d.w("persons")), results, "campaign-results")
     return out + "</div>"
 
 
-def _movement(d: _Doc) -> str:
+def _movement(d: Doc) -> str:
     c = d.c
     if not c.previous_league.ranked:
         return f"<p>{d.w('no_previous', period=c.previous.label(d.lang))}</p>"
@@ -429,10 +429,10 @@ def _movement(d: _Doc) -> str:
         d.w("score_change"),
     )
     rows = [_moved(d, m) for m in c.movement]
-    return _table(head, rows, "movement")
+    return table(head, rows, "movement")
 
 
-def _moved(d: _Doc, m: Movement) -> tuple[str, ...]:
+def _moved(d: Doc, m: Movement) -> tuple[str, ...]:
     climbed = m.climbed
     if climbed is None:
         change = d.w("new_entry") if m.rank is not None and m.previous_rank is None else "-"
@@ -457,7 +457,7 @@ def _moved(d: _Doc, m: Movement) -> tuple[str, ...]:
     )
 
 
-def _weights(d: _Doc) -> str:
+def weights_section(d: Doc) -> str:
     config = d.c.config
     intro = d.w(
         "side_weights",
@@ -499,9 +499,9 @@ def _weights(d: _Doc) -> str:
     general = "".join(f"<li>{escape(labels.pick(r, d.lang))}</li>" for r in labels.RULES)
     return (
         f"<p>{intro}</p>"
-        + _table(head, rows, "weights")
+        + table(head, rows, "weights")
         + f'<p class="note">{d.w("weights_digest")} <code>{d.inputs.weights_sha256}</code></p>'
-        + _table((d.w("indicator"), d.w("side"), ""), definitions, "definitions")
+        + table((d.w("indicator"), d.w("side"), ""), definitions, "definitions")
         + f'<ol class="rules">{general}</ol>'
     )
 
@@ -511,18 +511,18 @@ def _weights(d: _Doc) -> str:
 
 def document(content: Content, inputs: Inputs) -> str:
     """The whole bulletin, as text (UTF-8 when written)."""
-    d = _Doc(content, inputs)
+    d = Doc(content, inputs)
     lang = d.lang
     title = d.w("title", period=content.period.label(lang))
     sections = (
         ("s_data", "data", _data),
-        ("s_league", "league", _league),
+        ("s_league", "league", league_section),
         ("s_indicators", "indicators", _indicators),
-        ("s_coverage", "coverage", _coverage),
+        ("s_coverage", "coverage", coverage_section),
         ("s_breaches", "breaches", _breaches),
         ("s_campaigns", "campaigns", _campaigns),
         ("s_movement", "movement", _movement),
-        ("s_weights", "weights", _weights),
+        ("s_weights", "weights", weights_section),
     )
     body = "".join(
         _section(n, d.w(key), build(d), anchor)
