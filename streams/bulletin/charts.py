@@ -14,7 +14,7 @@ from html import escape
 WIDTH = 680
 LABEL_W = 150
 VALUE_W = 70
-ROW_H = 22
+ROW_H = 24
 TOP = 26
 BAR = "#2f5597"
 BAR_2 = "#4e9a8f"
@@ -84,13 +84,13 @@ def bars(
         out.append(
             f'<line x1="{_n(tx)}" y1="{top}" x2="{_n(tx)}" y2="{_n(bottom)}" '
             f'stroke="{GRID}" stroke-width="1"/>'
-            f'<text x="{_n(tx)}" y="{_n(bottom + 14)}" font-size="10" text-anchor="middle" '
+            f'<text x="{_n(tx)}" y="{_n(bottom + 14)}" font-size="11" text-anchor="middle" '
             f'fill="{TEXT}">{escape(label)}</text>'
         )
     for r, row in enumerate(rows):
         y0 = top + r * row_h + 3
         out.append(
-            f'<text x="{LABEL_W - 6}" y="{_n(y0 + row_h / 2 + 1)}" font-size="11" '
+            f'<text x="{LABEL_W - 6}" y="{_n(y0 + row_h / 2 + 1)}" font-size="13" '
             f'text-anchor="end" dominant-baseline="middle" fill="{TEXT}">'
             f"{escape(row.label)}</text>"
         )
@@ -108,7 +108,7 @@ def bars(
                 tx = LABEL_W + 4
                 colour = MISSING
             out.append(
-                f'<text x="{_n(tx)}" y="{_n(y + ROW_H / 2 + 1)}" font-size="10" '
+                f'<text x="{_n(tx)}" y="{_n(y + ROW_H / 2 + 1)}" font-size="12" '
                 f'dominant-baseline="middle" fill="{colour}">{escape(bar.text)}</text>'
             )
     if marker is not None:

@@ -542,7 +542,7 @@ def document(content: Content, inputs: Inputs) -> str:
         "<!DOCTYPE html>\n"
         f'<html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title>"
+        f'<title>{title}</title><link rel="icon" href="data:,">'
         f'<meta name="generator" content="liudong {escape(inputs.code_version)}">'
         f"<style>{css()}</style>{inputs.block()}</head>\n<body>"
         f'<header class="redhead"><div class="office">{office}</div>'
@@ -554,6 +554,6 @@ def document(content: Content, inputs: Inputs) -> str:
         f'<p class="addressees">{d.w("addressees")}</p>'
         f'<p class="preamble">{d.w("preamble", period=content.period.label(lang))}</p>'
         f"{body}"
-        f'<footer class="signature"><div>{office}</div><div>{escape(issued)}</div></footer>'
+        f'<footer class="issuer"><div>{office}</div><div>{escape(issued)}</div></footer>'
         "</body></html>\n"
     )

@@ -53,6 +53,7 @@ def _head(title: str, lang: Lang) -> str:
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title>"
+        '<link rel="icon" href="data:,">'
         '<link rel="stylesheet" href="/static/bulletin.css">'
         '<link rel="stylesheet" href="/static/public.css"></head>\n'
     )
