@@ -139,6 +139,25 @@ def previous_of(period: periods.Period) -> periods.Period:
     return periods.year_of(before)
 
 
+def closed_periods(state: rules.AssessmentState, config: AssessmentConfig) -> list[periods.Period]:
+    """The months and quarters with obligations that the log has closed, newest first (a
+    quarter before its last month)."""
+    found = [
+        periods.parse(text, rules.ASSESSED_KINDS)
+        for text in state.by_period
+        if rules.closed(state, text, config)
+    ]
+    return sorted(found, key=lambda p: (p.end, p.kind == "quarter"), reverse=True)
+
+
+def newest_closed(state: rules.AssessmentState, config: AssessmentConfig) -> periods.Period | None:
+    """The period a reader is shown first: the newest closed quarter, else month."""
+    closed = closed_periods(state, config)
+    quarters = [p for p in closed if p.kind == "quarter"]
+    newest = quarters or closed
+    return newest[0] if newest else None
+
+
 def compute(
     log: LogFold,
     period_text: str,

@@ -32,7 +32,7 @@ from agents import assessment_rules as rules
 from agents.assessment_config import AssessmentConfig
 from contracts import periods
 from streams.bulletin import build
-from streams.bulletin.content import NotReady
+from streams.bulletin.content import NotReady, closed_periods, newest_closed
 from streams.bulletin.labels import LANGS, Lang, word
 from streams.bulletin.log_reader import LogError, LogFollower
 from streams.bulletin.render import region_name
@@ -118,21 +118,10 @@ class PublicSite:
         return region_name(self.config.region)
 
     def closed(self) -> list[periods.Period]:
-        """The months and quarters the log has closed, newest first (quarters before their
-        months)."""
-        state = self.follower.fold.assessment
-        found = []
-        for text in state.by_period:
-            period = periods.parse(text, rules.ASSESSED_KINDS)
-            if rules.closed(state, text, self.config.config):
-                found.append(period)
-        return sorted(found, key=lambda p: (p.end, p.kind == "quarter"), reverse=True)
+        return closed_periods(self.follower.fold.assessment, self.config.config)
 
     def current(self) -> periods.Period | None:
-        closed = self.closed()
-        quarters = [p for p in closed if p.kind == "quarter"]
-        newest = quarters or closed
-        return newest[0] if newest else None
+        return newest_closed(self.follower.fold.assessment, self.config.config)
 
     def bulletin(self, period: str, lang: Lang) -> build.Bulletin:
         key = (period, lang)
