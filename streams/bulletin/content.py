@@ -279,15 +279,17 @@ def _breaches(
 def _campaigns(
     log: LogFold, period: periods.Period, region: str, scope: league_module.Scope
 ) -> tuple[CampaignSummary, ...]:
-    """Campaigns whose span (opening to deadline, or closing) overlaps the period, as the
-    log tells them at its positions."""
+    """Campaigns that checked the period's records (their own period overlaps it) or ran in
+    it (opening to deadline, or closing), as the log tells them at its positions."""
     c = log.campaigns
     report = campaign_progress(c.progress, None)
     out = []
     for cid in sorted(c.campaigns):
         record = c.campaigns[cid]
         ends = record.closed_at or record.deadline
-        if not (record.opened_at < period.end and ends >= period.start):
+        checked = record.period_start < period.end and record.period_end > period.start
+        ran = record.opened_at < period.end and ends >= period.start
+        if not (checked or ran):
             continue
         doc = report.get(cid, {"closed": False, "figures": {}})
         checks: dict[str, list[int]] = {}

@@ -127,9 +127,11 @@ def test_campaign_results_progress_and_which_periods_they_appear_in() -> None:
         "moved_on": 1,
         "returned_home": 1,
     }
-    # Opened 1 March, deadline 31 March: not in January, in March.
-    assert content.compute(log, "2026-01", CONFIG, region=REGION, scope="region").campaigns == ()
-    assert content.compute(log, "2026-03", CONFIG, region=REGION, scope="region").campaigns
+    # It checked the records of 3 January to 1 March and ran from 1 March to its closing on
+    # 2 April: in every month from January to April, not in December before.
+    for month in ("2026-01", "2026-03", "2026-04"):
+        assert content.compute(log, month, CONFIG, region=REGION, scope="region").campaigns
+    assert content.compute(log, "2025-12", CONFIG, region=REGION, scope="region").campaigns == ()
 
 
 def test_a_second_result_for_a_task_and_broadcast_copies_change_nothing() -> None:
