@@ -85,6 +85,10 @@ class Doc:
             return f'<span class="na">{self.w("not_assessed")}</span>'
         return f"{value:.2f}"
 
+    def aside(self, text: str) -> str:
+        """``text`` in parentheses, as each language writes them."""
+        return f"（{text}）" if self.lang == "zh" else f" ({text})"
+
     def county(self, code: str) -> str:
         return (
             f'<span class="county">{escape(county_name(code))}</span>'
@@ -112,8 +116,8 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> 
     return "".join(out)
 
 
-def _section(number: int, title: str, body: str, anchor: str) -> str:
-    heading = f"{NUMERALS[number - 1]}、{title}"
+def _section(number: int, title: str, body: str, anchor: str, lang: Lang) -> str:
+    heading = f"{NUMERALS[number - 1]}、{title}" if lang == "zh" else f"{number}. {title}"
     return f'<section id="{anchor}">\n<h2>{heading}</h2>\n{body}</section>\n'
 
 
@@ -130,7 +134,7 @@ def _data(d: Doc) -> str:
             d.w("period_bounds"),
             f"{escape(LOCAL.show(d.c.period.start))} – {escape(LOCAL.show(end))}",
         ),
-        (d.w("scope"), f"{scope}（{escape(region_name(i.region))} {escape(i.region)}）"),
+        (d.w("scope"), scope + d.aside(f"{escape(region_name(i.region))} {escape(i.region)}")),
         (d.w("data_instant"), escape(LOCAL.show(d.c.clock))),
     ]
     rows = [
@@ -233,7 +237,7 @@ def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
     minimum = d.c.config.min_settled_obligations
     sides = []
     for side in cfg.SIDES:
-        assessed = "" if ci.settled[side] >= minimum else f"（{d.w('not_assessed')}）"
+        assessed = "" if ci.settled[side] >= minimum else d.aside(d.w("not_assessed"))
         sides.append(
             f"{escape(labels.pick(labels.SIDE[side], d.lang))} {d.w('settled')} "
             f"{d.count(ci.settled[side])}{assessed}"
@@ -387,7 +391,7 @@ def _campaign(d: Doc, cs: CampaignSummary) -> str:
         state = d.w("state_open")
     span = f"{escape(LOCAL.minutes(r.opened_at))} – {escape(LOCAL.minutes(r.deadline))}"
     facts = (
-        f"<dt>{d.w('campaign_span')}</dt><dd>{span} {escape(LOCAL.name)}（{state}）</dd>"
+        f"<dt>{d.w('campaign_span')}</dt><dd>{span} {escape(LOCAL.name)}{d.aside(state)}</dd>"
         f"<dt>{d.w('campaign_counties')}</dt><dd>{len(r.counties)}</dd>"
     )
     head = (d.w("check"), d.w("assigned"), d.w("answered"), d.w("overdue"))
@@ -525,7 +529,7 @@ def document(content: Content, inputs: Inputs) -> str:
         ("s_weights", "weights", weights_section),
     )
     body = "".join(
-        _section(n, d.w(key), build(d), anchor)
+        _section(n, d.w(key), build(d), anchor, lang)
         for n, (key, anchor, build) in enumerate(sections, start=1)
     )
     edition = ""

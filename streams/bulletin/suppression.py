@@ -1,7 +1,8 @@
 """Small numbers withheld, so that no single person can be singled out. Pure, no I/O.
 
 Used by the bulletin's public edition and the public disclosure page for county figures.
-A count is shown when it is 0 or at least the threshold (default 5); otherwise it is
+A count is shown when it is 0 or at least the threshold (``LIUDONG_PUBLIC_SUPPRESS_BELOW``,
+default 5); otherwise it is
 withheld as ``<5``. A fraction (numerator of a denominator) is shown whole only when its
 numerator, its denominator and their difference are each 0 or at least the threshold:
 ``38 / 40`` says that 2 were not, so it is withheld too. Of a withheld fraction the
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_THRESHOLD = 5
 WITHHELD = "*"
 
 

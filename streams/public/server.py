@@ -70,7 +70,7 @@ class PublicConfig:
     folder: Path  # the published bulletins
     config: AssessmentConfig
     weights_sha256: str
-    threshold: int = 5
+    threshold: int  # county counts below it are withheld (LIUDONG_PUBLIC_SUPPRESS_BELOW)
     host: str = "127.0.0.1"
     port: int = 0
     refresh_s: float = 10.0

@@ -68,9 +68,10 @@ def _nav(current: str | None, closed: Sequence[periods.Period], lang: Lang) -> s
         else:
             links.append(f'<a href="{escape(href(p.text, lang))}">{label}</a>')
     other: Lang = "en" if lang == "zh" else "zh"
+    colon = "：" if lang == "zh" else ": "
     switch = f'<a href="{escape(href(current, other))}" lang="{other}">{LANG_NAMES[other]}</a>'
     return (
-        f'<nav class="periods"><span>{escape(word("other_periods", lang))}：</span>'
+        f'<nav class="periods"><span>{escape(word("other_periods", lang))}{colon}</span>'
         + " ".join(links)
         + f'</nav><nav class="lang">{switch}</nav>'
     )
@@ -88,7 +89,7 @@ def page(
     lang = d.lang
     title = word("public_title", lang, region=region_label)
     c = bulletin.content
-    n = bulletin.inputs.suppress_below or suppression.DEFAULT_THRESHOLD
+    n = bulletin.inputs.suppress_below
     where = positions_module.text(bulletin.inputs.positions)
     meta = (
         f"{d.w('period')} <strong>{d.period()}</strong> · "

@@ -156,13 +156,13 @@ def records(persons: int = 60, until: dt.datetime | None = None) -> list[Record]
     base = log(scenario(persons=persons))
     more_validated, more_obligations, more_alerts = campaign_events()
     for event in [*base, *more_validated, *more_obligations, *more_alerts]:
-        out += _records(event)
+        out += as_records(event)
     for tick in ticks(end):
         out += [Record("validated", p, codec.encode(tick)) for p in range(PARTITIONS)]
     return out
 
 
-def _records(event: Envelope) -> list[Record]:
+def as_records(event: Envelope) -> list[Record]:
     data = codec.encode(event)
     if event.event_type in ("obligation_opened",) or hasattr(event, "obligation_id"):
         return [Record("obligations", _partition(event), data)]

@@ -47,7 +47,7 @@ def fair_log() -> LogFold:
     """The assessment tests' fair scenario: Bao'an registered six arrivals from Hanbin on
     time; Xunyang acknowledged one receipt; coverage: Hanbin's six outflows covered, Bao'an
     sent two on, uncovered. Plus a clock tick in February."""
-    records = [r for e in _fair_scenario() for r in bulletin_log._records(e)]
+    records = [r for e in _fair_scenario() for r in bulletin_log.as_records(e)]
     return bulletin_log.fold([*records, *tick(T0 + 35 * DAY)])
 
 
@@ -98,7 +98,7 @@ def test_breaches_and_escalations_by_county_and_kind() -> None:
         Rec(4, "receipt_acknowledgement", "a4" * 32, HANBIN, BAOAN, at, "on_time", HANBIN),
         Rec(5, "arrival_registration", "a5" * 32, XUNYANG, HANBIN, at, "escalated", HANBIN),
     ]
-    records = [r for rec in recs for e in events_for(rec) for r in bulletin_log._records(e)]
+    records = [r for rec in recs for e in events_for(rec) for r in bulletin_log.as_records(e)]
     log = bulletin_log.fold([*records, *tick(T0 + 60 * DAY)])
     c = content.compute(log, "2026-01", CONFIG, region=REGION, scope="region")
     rows = {r.county: r for r in c.breaches}
@@ -146,7 +146,7 @@ def test_a_second_result_for_a_task_and_broadcast_copies_change_nothing() -> Non
         result="deceased",
     )
     opened = next(r for r in records if b"campaign_opened" in r.value)
-    log = bulletin_log.fold([*records, *bulletin_log._records(again), opened, opened])
+    log = bulletin_log.fold([*records, *bulletin_log.as_records(again), opened, opened])
     c = content.compute(log, "2026-Q1", CONFIG, region=REGION, scope="region")
     (summary,) = c.campaigns
     assert dict(summary.results)["present"] == 3

@@ -249,7 +249,7 @@ def test_verify_reads_a_pdf_through_its_html() -> None:
 
 
 def test_the_public_view_holds_aggregates_only_with_small_counts_withheld() -> None:
-    records = [r for e in _fair_scenario() for r in bulletin_log._records(e)]
+    records = [r for e in _fair_scenario() for r in bulletin_log.as_records(e)]
     records += tick(dt.datetime(2026, 2, 8, tzinfo=dt.UTC))
     log = bulletin_log.fold(records)
     b = make(log, period="2026-01", scope="all", edition="public", suppress_below=5)
