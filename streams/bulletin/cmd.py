@@ -142,6 +142,8 @@ def _write(
     out: Path,
     fmt: str,
 ) -> int:
+    from aiokafka.errors import KafkaError
+
     from streams.bulletin import pdf
     from streams.bulletin.content import NotReady
     from streams.bulletin.inputs import sha256_file
@@ -152,6 +154,8 @@ def _write(
         bulletin = make(log, request, config, sha256_file(weights), settings.topic_prefix)
     except (LogError, NotReady) as exc:
         return _error(str(exc), EXIT_FAILED)
+    except KafkaError as exc:
+        return _error(f"cannot read the log at {bootstrap}: {exc}", EXIT_FAILED)
     try:
         data = (
             pdf.print_html(bulletin.html, bulletin.content.clock)
@@ -187,6 +191,8 @@ def make(
 
 
 def _verify(path: Path, config: AssessmentConfig, weights: Path, settings: Settings) -> int:
+    from aiokafka.errors import KafkaError
+
     from streams.bulletin import pdf, verify
     from streams.bulletin.inputs import InputsError, extract, sha256_file
     from streams.bulletin.log_reader import LogError
@@ -208,6 +214,8 @@ def _verify(path: Path, config: AssessmentConfig, weights: Path, settings: Setti
     checks = []
     try:
         log = read_log(bootstrap, settings, stated.topic_prefix, stated.positions)
+    except KafkaError as exc:
+        return _error(f"cannot read the log at {bootstrap}: {exc}", EXIT_FAILED)
     except LogError as exc:
         checks.append(verify.Check("log", False, str(exc)))
         checks += verify.input_checks(stated, weights_sha256, str(weights))

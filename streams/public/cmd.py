@@ -60,6 +60,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
+    from aiokafka.errors import KafkaError
+
     from infra.kafka.client_security import aiokafka_options
     from streams.bulletin.inputs import sha256_file
     from streams.bulletin.log_reader import LogError
@@ -80,6 +82,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(serve(public))
     except (LogError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KafkaError as exc:
+        print(f"error: cannot read the log at {bootstrap}: {exc}", file=sys.stderr)
         return 1
 
 

@@ -195,3 +195,11 @@ async def test_a_period_not_closed_and_positions_beyond_the_log_are_one_line(
     )
     assert done.returncode == 1
     assert "partition(s), the positions name 1" in done.stderr
+
+
+def test_no_broker_at_the_address_is_one_line(tmp_path: Path) -> None:
+    log = SimulatedLog("127.0.0.1:1", "nowhere", tmp_path)
+    done = log.cli("bulletin", "--period", QUARTER, str(tmp_path / "b.html"))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "error: cannot read the log at 127.0.0.1:1" in done.stderr
