@@ -344,7 +344,6 @@ WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "ratio": ("比率", "Ratio"),
         "score": ("得分", "Score"),
         "settled": ("办结义务", "Settled obligations"),
-        "not_applicable": ("不适用", "n/a"),
         "outflows": ("流出方向（本县为流出地）", "Outflows (as origin)"),
         "inflows": ("流入方向（本县为流入地）", "Inflows (as destination)"),
         "covered": ("有协议覆盖/流动数", "Covered / flows"),
@@ -362,7 +361,6 @@ WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Region coverage {share} against a target of {target}: {verdict}; {met} of {total} "
             "counties with outflows met it as origin.",
         ),
-        "kind": ("义务类型", "Obligation kind"),
         "total": ("合计", "Total"),
         "breaches_note": (
             "按本期产生的义务统计，责任县为统计对象：“{breached}”含逾期后履行的，“{escalated}”"
@@ -373,7 +371,6 @@ WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "no_breaches": ("本期无超期义务。", "No obligation of the period was breached."),
         "campaign": ("清查活动", "Campaign"),
         "campaign_span": ("开展时间", "Span"),
-        "deadline": ("截止", "Deadline"),
         "state_open": ("进行中", "open"),
         "state_closed": ("已结束", "closed"),
         "state_closed_early": ("已提前结束", "closed early"),
@@ -385,7 +382,6 @@ WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "persons": ("人数", "Persons"),
         "no_campaigns": ("本期无清理清查活动。", "No campaign ran in this period."),
         "campaign_counties": ("涉及县数", "Counties"),
-        "previous_period": ("上期", "Previous period"),
         "change": ("名次变化", "Change"),
         "score_change": ("得分变化", "Score change"),
         "new_entry": ("新参评", "new"),
@@ -403,9 +399,6 @@ WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Side weights: origin {origin}, destination {destination}; minimum sample: {min} "
             "settled obligations; first published {close} day(s) after a period ends.",
         ),
-        "issued_by": ("{office}", "{office}"),
-        "issued_on": ("{date}", "{date}"),
-        "page": ("第{n}页", "page {n}"),
         "public_title": (
             "{region}流动人口双向考核结果公开",
             "{region}: two-way assessment results, open to the public",

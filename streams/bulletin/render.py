@@ -242,13 +242,13 @@ def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
             f"{escape(labels.pick(labels.SIDE[side], d.lang))} {d.w('settled')} "
             f"{d.count(ci.settled[side])}{assessed}"
         )
-    by_name: dict[str, dict[str, str]] = {}
+    by_name: dict[str, dict[str, tuple[str, str, str]]] = {}
     for row in ci.rows:
         num, den, ratio = d.fraction(row.fraction)
         score = "-"
         if row.score is not None and d.shown(row.fraction):
             score = f"{row.score:.1f}"
-        by_name.setdefault(row.name, {})[row.side] = f"{num}/{den}\t{ratio}\t{score}"
+        by_name.setdefault(row.name, {})[row.side] = (f"{num}/{den}", ratio, score)
     head = [d.w("indicator")]
     for side in cfg.SIDES:
         name = escape(labels.pick(labels.SIDE[side], d.lang))
@@ -257,8 +257,7 @@ def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
     for indicator in cfg.INDICATORS:
         cells = [escape(labels.indicator(indicator.name, d.lang))]
         for side in cfg.SIDES:
-            value = by_name.get(indicator.name, {}).get(side)
-            cells += value.split("\t") if value else ["—", "", ""]
+            cells += by_name.get(indicator.name, {}).get(side, ("—", "", ""))
         rows.append(cells)
     return (
         f'<div class="county-block"><h3>{d.county(ci.county)}</h3>'
