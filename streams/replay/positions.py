@@ -10,7 +10,10 @@ workers put its ``<topic>/<partition>/<offset>`` in the record's ``liudong-cause
 (:data:`CAUSE_HEADER`). Topic names hold dots and dashes but no slash, so the value reads
 from the right.
 
-``--at-position`` takes a position as ``P:O`` pairs, comma-separated (``0:120,1:98``).
+``--at-position`` takes a position as ``P:O`` pairs, comma-separated (``0:120,1:98``), or
+in the form a bulletin prints its positions (``validated=1000,900,950``, partitions in order,
+alone or among the other topics' ``obligations=.../alerts=.../validated=...``): a bulletin's
+validated position is the one to replay to for the state it was computed from.
 """
 
 from __future__ import annotations
@@ -61,7 +64,10 @@ def cause_of(headers: Iterable[tuple[str, bytes]] | None) -> Cause | None:
 
 
 def parse_position(text: str) -> dict[int, int]:
-    """``0:120,1:98`` -> ``{0: 120, 1: 98}``; PositionError (one line) otherwise."""
+    """``0:120,1:98`` -> ``{0: 120, 1: 98}``; ``validated=120,98`` (also among other
+    topics, ``/``-separated) likewise; PositionError (one line) otherwise."""
+    if "=" in text:
+        return _bulletin_form(text)
     out: dict[int, int] = {}
     for part in text.split(","):
         partition, sep, offset = part.strip().partition(":")
@@ -73,6 +79,18 @@ def parse_position(text: str) -> dict[int, int]:
             raise PositionError(f"partition {int(partition)} is given twice")
         out[int(partition)] = int(offset)
     return out
+
+
+def _bulletin_form(text: str) -> dict[int, int]:
+    for part in text.strip().split("/"):
+        name, _, offsets = part.partition("=")
+        if name.strip() != "validated":
+            continue
+        numbers = [o.strip() for o in offsets.split(",")]
+        if not all(n.isdigit() for n in numbers):
+            raise PositionError(f"validated: offsets are whole numbers, not {offsets!r}")
+        return {p: int(n) for p, n in enumerate(numbers)}
+    raise PositionError(f"{text.strip()!r} names no validated=OFFSET,... position")
 
 
 def show(position: Position) -> str:

@@ -23,7 +23,7 @@ def no_broker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--at-position", "0=120"], "is not PARTITION:OFFSET"),
+        (["--at-position", "0-120"], "is not PARTITION:OFFSET"),
         (["--at-position", "0:1,0:2"], "partition 0 is given twice"),
         (["--workers", "0"], "must be positive"),
         (["--workers", "two"], "is not a whole number"),

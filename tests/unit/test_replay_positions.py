@@ -42,6 +42,9 @@ def test_the_cause_header_is_found_among_others_and_a_bad_one_names_no_cause() -
 
 def test_a_position_is_partition_offset_pairs() -> None:
     assert parse_position("0:120,1:98, 2:0") == {0: 120, 1: 98, 2: 0}
+    assert parse_position("validated=120,98,0") == {0: 120, 1: 98, 2: 0}
+    printed = "obligations=269,344,229/alerts=43,35,134/validated=294,351,266"
+    assert parse_position(printed) == {0: 294, 1: 351, 2: 266}  # as a bulletin states it
     assert show({1: 98, 0: 120}) == "0:120,1:98"
     assert lowest({0: 5, 1: 9}, {0: 7, 1: 2}, {2: 1}) == {0: 0, 1: 0, 2: 0}
     assert lowest({0: 5, 1: 9}, {0: 7, 1: 2}) == {0: 5, 1: 2}
@@ -50,11 +53,14 @@ def test_a_position_is_partition_offset_pairs() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("0=120", "is not PARTITION:OFFSET"),
+        ("0=120", "names no validated=OFFSET,... position"),
+        ("0-120", "is not PARTITION:OFFSET"),
         ("0:120,", "is not PARTITION:OFFSET"),
         ("a:1", "is not PARTITION:OFFSET"),
         ("0:-1", "is not PARTITION:OFFSET"),
         ("0:1,0:2", "partition 0 is given twice"),
+        ("obligations=1,2/alerts=3,4", "names no validated=OFFSET,... position"),
+        ("validated=1,x", "offsets are whole numbers"),
     ],
 )
 def test_a_bad_position_is_one_line(text: str, message: str) -> None:
