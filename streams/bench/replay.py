@@ -2,6 +2,8 @@
 
 * one process (:func:`streams.replay.runner.replay_job`, in the bench's own process): its
   rate against the raw consume ceiling of the same run, and its CPU seconds per event;
+  one and two processes run three times each, alternating, and the run with the least CPU
+  per event of each counts (the others paid for the machine's other load too);
 * two processes (``liudong replay --workers 2``, forked): CPU seconds per event against one
   process's (both processes and the merge; on two cores shared with the broker two
   processes cannot run much faster than one, but they must not add work per event), and
@@ -18,7 +20,6 @@ meanwhile. Reads the clock to measure only.
 
 from __future__ import annotations
 
-import asyncio
 import resource
 import time
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from streams.replay.reader import end_offsets
 from streams.replay.runner import Job, rare_collections, replay, replay_job
 
 NATIONAL_EVENTS = 1_500_000_000  # a national year, about
+REPEATS = 3  # runs of one and of two processes, alternating; the best of each is reported
 NATIONAL_PROCESSES = 64
 
 
@@ -56,6 +58,12 @@ class Run:
     @property
     def cpu_per_event(self) -> float | None:
         return self.cpu_s / self.events if self.events else None
+
+
+def best(runs: list[Run]) -> Run:
+    """The run with the least CPU per event: on a shared machine every other run paid for
+    someone else's load too (caches, the broker's share of the cores)."""
+    return min(runs, key=lambda r: r.cpu_per_event if r.cpu_per_event is not None else 1e9)
 
 
 class ReplayStage:
@@ -90,9 +98,11 @@ class ReplayStage:
         return Run(processes, summary.events, wall, cpu_seconds() - cpu, summary.cases)
 
     async def run(self, prefix: str, raw: float | None) -> tuple[list[Row], dict[str, object]]:
-        one = await self.one(prefix)
-        await asyncio.sleep(0)
-        two = await self.many(prefix, 2)
+        ones, twos = [], []
+        for _ in range(REPEATS):  # alternating, so that a busy moment of the machine is shared
+            ones.append(await self.one(prefix))
+            twos.append(await self.many(prefix, 2))
+        one, two = best(ones), best(twos)
         verified = await self.one(prefix, verify=True)
         facts: dict[str, object] = {
             "replay_events": one.events,
@@ -116,13 +126,13 @@ def rows(raw: float | None, one: Run, two: Run, verified: Run) -> list[Row]:
     return [
         Row("replay (streams.replay), 1 process", one.rate, eps, "raw",
             stats.ratio(one.rate, raw), Target(">=", 0.5),
-            note=f"{one.events:,} validated events, {one.cases:,} cases"),
+            note=f"{one.events:,} validated events, {one.cases:,} cases; best of {REPEATS}"),
         Row("replay CPU per event, 1 process", _us(one.cpu_per_event), us),
         Row("replay, 2 processes (--workers 2)", two.rate, eps, "1 process",
             stats.ratio(two.rate, one.rate), note="2 CPUs shared with the broker"),
         Row("replay CPU per event, 2 processes", _us(two.cpu_per_event), us, "1 process",
             stats.ratio(two.cpu_per_event, one.cpu_per_event), Target("<=", 1.15),
-            note="both processes and the merge"),
+            note=f"both processes and the merge; best of {REPEATS}"),
         Row("replay deriving what --verify compares, 1 process", verified.rate, eps,
             "1 process", stats.ratio(verified.rate, one.rate),
             note="canonical digests of every derived record and the assessment fold"),
