@@ -143,7 +143,7 @@ async def test_region_sees_everything(client: Client) -> None:
         "escalated": 1,
         "cancelled": 0,
     }
-    assert s["vocabulary"]["breached"] == {"zh": "已违约", "en": "Breached"}
+    assert s["vocabulary"]["breached"] == {"zh": "逾期", "en": "Breached"}
     assert {(f["origin"], f["destination"]) for f in s["flows"]} == {
         (HANBIN, BAOAN),
         (HANYIN, YANTA),
