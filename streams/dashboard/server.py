@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from streams.dashboard import api, queries
+from streams.dashboard import api, dead_letter_view, queries
 from streams.dashboard.auth import DEFAULT_SESSION_TTL, Principal
 from streams.dashboard.db import Database, DatabaseUnavailable
 from streams.dashboard.lag import LagProbe
@@ -93,7 +93,7 @@ def build_app(config: DashboardConfig) -> web.Application:
         try:
             async with db.connection() as conn:
                 counts = await queries.obligation_counts(conn, _REGION, None)
-                dead = await queries.dead_letters(conn)
+                dead = await dead_letter_view.summary(conn)
                 totals = await queries.totals(conn)
         except DatabaseUnavailable:
             projection.database_down()

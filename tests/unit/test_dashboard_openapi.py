@@ -31,4 +31,4 @@ def test_only_sign_in_and_the_document_are_public() -> None:
     assert public == {"/api/login", "/api/openapi.json"}
     assert all(r.path.startswith("/api/") for r in ROUTES)
     region_only = {r.path for r in ROUTES if r.roles == frozenset({"region"})}
-    assert region_only == {"/api/dead-letters"}
+    assert region_only == {"/api/dead-letters", "/api/dead-letters/{event_id}"}
