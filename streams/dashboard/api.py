@@ -150,6 +150,19 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def session(request: web.Request) -> web.StreamResponse:
+    """Whether the request carries a live session (the page asks before showing sign-in)."""
+    token = token_of(request)
+    who = None
+    if token is not None:
+        async with request.app[DB_KEY].connection() as conn:
+            who = await auth.principal_for(conn, token)
+    if who is None:
+        return json_response({"signed_in": False})
+    known = names([who.county] if who.county else [])
+    return json_response({"signed_in": True, **who.as_json(), "names": known})
+
+
 async def me(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     return json_response({**who.as_json(), "names": names([who.county] if who.county else [])})
@@ -450,6 +463,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/login", login, None, "Sign in; sets the session cookie, returns a token"),
     Route("POST", "/api/logout", logout, ANY_ROLE, "End the session"),
     Route("GET", "/api/me", me, ANY_ROLE, "The signed-in operator"),
+    Route("GET", "/api/session", session, None, "Whether this request is signed in, and as whom"),
     Route("GET", "/api/words", word_tables, ANY_ROLE, "The page's words for every code (zh, en)"),
     Route("GET", "/api/summary", summary, ANY_ROLE, "Every view's figures in one payload"),
     Route(

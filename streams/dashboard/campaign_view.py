@@ -4,8 +4,8 @@ its tasks per assignee county, and the unanswered tasks a county has to act on.
 A task is **answered** once its result is reported, and **overdue** while unanswered with
 its verification obligation counted ``overdue`` by the vocabulary (open and past due: the
 campaign's figures of :func:`agents.campaign_rules.progress` say the same). A campaign is
-``overdue_open`` when the logical clock has passed its deadline and it is not closed: the
-region has to extend it or close it.
+``overdue_open`` when the logical clock has passed its deadline and it is not closed
+(:mod:`streams.campaign_status`): the region has to extend it or close it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from contracts import obligation_vocabulary as vocabulary
+from streams.campaign_status import state_of
 from streams.dashboard import scope
 from streams.dashboard.auth import Principal
 from streams.dashboard.json_values import jsonable
@@ -37,15 +38,6 @@ TASK_OVERDUE = (
 
 def valid_id(campaign_id: str) -> bool:
     return bool(_CAMPAIGN.match(campaign_id))
-
-
-def state_of(state: str, deadline: dt.datetime | None, clock: dt.datetime | None) -> str:
-    """``open``, ``overdue_open`` (past its deadline, not closed) or ``closed``."""
-    if state == "closed":
-        return "closed"
-    if deadline is not None and clock is not None and clock > deadline:
-        return "overdue_open"
-    return "open"
 
 
 def campaigns_sql(p: Principal) -> tuple[str, list[Any]]:
@@ -76,7 +68,7 @@ def _campaign(r: Any, clock: dt.datetime | None) -> dict[str, Any]:
         unanswered=assigned - answered,
         overdue=int(r["overdue"]),
         progress=answered / assigned if assigned else None,
-        status=state_of(r["state"], r["deadline"], clock),
+        status=state_of(r["state"] == "closed", r["deadline"], clock),
     )
     return row
 

@@ -334,7 +334,8 @@ def english(division: divisions.Division, syllables: Syllables) -> str:
     if division.code in WHOLE:
         return WHOLE[division.code]
     if division.level == "province":
-        return PROVINCES.get(division.code, stem_pinyin(division.name, syllables))
+        known = PROVINCES.get(division.code)
+        return known if known is not None else stem_pinyin(division.name, syllables)
     province = PROVINCES.get(division.code[:2] + "0000", division.province)
     if division.level == "prefecture" and division.name in GROUPINGS:
         return GROUPINGS[division.name].format(province=province)

@@ -140,6 +140,14 @@ def _latest_first(period: periods_module.Period) -> tuple[dt.datetime, dt.timede
     return (period.end, period.end - period.start)
 
 
+def _default(
+    known: list[periods_module.Period], by_period: Mapping[str, list[dict[str, Any]]]
+) -> periods_module.Period | None:
+    """The period shown first: the latest in which some county was assessed, else the latest."""
+    ranked = [p for p in known if any(r["combined_score"] is not None for r in by_period[p.text])]
+    return max(ranked or known, key=_latest_first, default=None)
+
+
 def league(
     rows: list[dict[str, Any]],
     *,
@@ -149,29 +157,26 @@ def league(
     offset: int = 0,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """The league of ``period`` (default: the one that ended last, a quarter before its last
-    month) by :mod:`agents.league`, one page of it, and each listed county's trend over the
-    periods of the same kind up to it, with the region average's trend.
+    """The league of ``period`` by :mod:`agents.league` (default: of the periods in which some
+    county was assessed, the one that ended last, a quarter before its last month), one page
+    of it, and each listed county's trend over the periods of the same kind up to it, with
+    the region average's trend.
 
     A side not assessed has a null score (shown 不参评); a county assessed on neither side is
     listed unranked; with nobody assessed there is no ranking (``ranked`` false).
     """
     known = sorted({periods_module.parse(r["period"]) for r in rows})
-    chosen = (
-        periods_module.parse(period)
-        if period is not None
-        else max(known, key=_latest_first, default=None)
-    )
-    trend_periods = (
-        []
-        if chosen is None
-        else [p for p in known if p.kind == chosen.kind and p.end <= chosen.end][-TREND_PERIODS:]
-    )
     by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
     trend: dict[str, dict[str, float | None]] = defaultdict(dict)
     for r in rows:
         by_period[r["period"]].append(r)
         trend[r["county"]][r["period"]] = r["combined_score"]
+    chosen = periods_module.parse(period) if period is not None else _default(known, by_period)
+    trend_periods = (
+        []
+        if chosen is None
+        else [p for p in known if p.kind == chosen.kind and p.end <= chosen.end][-TREND_PERIODS:]
+    )
     latest = chosen.text if chosen is not None else None
     cards = {r["county"]: r for r in by_period.get(latest or "", [])}
     table = league_module.league(_standings(list(cards.values())), region=region, scope=scope)

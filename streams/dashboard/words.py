@@ -143,11 +143,25 @@ DETECTED_BY: Words = _words(
     }
 )
 
+# streams.campaign_status.STATES
 CAMPAIGN_STATES: Words = _words(
     {
         "open": ("进行中", "Open"),
         "overdue_open": ("已过截止日仍未结束", "Past its deadline, still open"),
         "closed": ("已结束", "Closed"),
+    }
+)
+
+# The topics, by their names without the deployment prefix (streams.topics).
+TOPICS: Words = _words(
+    {
+        "registry": ("登记", "registry"),
+        "county-events": ("县区报送", "county events"),
+        "validated": ("已校验事件", "validated events"),
+        "obligations": ("事项", "obligations"),
+        "alerts": ("预警与统计", "alerts and figures"),
+        "scorecards": ("考核结果", "scorecards"),
+        "dead-letters": ("拒收报送", "refused messages"),
     }
 )
 
@@ -161,6 +175,7 @@ TABLES: MappingProxyType[str, Words] = MappingProxyType(
         "reasons": REASONS,
         "detected_by": DETECTED_BY,
         "campaign_states": CAMPAIGN_STATES,
+        "topics": TOPICS,
     }
 )
 
