@@ -26,8 +26,8 @@ BY_REASON = """
 SELECT reason_code, detected_by, count(*) AS n FROM dead_letters
 GROUP BY reason_code, detected_by ORDER BY n DESC, reason_code
 """
-# Every column but the bytes, whatever columns the table has; and the bytes' length.
-RECORD = "to_jsonb(d) - 'raw' AS record, length(d.raw) AS kept_length"
+# Every column but the bytes, whatever columns the table has (as JSON), and the bytes.
+ONE = "SELECT to_jsonb(d) - 'raw' AS record, d.raw FROM dead_letters d WHERE d.event_id = $1"
 
 
 def claimed(raw: bytes) -> dict[str, str | None]:
@@ -82,10 +82,7 @@ async def page(conn: Any, reason: str | None, limit: int, offset: int) -> dict[s
 
 
 async def one(conn: Any, event_id: uuid.UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        f"SELECT {RECORD}, d.raw FROM dead_letters d WHERE d.event_id = $1",  # noqa: S608
-        event_id,
-    )
+    row = await conn.fetchrow(ONE, event_id)
     if row is None:
         return None
     record = row["record"]

@@ -107,7 +107,7 @@ def _code(prefix: str) -> str:
     return prefix.ljust(6, "0")
 
 
-def fold(rows: list[Mapping[str, Any]], q: FlowQuery) -> dict[str, Any]:
+def fold(rows: Sequence[Mapping[str, Any]], q: FlowQuery) -> dict[str, Any]:
     """The top pairs, and the rest folded into "others" (their pairs and summed persons)."""
     pairs = [
         {"origin": _code(r["o"]), "destination": _code(r["d"]), "persons": int(r["persons"])}

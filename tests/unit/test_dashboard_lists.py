@@ -177,7 +177,9 @@ def test_coverage_by_county_is_sorted_and_paged_in_scope() -> None:
     )
     assert [r["scope"] for r in second["items"]] == ["610922"]
     assert second["items"][0]["ratio"] is None
-    everyone = flows.county_page(rows, region="610900", which="all", sort="flows", offset=0, limit=9)
+    everyone = flows.county_page(
+        rows, region="610900", which="all", sort="flows", offset=0, limit=9
+    )
     assert [r["scope"] for r in everyone["items"]] == ["440306", "610902", "610921", "610922"]
     assert everyone["groups"]["440306"] == "440300"
 

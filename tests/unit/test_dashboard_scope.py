@@ -22,7 +22,14 @@ def _placeholders(sql: str) -> set[int]:
 
 @pytest.mark.parametrize(
     "build",
-    [scope.obligations, scope.flow_ends, scope.tasks, scope.campaigns, scope.coverage, scope.events],
+    [
+        scope.obligations,
+        scope.flow_ends,
+        scope.tasks,
+        scope.campaigns,
+        scope.coverage,
+        scope.events,
+    ],
 )
 def test_region_is_unfiltered_and_county_is_bound_as_a_parameter(
     build: Callable[..., scope.Scoped],

@@ -39,7 +39,8 @@ def test_county_names_in_both_languages() -> None:
 def test_every_division_has_one_english_name_and_one_chinese_name() -> None:
     for division in divisions.all_divisions():
         english = names.english(division.code)
-        assert english and not english.startswith("County "), division
+        assert english, division
+        assert not english.startswith("County "), division
         assert english.isascii(), (division, english)
         assert names.chinese(division.code)
 

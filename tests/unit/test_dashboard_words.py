@@ -10,12 +10,12 @@ from typing import get_args
 
 import pytest
 
+from contracts import divisions, unions
 from contracts import obligation_vocabulary as vocabulary
-from contracts import unions
 from contracts.events.derived import AlertKind, ObligationKind
 from contracts.types import CheckKind, VerificationResult
 from streams import campaign_status, topics
-from streams.dashboard import english_names, words
+from streams.dashboard import words
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "streams" / "dashboard" / "static"
@@ -53,13 +53,13 @@ def reason_codes() -> set[str]:
         (words.TOPICS, {spec.name for spec in topics.CATALOG}),
     ],
 )
-def test_every_code_has_words_in_both_languages(
-    table: words.Words, codes: set[str]
-) -> None:
+def test_every_code_has_words_in_both_languages(table: words.Words, codes: set[str]) -> None:
     assert codes, "the contracts name some codes"
     assert codes <= set(table), f"no words for {sorted(codes - set(table))}"
     for zh, en in table.values():
-        assert zh and en and zh != en
+        assert zh
+        assert en
+        assert zh != en
 
 
 def test_every_reason_code_in_the_code_has_words() -> None:
@@ -108,11 +108,9 @@ def test_the_chinese_page_speaks_as_an_office_does() -> None:
 
 
 def test_the_english_names_table_has_one_row_per_division() -> None:
-    shipped = (ROOT / "streams" / "dashboard" / "data" / "division_names_en.csv").read_text(
-        "utf-8"
-    )
+    shipped = (ROOT / "streams" / "dashboard" / "data" / "division_names_en.csv").read_text("utf-8")
     assert shipped.startswith("# English names of the GB/T 2260 divisions")
     rows = [line.split(",")[:2] for line in shipped.splitlines()[4:]]
-    expected = [[d.code, d.level] for d in english_names.divisions.all_divisions()]
+    expected = [[d.code, d.level] for d in divisions.all_divisions()]
     assert shipped.splitlines()[3] == "code,level,en"
     assert rows == expected

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from contracts import divisions
 from contracts.divisions import Division
 from streams.dashboard import english_names
 
@@ -59,4 +60,4 @@ def test_the_table_lists_every_division_once() -> None:
     text = english_names.table(lambda s: ["x"] * len(s))
     lines = text.splitlines()
     assert lines[3] == "code,level,en"
-    assert len(lines) - 4 == len(english_names.divisions.all_divisions())
+    assert len(lines) - 4 == len(divisions.all_divisions())
