@@ -66,6 +66,10 @@ NATIONAL = SimulationConfig(
 )
 
 
+# A record cut off mid-JSON, as a crashed writer could leave one.
+BROKEN_RECORD = b'{"event_type": "agreement_coverage_published", "period": "2026-01", "fig'
+
+
 @dataclass
 class DataSet:
     name: str
@@ -202,6 +206,9 @@ async def build_national(bootstrap: str, dsn: str, home: Path) -> DataSet:
         for output in outputs:
             topic, key = _derived_destination(output, prefix)
             sent.append(await producer.send(topic, value=codec.encode(output), key=key))
+        # A record the projector cannot read: it keeps it as a dead letter of its own.
+        alerts = topics.ALERTS.full_name(prefix)
+        sent.append(await producer.send(alerts, value=BROKEN_RECORD, key=b"broken"))
         await asyncio.gather(*sent)
         data.published = {
             "events": events,
