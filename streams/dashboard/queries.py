@@ -141,10 +141,19 @@ def _latest_first(period: periods_module.Period) -> tuple[dt.datetime, dt.timede
 
 
 def _default(
-    known: list[periods_module.Period], by_period: Mapping[str, list[dict[str, Any]]]
+    known: list[periods_module.Period],
+    by_period: Mapping[str, list[dict[str, Any]]],
+    region: str,
+    scope: league_module.Scope,
 ) -> periods_module.Period | None:
-    """The period shown first: the latest in which some county was assessed, else the latest."""
-    ranked = [p for p in known if any(r["combined_score"] is not None for r in by_period[p.text])]
+    """The period shown first: the latest in which a county of the league's scope was
+    assessed, else the latest."""
+
+    def assessed(r: dict[str, Any]) -> bool:
+        in_scope = league_module.in_scope(r["county"], region, scope)
+        return in_scope and r["combined_score"] is not None
+
+    ranked = [p for p in known if any(assessed(r) for r in by_period[p.text])]
     return max(ranked or known, key=_latest_first, default=None)
 
 
@@ -171,7 +180,11 @@ def league(
     for r in rows:
         by_period[r["period"]].append(r)
         trend[r["county"]][r["period"]] = r["combined_score"]
-    chosen = periods_module.parse(period) if period is not None else _default(known, by_period)
+    chosen = (
+        periods_module.parse(period)
+        if period is not None
+        else _default(known, by_period, region, scope)
+    )
     trend_periods = (
         []
         if chosen is None

@@ -127,7 +127,7 @@ async def test_the_worklist_filters_pages_and_exports(chromium: Browser, site: S
         cells = page.locator("#obligation-table tbody tr td:nth-child(3)")
         assert set(await cells.all_inner_texts()) == {name}
         by_county = cli_json(site.data, "obligations", "--county", code, "--state", "overdue")
-        responsible = [o for o in by_county["obligations"] if o["responsible_county"] == code]
+        responsible = [o for o in by_county["obligations"] if o["responsible"] == code]
         await expect(total).to_contain_text(f"共 {len(responsible):,} 件")
         await page.fill("#obligation-county", "")
         await page.locator("#obligation-county").dispatch_event("change")

@@ -202,8 +202,9 @@ def test_the_league_opens_on_the_latest_period_anyone_was_assessed_in() -> None:
     rows = [
         _card("610902", "2026-02", 70.0),
         _card("610921", "2026-02", 80.0),
-        _card("610902", "2026-03", None),  # nobody assessed in March
+        _card("610902", "2026-03", None),  # none of the region's assessed in March
         _card("610921", "2026-03", None),
+        _card("440306", "2026-03", 90.0),  # (a county outside the region was)
     ]
     league = queries.league(rows, region="610900", scope="region")
     assert league["period"] == "2026-02"
@@ -211,6 +212,8 @@ def test_the_league_opens_on_the_latest_period_anyone_was_assessed_in() -> None:
     march = queries.league(rows, region="610900", scope="region", period="2026-03")
     assert (march["period"], march["ranked"]) == ("2026-03", False)
     assert march["average_trend"] == [75.0, None]  # February's average, then nobody's
+    everyone = queries.league(rows, region="610900", scope="all")
+    assert everyone["period"] == "2026-03"
 
 
 def test_the_league_is_paged_with_its_total() -> None:

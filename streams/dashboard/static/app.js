@@ -471,7 +471,7 @@ function renderThroughput(s) {
   const series = live.series || [];
   setChart("chart-throughput", {
     tooltip: { trigger: "axis" }, grid: { left: 56, right: 16, top: 12, bottom: 48 },
-    xAxis: { type: "value", min: -10 * Math.max(1, Math.ceil(series.length / 10)), max: 0, axisLabel: { hideOverlap: true }, ...axisName(t("secondsAxis"), 28) },
+    xAxis: { type: "value", min: -10 * Math.max(1, Math.ceil(series.length / 10)), max: 0, axisLabel: { hideOverlap: true, margin: 12 }, ...axisName(t("secondsAxis"), 30) },
     yAxis: { type: "value", minInterval: 1, ...axisName(t("perSecondAxis"), 42) },
     series: [{ type: "line", showSymbol: false, areaStyle: { opacity: 0.15 }, data: series.map((y, i) => [i - series.length + 1, y]) }],
   });
