@@ -147,14 +147,18 @@ def _default(
     scope: league_module.Scope,
 ) -> periods_module.Period | None:
     """The period shown first: the latest in which a county of the league's scope was
-    assessed, else the latest."""
+    assessed, else the latest with a scorecard in scope, else the latest."""
 
-    def assessed(r: dict[str, Any]) -> bool:
-        in_scope = league_module.in_scope(r["county"], region, scope)
-        return in_scope and r["combined_score"] is not None
+    def in_scope(r: dict[str, Any]) -> bool:
+        return league_module.in_scope(r["county"], region, scope)
 
-    ranked = [p for p in known if any(assessed(r) for r in by_period[p.text])]
-    return max(ranked or known, key=_latest_first, default=None)
+    assessed = [
+        p
+        for p in known
+        if any(in_scope(r) and r["combined_score"] is not None for r in by_period[p.text])
+    ]
+    carded = [p for p in known if any(in_scope(r) for r in by_period[p.text])]
+    return max(assessed or carded or known, key=_latest_first, default=None)
 
 
 def league(

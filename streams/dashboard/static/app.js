@@ -59,6 +59,15 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Each list shows the answer to its latest request only: an answer overtaken by a newer
+// request (filters changed meanwhile) is dropped.
+const latest = {};
+async function fresh(list, path) {
+  const mine = (latest[list] = (latest[list] || 0) + 1);
+  const answer = await api(path);
+  return mine === latest[list] ? answer : { status: 0, body: null };
+}
+
 async function api(path, options = {}) {
   const response = await fetch(path, { credentials: "same-origin", ...options });
   let body = null;
@@ -104,11 +113,19 @@ function renderWho() {
     : `${m.username} · ${t("countyOf")} ${countyName(m.county)}`;
 }
 
-// --- charts: SVG, made when first drawn, resized with their box, never while hidden ---
+// --- charts: SVG, made when first drawn, resized with their box, never to nothing ---
+// A full-page capture (and some window managers) shrink the window to 1 x 1 for a moment:
+// a chart resized to a zero-width box makes ECharts compute a singular view transform and
+// throw ("Cannot read properties of null (reading '0')"). So a chart follows its box only
+// while the box has an area, and an option set while it has none waits for it.
+const pending = {};
 const observer = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => {
   for (const entry of entries) {
-    const c = state.charts[entry.target.id];
-    if (c && !c.isDisposed() && entry.contentRect.width > 0 && entry.contentRect.height > 0) c.resize();
+    const id = entry.target.id;
+    if (entry.contentRect.width < 1 || entry.contentRect.height < 1) continue;
+    const c = state.charts[id];
+    if (c && !c.isDisposed()) c.resize();
+    if (pending[id]) { const option = pending[id]; delete pending[id]; setChart(id, option); }
   }
 }) : null;
 function chart(id) {
@@ -124,7 +141,12 @@ function chart(id) {
 // setting it rebuilds it, restarting animations and clearing any hover or tooltip.
 function setChart(id, option) {
   const node = $(id);
-  if (!node || node.offsetParent === null || node.clientWidth === 0) { delete state.chartKeys[id]; return; }
+  if (!node) return;
+  if (node.offsetParent === null || node.clientWidth < 1 || node.clientHeight < 1) {
+    pending[id] = option; delete state.chartKeys[id];
+    if (observer) observer.observe(node);
+    return;
+  }
   const key = `${state.lang}|${JSON.stringify(option)}`;
   if (state.chartKeys[id] === key) return;
   const c = chart(id); if (!c) return;
@@ -196,7 +218,7 @@ async function loadFlows() {
   if (f.level) q.set("level", f.level);
   if (f.origin) q.set("origin", f.origin);
   if (f.destination) q.set("destination", f.destination);
-  const { status, body } = await api(`/api/flows?${q}`);
+  const { status, body } = await fresh("flows", `/api/flows?${q}`);
   if (status !== 200) return;
   mergeNames(body.names); f.level = body.level; f.body = body; renderFlows(body);
 }
@@ -257,7 +279,7 @@ function renderCoverage(cov) {
 async function loadCoverage() {
   const c = state.cover;
   const q = new URLSearchParams({ which: c.which, sort: c.sort, offset: c.offset, limit: c.limit });
-  const { status, body } = await api(`/api/coverage?${q}`);
+  const { status, body } = await fresh("coverage", `/api/coverage?${q}`);
   if (status !== 200) return;
   mergeNames(body.names); c.body = body; renderCoverageCounties(body);
 }
@@ -287,6 +309,7 @@ function renderLeague(sc) {
   select.value = sc.period || "";
   const body = $("league").querySelector("tbody"); body.replaceChildren();
   $("league-empty").hidden = sc.total > 0;
+  $("league-empty").textContent = t(sc.available.length ? "noScorecardsHere" : "noScorecards");
   $("league-unranked").hidden = sc.total === 0 || sc.ranked;
   for (const r of sc.table) {
     body.append(el("tr", { "data-county": r.county }, el("td", { class: "num" }, r.rank ?? "–"), el("td", {}, countyName(r.county)),
@@ -298,7 +321,7 @@ function renderLeague(sc) {
     body.append(el("tr", { class: "average" }, el("td", {}, ""), el("td", {}, t("regionAverage")),
       el("td", { class: "num" }, fmtScore(a.origin)), el("td", { class: "num" }, fmtScore(a.destination)), el("td", { class: "num" }, fmtScore(a.combined))));
   }
-  $("league-caption").textContent = sc.period_label ? t("leagueCaption", { period: sc.period_label[state.lang], ranked: sc.ranked_count,
+  $("league-caption").textContent = sc.period_label && sc.total ? t("leagueCaption", { period: sc.period_label[state.lang], ranked: sc.ranked_count,
     total: sc.total, lines: Math.min(sc.trend_lines, sc.table.length) }) : "";
   pager("league-pager", sc.offset, state.league.limit, sc.total, (o) => { state.league.offset = o; loadLeague(); });
   const lines = sc.table.filter((r) => r.rank !== null).slice(0, sc.trend_lines);
@@ -320,7 +343,7 @@ async function loadLeague() {
   const l = state.league;
   const q = new URLSearchParams({ scope: l.scope, offset: l.offset, limit: l.limit });
   if (l.period) q.set("period", l.period);
-  const { status, body } = await api(`/api/scorecards?${q}`);
+  const { status, body } = await fresh("league", `/api/scorecards?${q}`);
   if (status !== 200) return;
   mergeNames(body.names); renderLeague(body);
 }
@@ -351,7 +374,7 @@ async function loadCampaignTasks() {
   const c = state.campaign;
   const q = new URLSearchParams({ offset: c.offset, limit: c.limit });
   if (c.county) q.set("county", c.county);
-  const { status, body } = await api(`/api/campaigns/${encodeURIComponent(c.id)}/tasks?${q}`);
+  const { status, body } = await fresh("campaign", `/api/campaigns/${encodeURIComponent(c.id)}/tasks?${q}`);
   if (status !== 200) return;
   mergeNames(body.names); c.body = body; renderCampaignTasks(body);
   $("campaign-detail").hidden = false;
@@ -406,7 +429,7 @@ async function loadDead() {
   const d = state.dead;
   const q = new URLSearchParams({ offset: d.offset, limit: d.limit });
   if (d.reason) q.set("reason", d.reason);
-  const { status, body } = await api(`/api/dead-letters?${q}`);
+  const { status, body } = await fresh("dead", `/api/dead-letters?${q}`);
   if (status !== 200) return;
   mergeNames(body.names); d.body = body; renderDeadList(body);
 }
@@ -533,7 +556,7 @@ async function loadWorklist() {
   const q = worklistQuery();
   q.set("limit", state.work.limit); q.set("offset", state.work.offset);
   updateCsvLink();
-  const { status, body } = await api(`/api/obligations?${q}`);
+  const { status, body } = await fresh("work", `/api/obligations?${q}`);
   if (status !== 200) return;
   state.work.body = body; renderWorklist(body);
 }
