@@ -81,7 +81,11 @@ async def client(dsn: str) -> AsyncIterator[Client]:
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{person_key}", P1)
+    return (
+        path.replace("{person_key}", P1)
+        .replace("{campaign_id}", "qc-2026q1")
+        .replace("{event_id}", "00000000-0000-0000-0000-000000000000")
+    )
 
 
 async def test_every_protected_route_needs_a_session(client: Client) -> None:
@@ -167,7 +171,8 @@ async def test_region_sees_everything(client: Client) -> None:
     assert (await client.get("/api/scorecards?scope=world", token))[0] == 400
     assert s["campaigns"][0]["progress"] == pytest.approx(0.5)
     assert s["campaigns"][0]["status"] == "open"  # its deadline is after the clock
-    assert s["names"][BAOAN]["en"] == "Bao'an District"
+    assert pairs["names"][BAOAN]["en"] == "Bao'an District"
+    assert s["names"][HANYIN] == {"zh": "汉阴县", "en": "Hanyin County"}
     status, ob = await client.get("/api/obligations?state=breached", token)
     assert status == 200
     # Breached means ever breached: the escalated one too, due first.

@@ -131,12 +131,12 @@ async def test_flows_by_level_and_within_a_division(client: Client) -> None:
 
 
 async def test_refused_messages_listed_and_opened(client: Client, dsn: str) -> None:
-    raw = b'{"event_type": "outflow_registered", "source_county": "610921", "person_'
+    raw = b'{"event_type": "outflow_registered", "source_county": "610921", "signature": "x"}'
     conn = await asyncpg.connect(dsn)
     try:
         event_id = uuid.uuid4()
         await conn.execute(
-            """INSERT INTO dead_letters VALUES ($1, 'malformed_json', 'Expecting value',
+            """INSERT INTO dead_letters VALUES ($1, 'bad_signature', 'does not verify',
                $2, 'liudong.county-events', 2, 41, now(), 'gate')""",
             event_id,
             raw,
@@ -151,7 +151,7 @@ async def test_refused_messages_listed_and_opened(client: Client, dsn: str) -> N
     assert body["page"]["items"][0]["claimed"]["county"] == HANYIN
     assert body["names"][HANYIN]["zh"] == "汉阴县"
     forged = (await client.get("/api/dead-letters?reason=bad_signature", token))[1]
-    assert forged["page"]["total"] == 2
+    assert forged["page"]["total"] == 3
     assert {i["reason_code"] for i in forged["page"]["items"]} == {"bad_signature"}
     status, record = await client.get(f"/api/dead-letters/{event_id}", token)
     assert status == 200
@@ -160,7 +160,7 @@ async def test_refused_messages_listed_and_opened(client: Client, dsn: str) -> N
     assert record["hex"].startswith("7b 22 65 76")
     assert record["source_partition"] == 2
     assert record["source_offset"] == 41
-    assert record["reason"] == "Expecting value"
+    assert record["reason"] == "does not verify"
     assert (await client.get(f"/api/dead-letters/{uuid.uuid4()}", token))[0] == 404
     assert (await client.get("/api/dead-letters/not-an-id", token))[0] == 400
     assert (await client.get("/api/dead-letters?reason=Bad%20One", token))[0] == 400
