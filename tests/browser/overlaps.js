@@ -35,10 +35,10 @@
     labels += items.length;
     check(chart.id, items);
   }
-  for (const list of document.querySelectorAll('.bars, .kpis')) {
+  for (const list of document.querySelectorAll('.bars, .kpis, .legend')) {
     if (list.offsetParent === null) continue;
     const items = [];
-    for (const el of list.querySelectorAll('.bar-label, .bar-value, .bar-sub, .kpi .label, .kpi .value, .kpi .note')) {
+    for (const el of list.querySelectorAll('.bar-label, .bar-value, .bar-sub, .kpi .label, .kpi .value, .kpi .note, .legend li')) {
       const text = el.textContent.trim();
       const r = text && box(el);
       if (r) items.push({ text, r });

@@ -44,7 +44,7 @@ const BEIJING = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", ye
 const BEIJING_DATE = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
 function fmtTime(iso) { return iso ? `${BEIJING.format(new Date(iso))} ${t("zone")}` : "–"; }
 function fmtDate(iso) { return iso ? BEIJING_DATE.format(new Date(iso)) : "–"; }
-function fmtScore(x) { return x === null || x === undefined ? t("notAssessed") : x.toFixed(1); }
+function fmtScore(x) { return x === null || x === undefined ? t("notAssessed") : x.toFixed(2); }
 function pct(x) { return x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`; }
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -326,18 +326,23 @@ function renderLeague(sc) {
   pager("league-pager", sc.offset, state.league.limit, sc.total, (o) => { state.league.offset = o; loadLeague(); });
   const lines = sc.table.filter((r) => r.rank !== null).slice(0, sc.trend_lines);
   const labels = sc.period_labels.map((l) => l[state.lang]);
+  const series = [
+    ...lines.map((r, i) => ({ name: countyName(r.county), color: PALETTE[i % PALETTE.length], data: r.trend, dashed: false })),
+    { name: t("regionAverage"), color: "#333", data: sc.average_trend, dashed: true },
+  ];
+  // The legend is HTML under the chart: it wraps on a phone instead of scrolling out of view.
+  $("trend-legend").replaceChildren(...series.map((x) => el("li", {}, el("span", { class: `swatch${x.dashed ? " dashed" : ""}`,
+    style: `border-color:${x.color}` }), x.name)));
   setChart("chart-trend", {
     tooltip: { trigger: "axis", valueFormatter: (x) => (x === null || x === undefined ? t("notAssessed") : x.toFixed(1)) },
-    legend: { type: "scroll", top: 0, left: 0, right: 0, textStyle: { fontSize: 11 } },
-    grid: { left: 52, right: 16, top: 40, bottom: 48 },
+    grid: { left: 52, right: 16, top: 16, bottom: 48 },
     xAxis: { type: "category", data: labels, axisLabel: { hideOverlap: true }, ...axisName(t("periodAxis"), 30) },
     yAxis: { type: "value", min: 0, max: 100, ...axisName(t("scoreAxis"), 38) },
-    series: [
-      ...lines.map((r) => ({ name: countyName(r.county), type: "line", data: r.trend, connectNulls: false })),
-      { name: t("regionAverage"), type: "line", data: sc.average_trend, lineStyle: { type: "dashed", width: 2 }, itemStyle: { color: "#333" } },
-    ],
+    series: series.map((x) => ({ name: x.name, type: "line", data: x.data, connectNulls: false,
+      itemStyle: { color: x.color }, lineStyle: { color: x.color, type: x.dashed ? "dashed" : "solid", width: 2 } })),
   });
 }
+const PALETTE = ["#2f6db5", "#3ba272", "#e0a030", "#b03a2e", "#8e44ad"];
 
 async function loadLeague() {
   const l = state.league;
