@@ -218,8 +218,10 @@ async def test_flows_coverage_and_the_league_open_up(chromium: Browser, site: Si
         assert await page.locator("#coverage-bars li").first.get_attribute("data-county") != first
 
         # The league: every county dealt with, its period's ranks as liudong scorecard has them.
-        await page.select_option("#league-scope", "all")
-        await expect(page.locator("#league tbody tr").first).to_be_visible()
+        async with page.expect_response(lambda r: "/api/scorecards?scope=all" in r.url) as answer:
+            await page.select_option("#league-scope", "all")
+        await (await answer.value).finished()
+        await page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
         period = await page.locator("#league-period").input_value()
         expected = cli_json(site.data, "scorecard", "--period", period, "--scope", "all")
         shown = await page.locator("#league tbody tr[data-county]").evaluate_all(
