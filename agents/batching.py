@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
 import faust
+import structlog
 from mode.types.signals import BaseSignalT
 
+from agents.emit import OutputRefused, SendAbandoned, stop_process
 from agents.input_position import InputPositions
+from streams.runtime import faust_internals
 from streams.worker_metrics import WorkerMetrics
+
+log = structlog.get_logger(__name__)
 
 # At most this many events per batch: one ack wait is shared by all of them, and none waits
 # for the batch to fill.
@@ -83,8 +88,7 @@ async def arrived_batches(
     acks_before = stream.enable_acks
     stream.enable_acks = False  # acked below, once the batch is handled
     stream.add_processor(add)
-    # Faust's own buffering (take_events) drains the stream this way; there is no public API.
-    stream._enable_passive(cast(faust.ChannelT[bytes], aiter(stream.channel)))
+    faust_internals.enable_passive(stream, aiter(stream.channel))
     try:
         while not stream.should_stop:
             await stream.wait_for_stopped(arrived.wait())
@@ -99,7 +103,7 @@ async def arrived_batches(
                 await stream.ack(event)
     finally:
         stream.enable_acks = acks_before
-        stream._processors.remove(add)
+        faust_internals.remove_processor(stream, add)
 
 
 def on_revoked(
@@ -124,3 +128,17 @@ def on_revoked(
 
 def timed(metrics: WorkerMetrics | None, agent: str) -> contextlib.AbstractContextManager[None]:
     return metrics.timing(agent) if metrics is not None else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def handling(metrics: WorkerMetrics | None, agent: str) -> Iterator[None]:
+    """Around the handling of one batch: an output the broker refuses for good stops the
+    process (agents.emit.stop_process); a batch abandoned because the worker stops is left
+    undone (its input position was not recorded, so the next owner applies it again)."""
+    try:
+        with timed(metrics, agent):
+            yield
+    except OutputRefused as exc:
+        stop_process(exc)
+    except SendAbandoned:
+        log.warning("batch_abandoned_on_stop", agent=agent)

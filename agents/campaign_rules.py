@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from agents import case_rules
+from agents import case_rules, event_ids
 from agents.agreement_terms import AgreementBook, Defaults
 from agents.case_rules import CaseState, Derived, Registration, Task
 from contracts.envelope import Envelope
@@ -78,14 +78,34 @@ def _empty() -> Mapping[str, Campaign]:
     return MappingProxyType({})
 
 
+def _no_events() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignBook:
-    """Every campaign seen; ``apply`` returns a new book (the same one for a repeat)."""
+    """Every campaign seen; ``apply`` returns a new book (the same one for a repeat).
+
+    ``events`` holds the id and fingerprint of every campaign event applied
+    (agents.event_ids): an id seen before changes nothing, and any new one changes the book,
+    if only by being remembered.
+    """
 
     campaigns: Mapping[str, Campaign] = field(default_factory=_empty)
+    events: Mapping[str, str] = field(default_factory=_no_events)
 
     def apply(self, event: Envelope) -> CampaignBook:
-        known = self.campaigns.get(getattr(event, "campaign_id", ""))
+        if not isinstance(event, CAMPAIGN_EVENTS):
+            return self
+        key = str(event.event_id)
+        if key in self.events:
+            return self  # a repeat, or an id reused (event_ids.novelty tells which)
+        book = self._campaign(event)
+        events = MappingProxyType({**self.events, key: event_ids.fingerprint(event)})
+        return CampaignBook(book.campaigns, events)
+
+    def _campaign(self, event: CampaignOpened | CampaignExtended | CampaignClosed) -> CampaignBook:
+        known = self.campaigns.get(event.campaign_id)
         if isinstance(event, CampaignOpened):
             if known is not None:
                 return self  # a re-delivery, or a reused id: the first opening stands
@@ -110,7 +130,8 @@ class CampaignBook:
         return self
 
     def _with(self, campaign: Campaign) -> CampaignBook:
-        return CampaignBook(MappingProxyType({**self.campaigns, campaign.campaign_id: campaign}))
+        campaigns = MappingProxyType({**self.campaigns, campaign.campaign_id: campaign})
+        return CampaignBook(campaigns, self.events)
 
 
 @dataclass(frozen=True, slots=True)

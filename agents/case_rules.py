@@ -12,6 +12,10 @@ Rules as implemented (days come from the agreement in force for the flow, else `
   days); inquiry_answered with the same inquiry id fulfils it.
 - service_recorded opens ``receipt_acknowledgement`` on the origin (receipt days; urgent days
   for pregnancy and birth); receipt_acknowledged with the same service id fulfils it.
+- An answer (inquiry answered, receipt acknowledged, case taken over) that comes before its
+  question is kept, and fulfils the question's obligation the moment it opens, if within
+  the question's period; otherwise a tick raises ``answer_without_question``
+  (``agents.early_answers``).
 - moved_on B->C and returned_home B->A open ``case_takeover`` on C / A (handover days); the
   notice itself is B's handover, so no separate handover_notice is opened. B's own open
   arrival or takeover duty is cancelled (the person left before B registered them); if
@@ -33,8 +37,13 @@ Rules as implemented (days come from the agreement in force for the flow, else `
   escalate to the region once after ``escalate_at`` if still unfulfilled.
 - An obligation keeps the terms it opened with: amending or revoking the agreement later
   changes only obligations opened afterwards.
-- Idempotency: person events are remembered by id. Ticks are not (that would grow every case
-  with every tick); they are idempotent anyway, each transition firing at most once.
+- Idempotency: person events are remembered by id, each with a fingerprint of its content
+  (``agents.event_ids``): the same id again is a repeat and changes nothing; whether it
+  came with other content (an id reused) the caller asks ``agents.event_ids.novelty``.
+  Ticks are not remembered (that would grow every case with every tick); they are
+  idempotent anyway, each transition firing at most once.
+- Derived event ids and obligation ids name the person as well as the cause: two cases can
+  never share one, even when a county gives two persons' events the same id.
 """
 
 from __future__ import annotations
@@ -42,11 +51,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agents import early_answers, event_ids
 from agents.agreement_terms import AgreementBook, Defaults, ResolvedTerms
+from agents.early_answers import EarlyAnswer
 from contracts import obligation_vocabulary as vocabulary
 from contracts import periods
 from contracts.envelope import Envelope
@@ -98,6 +110,7 @@ Derived = (
     | ObligationEscalated
     | ObligationCancelled
     | VerificationTaskAssigned
+    | AlertRaised
 )
 D = TypeVar("D", bound=Envelope)
 
@@ -199,7 +212,8 @@ class CaseState(_Frozen):
     destination: str | None = None
     owner: str | None = None
     obligations: tuple[Obligation, ...] = ()
-    processed: frozenset[str] = frozenset()
+    # The person events applied: event id -> fingerprint of its content (agents.event_ids).
+    processed: Mapping[str, str] = Field(default_factory=dict)
     pending_outflow: Flow | None = None
     pending_inflow: Flow | None = None
     pending_move: Flow | None = None  # a move on / return home not yet registered where it went
@@ -211,10 +225,20 @@ class CaseState(_Frozen):
     last_activity: dt.datetime | None = None
     status: Literal["active", "lost_contact", "closed"] = "active"
     tasks: tuple[Task, ...] = ()
+    # Answers that came before their questions (agents.early_answers).
+    early_answers: tuple[EarlyAnswer, ...] = ()
+
+    @field_validator("processed", mode="before")
+    @classmethod
+    def _ids_alone(cls, value: Any) -> Any:
+        # A case stored before fingerprints were kept lists the ids alone.
+        if isinstance(value, list | tuple | set | frozenset):
+            return dict.fromkeys(value, event_ids.UNKNOWN)
+        return value
 
     def to_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
-        data["processed"] = sorted(self.processed)  # sets have no JSON order; make one
+        data["processed"] = dict(sorted(self.processed.items()))  # one JSON order
         return data
 
     @classmethod
@@ -271,7 +295,8 @@ class Step:
     def build(self, cls: type[D], key: str, transition: str, /, **fields: Any) -> D:
         # Positional-only: the event's own fields include obligation_id.
         cause = self.cause
-        event_id = uuid.uuid5(NAMESPACE, f"{self.cause_id}:{key}:{transition}")
+        name = f"{self.state.person_key}:{self.cause_id}:{key}:{transition}"
+        event_id = uuid.uuid5(NAMESPACE, name)
         return cls.model_validate(
             {
                 "event_id": event_id,
@@ -323,7 +348,7 @@ class Step:
         due = due_at if due_at is not None else at + dt.timedelta(days=days)
         period = due - at
         ob = Obligation(
-            obligation_id=obligation_id or f"{kind}:{self.cause_id}",
+            obligation_id=obligation_id or f"{kind}:{self.cause_id}:{self.state.person_key}",
             kind=kind,
             responsible=responsible,
             counterpart=counterpart,
@@ -352,7 +377,8 @@ class Step:
         )
         return ob
 
-    def fulfil(self, ob: Obligation) -> None:
+    def fulfil(self, ob: Obligation, *, by: str | None = None) -> None:
+        """``by``: the publisher whose act fulfils it, if not the cause's (an early answer)."""
         late = self.cause.occurred_at > ob.due_at
         if late and not ob.breached:
             self.breach(ob)
@@ -364,7 +390,7 @@ class Step:
             "fulfilled",
             **self._base(ob),
             late=late,
-            fulfilled_by_publisher=self.cause.publisher_id,
+            fulfilled_by_publisher=by or self.cause.publisher_id,
         )
 
     def cancel(self, ob: Obligation, reason: str) -> None:
@@ -432,11 +458,14 @@ def decide(
     region: str,
     defaults: Defaults,
     derive: bool = True,
+    fingerprint: str | None = None,
 ) -> tuple[CaseState, list[Derived]]:
     """The case after ``event`` and the obligation events it derives (none if not ``derive``).
 
     A tick reaches only cases that exist (the agent iterates its table), so a tick without a
-    state is a caller's error.
+    state is a caller's error. ``fingerprint`` is ``event_ids.fingerprint(event)``, if the
+    caller has it already. A person event whose id the case holds changes nothing: the very
+    same state comes back.
     """
     if isinstance(event, ClockTicked):
         if state is None:
@@ -449,17 +478,18 @@ def decide(
         return state, []
     step = Step(state, event, region, derive=derive, cause_id=key)
     _apply(step, event, book, defaults)
-    _touch(step, event)
+    early_answers.settle(step, state)
+    _touch(step, event, fingerprint or event_ids.fingerprint(event))
     return step.state, step.out
 
 
-def _touch(step: Step, event: PersonEvent) -> None:
+def _touch(step: Step, event: PersonEvent, fingerprint: str) -> None:
     """Remember the event as done, when the record last showed activity and its new flow."""
     state = step.state
     last = state.last_activity
     at = event.occurred_at
     changes: dict[str, Any] = {
-        "processed": state.processed | {step.cause_id},
+        "processed": {**state.processed, step.cause_id: fingerprint},
         "last_activity": at if last is None or at > last else last,
     }
     if step.flow is not None:
@@ -482,6 +512,7 @@ def _tick(
             ob = step.get(ob.obligation_id)
         if not ob.escalated and now > ob.escalate_at:
             step.escalate(ob)
+    early_answers.expire(step, now)
     return step.state, step.out
 
 
@@ -636,7 +667,22 @@ def _inquiry_sent(step: Step, event: InquirySent, book: AgreementBook, defaults:
 def _inquiry_answered(
     step: Step, event: InquiryAnswered, book: AgreementBook, defaults: Defaults
 ) -> None:
-    step.fulfil_if(step.find("inquiry_answer", acting_county(event), ref=event.inquiry_id))
+    answerer = acting_county(event)
+    ob = step.find("inquiry_answer", answerer, ref=event.inquiry_id)
+    if ob is not None:
+        step.fulfil(ob)
+        return
+    pair = _pair(step.state, event.to_county, answerer)
+    terms = book.terms_for(*pair, event.occurred_at, defaults)
+    days = max(terms.inquiry_certificate_days, terms.inquiry_urgent_days, terms.inquiry_other_days)
+    early_answers.keep(
+        step,
+        "inquiry_answer",
+        responsible=answerer,
+        counterpart=event.to_county,
+        ref=event.inquiry_id,
+        days=days,
+    )
 
 
 def _service(step: Step, event: ServiceRecorded, book: AgreementBook, defaults: Defaults) -> None:
@@ -657,7 +703,20 @@ def _service(step: Step, event: ServiceRecorded, book: AgreementBook, defaults: 
 def _receipt(
     step: Step, event: ReceiptAcknowledged, book: AgreementBook, defaults: Defaults
 ) -> None:
-    step.fulfil_if(step.find("receipt_acknowledgement", acting_county(event), ref=event.service_id))
+    origin = acting_county(event)
+    ob = step.find("receipt_acknowledgement", origin, ref=event.service_id)
+    if ob is not None:
+        step.fulfil(ob)
+        return
+    terms = book.terms_for(*_pair(step.state, origin, event.to_county), event.occurred_at, defaults)
+    early_answers.keep(
+        step,
+        "receipt_acknowledgement",
+        responsible=origin,
+        counterpart=event.to_county,
+        ref=event.service_id,
+        days=max(terms.receipt_days, terms.receipt_urgent_days),
+    )
 
 
 def _handover(
@@ -714,6 +773,16 @@ def _taken_over(step: Step, event: CaseTakenOver, book: AgreementBook, defaults:
     by = acting_county(event)
     ob = step.find("case_takeover", by, counterpart=event.from_county)
     step.fulfil_if(ob)
+    if ob is None and by == event.by_county:  # before the move it takes over
+        terms = book.terms_for(event.from_county, by, event.occurred_at, defaults)
+        early_answers.keep(
+            step,
+            "case_takeover",
+            responsible=by,
+            counterpart=event.from_county,
+            ref=None,
+            days=terms.handover_days,
+        )
     if by == event.by_county:  # only the county itself can take the case over
         home = by == step.state.origin
         step.update(owner=by, destination=None if home else by)
@@ -815,4 +884,7 @@ def next_fire(state: CaseState) -> dt.datetime | None:
             instants.append(ob.due_at)
         if not ob.escalated:
             instants.append(ob.escalate_at)
+    kept = early_answers.next_instant(state)
+    if kept is not None:
+        instants.append(kept)
     return min(instants, default=None)

@@ -16,6 +16,11 @@ Everything else a partition needs is rebuilt from its cases when it is (re)assig
 index of cases due on the next ticks, the coverage tally, the missing-agreement alerts
 already raised. A tick delivered twice fires nothing twice (each transition is recorded in
 its case).
+
+This is where repeats and reused event ids are found (the gate keeps no event ids): an
+event its case or book already holds is dropped and counted as a duplicate if its content
+is the same, and refused as ``event_id_reused`` with a dead letter for its validated record
+if not (agents.event_ids). Every validated event is applied, a duplicate or refused.
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from typing import Any
 import faust
 import structlog
 
+from agents import event_ids
 from agents.agreement_terms import Defaults
-from agents.batching import on_revoked, partition_batches, timed
+from agents.batching import handling, on_revoked, partition_batches
 from agents.campaign_rules import CAMPAIGN_EVENTS
 from agents.case_rules import CaseState
 from agents.emit import Output, Staged, StateWriter, send_all
@@ -44,6 +50,7 @@ from contracts.events.derived import (
     CampaignProgressPublished,
 )
 from streams import codec as codec_module
+from streams import dead_letters
 from streams.codec import Codec, DecodeError
 from streams.worker_metrics import WorkerMetrics
 
@@ -85,13 +92,15 @@ class PartitionInput:
 
     ``event`` is the last Faust event among them (a persistent store files keys under its
     partition); ``next_offset`` the input offset after it, recorded last
-    (agents.input_position).
+    (agents.input_position); ``sources`` where each value is (a refused one's dead letter
+    names it).
     """
 
     partition: int
     values: Sequence[bytes | None]
     event: Any = None
     next_offset: int | None = None
+    sources: Sequence[dead_letters.Source] | None = None
 
 
 # The books rebuilt from their events on load: table key suffix -> the events that change it.
@@ -131,11 +140,13 @@ class CasesAgent:
         *,
         obligations: faust.TopicT,
         alerts: faust.TopicT,
+        dead_letters_topic: faust.TopicT,
         region: str,
         defaults: Defaults,
     ) -> None:
         self.obligations = obligations
         self.alerts = alerts
+        self.dead_letters = dead_letters_topic
         self.region = region
         self.defaults = defaults
         self.codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=10 * 1024 * 1024)
@@ -164,14 +175,15 @@ class CasesAgent:
         partition: a durable position implies durable cases and books).
         """
         derived: list[Derived] = []
+        refused: list[Output] = []
         cases: list[Staged] = []
         meta: list[Staged] = []
         for given in inputs:
             view = self._view(given.partition)
-            cases_writes, meta_writes = self._apply(view, given, derived)
+            cases_writes, meta_writes = self._apply(view, given, derived, refused)
             cases.append(Staged(given.partition, cases_writes, given.event))
             meta.append(Staged(given.partition, meta_writes, given.event))
-        await send_all(self._outputs(derived), self._sent)
+        await send_all([*self._outputs(derived), *refused], self._sent)
         await self.writer.write((self.cases, cases), (self.meta, meta))
         for given in inputs:
             done = self.views.get(given.partition)  # None if revoked meanwhile
@@ -179,18 +191,31 @@ class CasesAgent:
                 done.saved = {name: len(events) for name, events in done.books.items()}
 
     def _apply(
-        self, view: PartitionView, given: PartitionInput, derived: list[Derived]
+        self,
+        view: PartitionView,
+        given: PartitionInput,
+        derived: list[Derived],
+        refused: list[Output],
     ) -> tuple[dict[str, str], dict[str, str]]:
         """One partition's events through its engine: the cases and meta writes they imply."""
         partition = given.partition
         engine = view.engine
         clock_before = engine.last_tick
-        for value in given.values:
+        for index, value in enumerate(given.values):
             try:
                 decoded = self.codec.decode(value).event
             except DecodeError as exc:  # the gate admitted it: only a version skew gets here
                 log.error("validated_event_undecodable", partition=partition, error=str(exc))
                 continue
+            novelty = engine.novelty(decoded)
+            if novelty == "repeat":
+                self._count_duplicate(decoded, partition)
+                continue
+            if novelty == "reused":
+                refused.append(self._refusal(decoded, given, index))
+                continue
+            if self.metrics is not None:
+                self.metrics.events_applied.inc()
             book, campaigns = engine.book, engine.campaigns
             derived.extend(engine.apply(decoded))
             if engine.book is not book or engine.campaigns is not campaigns:  # not a repeat
@@ -205,6 +230,36 @@ class CasesAgent:
         if given.next_offset is not None:
             meta[position_key(partition)] = str(given.next_offset)  # last
         return view.store.take_writes(), meta
+
+    def _count_duplicate(self, event: Any, partition: int) -> None:
+        if self.metrics is not None:
+            self.metrics.duplicates.inc()
+        log.info("event_duplicate", event_id=str(event.event_id), partition=partition)
+
+    def _refusal(self, event: Any, given: PartitionInput, index: int) -> Output:
+        """The dead letter of the validated record at ``index``: its id was used before."""
+        if given.sources is None:
+            raise ValueError("a refused event needs its source position (PartitionInput.sources)")
+        source = given.sources[index]
+        record = dead_letters.record(
+            source,
+            given.values[index],
+            event_ids.REUSED,
+            event_ids.reuse_reason(event, event_ids.where(event)),
+            region_code=self.region,
+            publisher_id=f"{self.region}/agents",
+        )
+        if self.metrics is not None:
+            self.metrics.dead_letters.labels(event_ids.REUSED).inc()
+        log.info(
+            "event_dead_lettered",
+            reason_code=event_ids.REUSED,
+            reason=record.reason,
+            partition=source.partition,
+            offset=source.offset,
+        )
+        key = f"{source.topic}/{source.partition}".encode()
+        return Output(self.dead_letters, key, codec_module.encode(record))
 
     def _stored(self, partition: int, name: str) -> list[str]:
         stored = self.meta.get(f"{partition}:{name}")
@@ -287,6 +342,7 @@ def register(
     source: faust.TopicT,
     obligations: faust.TopicT,
     alerts: faust.TopicT,
+    dead_letters_topic: faust.TopicT,
     region: str,
     defaults: Defaults,
     metrics: WorkerMetrics | None = None,
@@ -294,7 +350,12 @@ def register(
     client_options: Mapping[str, Any] | None = None,
 ) -> CasesAgent:
     agent = CasesAgent(
-        app, obligations=obligations, alerts=alerts, region=region, defaults=defaults
+        app,
+        obligations=obligations,
+        alerts=alerts,
+        dead_letters_topic=dead_letters_topic,
+        region=region,
+        defaults=defaults,
     )
     agent.metrics = metrics
     source_name = source.get_topic_name()
@@ -319,10 +380,11 @@ def register(
                     [e.message.value for e in events],
                     events[-1],
                     events[-1].message.offset + 1,
+                    [dead_letters.source_of(e.message) for e in events],
                 )
                 for partition, events in batch
             ]
-            with timed(metrics, "cases"):
+            with handling(metrics, "cases"):
                 await agent.handle_batch(inputs)
             if metrics is not None:
                 metrics.cases_due.set(sum(len(view.due) for view in agent.views.values()))

@@ -1,36 +1,28 @@
 """The gate's decision: is this message from a county node admissible? Pure, no I/O.
 
 Order matters for the reasons given: first the bytes, then who signed, then what they may
-say, then whether it is new. A re-delivery of an event already admitted is a duplicate; the
-same event id on different content is a forgery and is refused.
+say, then when. Whether an event is new is not the gate's question: it keeps no event ids
+(they would grow for ever); the cases agent, which holds each person's case and the books,
+tells repeats from reused ids there (agents.event_ids).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from agents.registry import Publisher, Registry
 from contracts.envelope import Envelope
 from contracts.events import agreements, cooperation, migration
 from contracts.events.clock import ClockTicked
-from streams import signing
 from streams.codec import Codec, DecodeError
-
-
-class SeenIds(Protocol):
-    """Event id -> fingerprint of the content first admitted under it."""
-
-    def get(self, event_id: str, default: str | None = None, /) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
     event: Envelope
-    fingerprint: str  # remembered under the event id, to tell re-deliveries from forgeries
     tick: dt.datetime | None  # a clock tick's instant, to advance the partition's clock
 
 
@@ -40,15 +32,7 @@ class Rejected:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    event_id: str
-    # A repeated tick still moves the gate's clock on: the crash that caused the repeat may
-    # have lost the clock record written after the tick's id (see agents.gate).
-    tick: dt.datetime | None = None
-
-
-Decision = Accepted | Rejected | Duplicate
+Decision = Accepted | Rejected
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +45,6 @@ def decide(
     *,
     codec: Codec[Any],
     registry: Registry,
-    seen: SeenIds,
     last_tick: dt.datetime | None,
     limits: GateLimits,
 ) -> Decision:
@@ -76,24 +59,14 @@ def decide(
     refusal = _check_instants(event, raw)
     if refusal is not None:
         return refusal
-    refusal = _check_signer(event, raw, registry)
+    refusal = _check_signer(event, raw, registry, last_tick)
     if refusal is not None:
         return refusal
-    # Before the clock check: a re-delivered old tick is a duplicate, not a regression.
-    fingerprint = hashlib.sha256(signing.canonical_bytes(raw)).hexdigest()[:32]
-    previous = seen.get(str(event.event_id))
-    if previous == fingerprint:
-        tick = event.occurred_at if isinstance(event, ClockTicked) else None
-        return Duplicate(str(event.event_id), tick)
-    if previous is not None:
-        return Rejected(
-            "event_id_reused", f"event id {event.event_id} was already used for other content"
-        )
     refusal = _check_time(event, last_tick, limits)
     if refusal is not None:
         return refusal
     tick = event.occurred_at if isinstance(event, ClockTicked) else None
-    return Accepted(event, fingerprint, tick)
+    return Accepted(event, tick)
 
 
 # RFC 3339 as the JSON Schema's "date-time" promises (seconds optional, as pydantic reads it).
@@ -117,7 +90,9 @@ def _check_instants(event: Envelope, raw: dict[str, Any]) -> Rejected | None:
     return None
 
 
-def _check_signer(event: Envelope, raw: dict[str, Any], registry: Registry) -> Rejected | None:
+def _check_signer(
+    event: Envelope, raw: dict[str, Any], registry: Registry, clock: dt.datetime | None
+) -> Rejected | None:
     if event.signature is None:
         return Rejected("missing_signature", "the event is not signed")
     publisher = registry.publisher(event.publisher_id)
@@ -128,10 +103,9 @@ def _check_signer(event: Envelope, raw: dict[str, Any], registry: Registry) -> R
             "county_mismatch",
             f"the key of {publisher.publisher_id} cannot publish as county {event.source_county}",
         )
-    if not signing.verify(publisher.public_key, raw):
-        return Rejected(
-            "bad_signature", f"signature does not verify with {publisher.publisher_id}'s key"
-        )
+    problem = publisher.signature_problem(raw, recorded_at=event.recorded_at, clock=clock)
+    if problem is not None:
+        return Rejected(*problem)
     if event.event_type not in publisher.event_types:
         return Rejected(
             "out_of_scope", f"{publisher.publisher_id} may not publish {event.event_type}"
@@ -164,7 +138,10 @@ def _party_problem(event: Envelope, publisher: Publisher) -> str | None:
     elif isinstance(event, migration.CaseTakenOver):
         expected = event.by_county
     elif isinstance(event, agreements.AgreementSigned):
-        if acting not in (event.origin_county, event.destination_county):
+        if publisher.role != "region" and acting not in (
+            event.origin_county,
+            event.destination_county,
+        ):
             return f"{acting} is not a party to agreement {event.agreement_id}"
     elif isinstance(
         event,

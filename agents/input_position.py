@@ -16,6 +16,7 @@ Faust's consumer back was tried: the partition stalled, nothing was delivered ag
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,26 @@ MAX_BACKOFF_S = 5.0
 
 def position_key(partition: int) -> str:
     return f"{partition}:next_offset"
+
+
+def position_record(next_offset: int, state: Mapping[str, str] | None = None) -> str:
+    """What is stored under :func:`position_key`: the next offset, with any state that must
+    become durable together with it (one record: a crash cannot keep one without the other).
+    """
+    if not state:
+        return str(next_offset)
+    return json.dumps({**state, "next_offset": next_offset}, sort_keys=True, separators=(",", ":"))
+
+
+def read_position(stored: str | None) -> tuple[int | None, dict[str, str]]:
+    """The next offset (None: nothing applied yet) and the state stored with it."""
+    if stored is None:
+        return None, {}
+    if not stored.startswith("{"):
+        return int(stored), {}
+    data = json.loads(stored)
+    next_offset = int(data.pop("next_offset"))
+    return next_offset, {str(k): str(v) for k, v in data.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +128,9 @@ class InputPositions:
     async def _expected(self, partition: int) -> int:
         known = self.next.get(partition)
         if known is None:
-            stored = self.table.get(position_key(partition))
+            stored, _ = read_position(self.table.get(position_key(partition)))
             # Never applied anything here: from the start of what the log still holds.
-            known = int(stored) if stored is not None else 0
+            known = stored if stored is not None else 0
             self.next[partition] = known
         return known
 

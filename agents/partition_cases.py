@@ -17,6 +17,10 @@ what happens to the outputs (sent to Kafka, or collected).
 
 With ``derive=False`` the same decisions are made and the same state kept, but no output is
 built (a replay that keeps none): ``apply`` returns nothing.
+
+An event applied before changes nothing (its id is in its case or its book). Whether it is
+a repeat or an id reused on other content, :meth:`PartitionCases.novelty` says, without
+changing anything: the live agent asks it first, to count repeats and refuse reuses.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from agents import campaign_rules, case_rules, coverage_rules
+from agents import campaign_rules, case_rules, coverage_rules, event_ids
 from agents.agreement_terms import AgreementBook, Defaults
 from agents.campaign_rules import CAMPAIGN_EVENTS, CampaignBook, CampaignRules
 from agents.case_rules import CaseState, Derived
@@ -91,6 +95,25 @@ class PartitionCases:
         self.alerts = self.alerts | self._restoring_alerts
         self._restoring_alerts = set()
         self.progress_changed = set(self.task_cases)  # republish after a restart
+
+    def novelty(self, event: Envelope) -> event_ids.Novelty:
+        """Whether ``event`` is new here, a repeat, or an id reused on other content.
+
+        Person events are judged by their case, agreement and campaign events by their
+        book; ticks are always new (applying one twice changes nothing).
+        """
+        if isinstance(event, AGREEMENT_EVENTS):
+            seen = self.book.events
+        elif isinstance(event, CAMPAIGN_EVENTS):
+            seen = self.campaigns.events
+        elif isinstance(event, PersonEvent):
+            case = self.cases.get(event.person_key)
+            if case is None:
+                return "new"
+            seen = case.processed
+        else:
+            return "new"
+        return event_ids.novelty(seen, str(event.event_id), event_ids.fingerprint(event))
 
     def apply(self, event: Envelope) -> list[Output]:
         """Apply one event; returns what it derives, in the order it must be sent."""
@@ -164,8 +187,8 @@ class PartitionCases:
     def _campaign(self, event: CampaignOpened | CampaignExtended | CampaignClosed) -> list[Output]:
         before = self.campaigns
         self.campaigns = before.apply(event)
-        if self.campaigns is before:
-            return []  # a repeat, or nothing to change
+        if self.campaigns.campaigns is before.campaigns:
+            return []  # a repeat, or nothing to change (the book may only remember the id)
         campaign = self.campaigns.campaigns[event.campaign_id]
         out: list[Output] = []
         # One case at a time, in person-key order: an opening checks the whole partition.

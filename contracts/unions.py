@@ -45,9 +45,17 @@ from contracts.events.migration import (
     OutflowRegistered,
     ReturnedHome,
 )
-from contracts.events.registry import CountyRegistered, PublisherRegistered
+from contracts.events.registry import (
+    CountyRegistered,
+    KeyRotated,
+    PublisherRegistered,
+    PublisherRevoked,
+)
 
-RegistryEvent = Annotated[CountyRegistered | PublisherRegistered, Field(discriminator="event_type")]
+RegistryEvent = Annotated[
+    CountyRegistered | PublisherRegistered | KeyRotated | PublisherRevoked,
+    Field(discriminator="event_type"),
+]
 
 # What county nodes and the region publish, and (once checked) the validated topic carries.
 CountyEvent = Annotated[
@@ -95,6 +103,8 @@ DeadLetterEvent = Annotated[DeadLettered, Field(discriminator="event_type")]
 ALL_EVENTS: tuple[type[Envelope], ...] = (
     CountyRegistered,
     PublisherRegistered,
+    KeyRotated,
+    PublisherRevoked,
     AgreementSigned,
     AgreementAmended,
     AgreementRevoked,

@@ -59,13 +59,18 @@ class Settings(BaseSettings):
     rocksdb_write_buffer_mib: int = Field(default=16, ge=1)
     rocksdb_max_write_buffers: int = Field(default=2, ge=2)
     commit_interval_s: float = 1.0
-    # Longest a worker's fetch waits at the broker for records (streams.fetch_wait says why
-    # it bounds latency per hop); Faust's own 1.5 s held events back for seconds. Shorter
-    # costs throughput: in the bench, 10 ms halved one worker's rate (more fetch wake-ups
-    # competing with the agents for the GIL) for p99 250 ms instead of 400 ms at 50 ms.
+    # Longest a worker's fetch waits at the broker for records (why it bounds latency per
+    # hop: streams.runtime.faust_internals.transport); Faust's own 1.5 s held events back
+    # for seconds. Shorter costs throughput: in the bench, 10 ms halved one worker's rate
+    # (more fetch wake-ups competing with the agents for the GIL) for p99 250 ms instead of
+    # 400 ms at 50 ms.
     consumer_fetch_wait_ms: int = Field(default=50, ge=1, le=1500)
     # How long the group waits for a silent worker before giving its partitions to another.
     session_timeout_s: float = 10.0
+    # Copies of each table partition another worker keeps current from the changelog, so it
+    # can take over without a full recovery (Faust's standby replicas; 0: none). Each costs
+    # its worker the changelog reads and writes of the partitions it stands by for.
+    standby_replicas: int = Field(default=1, ge=0)
     # Prometheus metrics of each worker on loopback; 0 picks a free port (logged at start).
     metrics_port: int = Field(default=0, ge=0, le=65535)
     log_format: str = "auto"  # auto | console | json

@@ -13,8 +13,9 @@ from agents.gate_rules import GateLimits
 from agents.registry import Registry
 from infra.kafka import client_security
 from infra.settings import Settings
-from streams import fetch_wait, signing, topics
+from streams import signing, topics
 from streams.registry_reader import RegistryReader, RegistryReaderService
+from streams.runtime import faust_internals
 from streams.worker_metrics import MetricsService, WorkerMetrics
 
 
@@ -55,6 +56,7 @@ def build_app(
         datadir=str(settings.home / "faust"),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
+        table_standby_replicas=settings.standby_replicas,
         topic_disable_leader=True,
         processing_guarantee="at_least_once",
         producer_acks=-1,
@@ -65,7 +67,7 @@ def build_app(
         # share of it at the batch size (default 16 KiB: about ten events). Agents send a
         # batch's outputs and state at once and wait for all of them, so small batches made
         # that wait many round trips long (bench: 2,000 outputs took 5.5 s to send).
-        producer_max_batch_size=1024 * 1024,
+        producer_max_batch_size=topics.WORKER_BATCH_BYTES,
         producer_max_request_size=8 * 1024 * 1024,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
@@ -78,7 +80,7 @@ def build_app(
         autodiscover=False,
     )
     # Before anything asks for app.transport (declaring topics does).
-    app.transport = fetch_wait.transport(app, settings.consumer_fetch_wait_ms)
+    app.transport = faust_internals.transport(app, settings.consumer_fetch_wait_ms)
     t = AppTopics(*(_topic(app, spec, settings) for spec in topics.CATALOG))
     client_options = client_security.aiokafka_options(settings)
     registry = Registry(region_code, signing.load_public_key(region_key))
@@ -96,10 +98,11 @@ def build_app(
         source=t.county_events,
         registry_source=t.registry,
         validated=t.validated,
-        dead_letters=t.dead_letters,
+        dead_letters_topic=t.dead_letters,
         reader=reader,
         limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
         max_bytes=settings.max_event_bytes,
+        validated_partitions=topics.VALIDATED.partitions(settings.partitions),
         metrics=metrics,
         bootstrap_servers=bootstrap_servers,
         client_options=client_options,
@@ -109,6 +112,7 @@ def build_app(
         source=t.validated,
         obligations=t.obligations,
         alerts=t.alerts,
+        dead_letters_topic=t.dead_letters,
         region=region_code,
         defaults=Defaults(),
         metrics=metrics,
@@ -129,6 +133,6 @@ def bound_table_stores(app: faust.App, settings: Settings) -> None:
     if not settings.faust_store.startswith("rocksdb:"):
         return
     for table in app.tables.values():
-        if table._data is not None:  # no public test; a built store would ignore them
+        if faust_internals.store_built(table):  # a built store would ignore them
             raise RuntimeError(f"table {table.name} built its store before its options were set")
         table.options = {**(table.options or {}), **settings.rocksdb_options()}

@@ -137,6 +137,7 @@ def run_assess(args: argparse.Namespace, settings: Settings) -> int:
             prefix=settings.topic_prefix,
             partitions=settings.partitions,
             replication_factor=settings.replication_factor,
+            max_event_bytes=settings.max_event_bytes,
         )
         service = AssessmentService(
             bootstrap, settings.topic_prefix, region=settings.region_code, config=config

@@ -99,9 +99,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="JSON Schema and AsyncAPI for county integrators")
     schema_sub = schema.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    export = schema_sub.add_parser("export", help="write the schemas and asyncapi.json to DIR")
+    export = schema_sub.add_parser(
+        "export", help="write the schemas, asyncapi.json and vectors.json to DIR"
+    )
     export.add_argument("directory", type=Path)
     export.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
+
+    from streams import onboarding_cmd
+
+    contract = sub.add_parser("contract", help="check a county's output against the contract")
+    contract_sub = contract.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = contract_sub.add_parser(
+        "check", help="offline: each problem with its line number and the gate's reason code"
+    )
+    check.add_argument("--county", type=county_code, required=True)
+    check.add_argument("--publisher", help="publisher id (default: <county>/node)")
+    check.add_argument("--key", type=Path, help="the publisher's key (PEM): to check signatures")
+    check.add_argument(
+        "--scope",
+        type=onboarding_cmd.event_types_arg,
+        default=(),
+        help="a department's event types, comma-separated",
+    )
+    check.add_argument("--stationed-in", type=county_code, help="an outposted office's county")
+    check.add_argument("source", help="JSON lines: an export or signed messages; - for stdin")
+
+    topics = sub.add_parser("topics", help="the topic catalog on the cluster")
+    topics_sub = topics.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    topics_sub.add_parser("ensure", help="create what is missing (idempotent); check partitions")
+
+    onboarding_cmd.configure_region(
+        sub.add_parser("region", help="the region's onboarding: counties, publishers, keys"),
+        instant=instant,
+        county_code=county_code,
+        parser_class=_Parser,
+    )
+    onboarding_cmd.configure_county(
+        sub.add_parser("county", help="a county node's own registrations"),
+        instant=instant,
+        county_code=county_code,
+        parser_class=_Parser,
+    )
 
     keys = sub.add_parser("keys", help="Ed25519 keys for publishers")
     keys_sub = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -196,12 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
-    bench.add_argument("--quick", action="store_true", help="small counts (about 2-3 minutes)")
+    bench.add_argument("--quick", action="store_true", help="smaller counts (about 6-8 minutes)")
     bench.add_argument(
         "--only",
         choices=["memory", "pipeline"],
-        help="memory: only the stages the memory figures need (event set, one worker, state); "
-        "pipeline: raw consume, plain Faust, one worker and latency",
+        help="memory: only the stages the state figures need (event set, one worker, memory, "
+        "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency",
     )
     bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
     soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")
@@ -256,6 +294,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from streams.schema_export import cmd_schema_export
 
         return cmd_schema_export(args.directory, args.check)
+    if args.command == "contract":
+        return _contract_check(args, settings)
+    if args.command == "topics":
+        return _topics_ensure(settings)
+    if args.command in ("region", "county"):
+        return _onboarding(args, settings)
     if args.command == "keys":
         return _keys_generate(args.file)
     if args.command == "publish":
@@ -299,12 +343,125 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
         return run(args, settings)
     if args.command == "worker":
-        from streams.worker import run_worker
+        bootstrap = resolve_bootstrap(settings)
+        if bootstrap is None or not _catalog_ready(settings, bootstrap):
+            return 1
+        from streams.worker import run_worker  # Faust: imported only once the topics are there
 
-        return run_worker(settings)
+        return run_worker(settings.model_copy(update={"kafka_bootstrap": bootstrap}))
     from streams.demo import Demo
 
     return Demo(settings, args.duration).run()
+
+
+def _catalog_ready(settings: Settings, bootstrap: str, needed: Sequence[Any] | None = None) -> bool:
+    """True if the topics ``needed`` (default: the whole catalog and the workers' changelogs)
+    exist; else one line on stderr saying what to run."""
+    from streams.admin import CatalogError, require_catalog
+
+    try:
+        asyncio.run(
+            require_catalog(
+                bootstrap,
+                prefix=settings.topic_prefix,
+                needed=needed,
+                client_options=_kafka_options(settings),
+            )
+        )
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _topics_ensure(settings: Settings) -> int:
+    from streams.topics_cmd import ensure
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    return asyncio.run(
+        ensure(
+            bootstrap,
+            prefix=settings.topic_prefix,
+            partitions=settings.partitions,
+            replication_factor=settings.replication_factor,
+            client_options=_kafka_options(settings),
+        )
+    )
+
+
+def _contract_check(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.contract_check import cmd_contract_check
+    from streams.keys import KeyFileError, load_key_file
+
+    try:
+        key = load_key_file(args.key) if args.key else None
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return cmd_contract_check(
+        args.source,
+        county=args.county,
+        publisher_id=args.publisher,
+        key=key,
+        event_types=args.scope,
+        stationed_in=args.stationed_in,
+        region_code=settings.region_code,
+    )
+
+
+def _onboarding(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.registry import Registry
+    from contracts.publishers import node_id, region_id
+    from streams import onboarding_cmd, signing, topics
+    from streams.county_node import CountyNode
+    from streams.keys import KeyFileError, load_key_file
+    from streams.region import region_key_path, region_public_key
+    from streams.registry_reader import RegistryReader
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    if args.command == "region":
+        county, publisher_id = settings.region_code, region_id(settings.region_code)
+        key_path = args.region_key or region_key_path(settings)
+    else:
+        county = onboarding_cmd.county_of(args.publisher)
+        publisher_id, key_path = node_id(county), args.key
+    try:
+        key = load_key_file(key_path)
+        root = signing.load_public_key(region_public_key(settings))
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not _catalog_ready(settings, bootstrap, [topics.REGISTRY]):
+        return 1
+    signer = CountyNode(
+        county=county,
+        private_key=key,
+        person_key_secret=b"",
+        bootstrap_servers=bootstrap,
+        publisher_id=publisher_id,
+        topic_prefix=settings.topic_prefix,
+        client_options=_kafka_options(settings),
+    )
+    topic = topics.REGISTRY.full_name(settings.topic_prefix)
+
+    async def read_registry() -> Registry:
+        reader = RegistryReader(
+            Registry(settings.region_code, root),
+            bootstrap_servers=bootstrap,
+            topic=topic,
+            client_options=_kafka_options(settings),
+        )
+        await reader.start()
+        await reader.stop()
+        return reader.registry
+
+    return asyncio.run(
+        onboarding_cmd.submit(signer, args, read_registry=read_registry, registry_topic=topic)
+    )
 
 
 def _keys_generate(path: Path) -> int:
@@ -319,6 +476,7 @@ def _keys_generate(path: Path) -> int:
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import topics
     from streams.county_node import CountyNode
     from streams.keys import KeyFileError, load_key_file
     from streams.publish_cmd import run_publish
@@ -331,6 +489,8 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     except KeyFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
+        return 1
     secret = _person_secret(settings)
 
     async def go() -> int:
@@ -391,6 +551,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
             prefix=settings.topic_prefix,
             partitions=settings.partitions,
             replication_factor=settings.replication_factor,
+            max_event_bytes=settings.max_event_bytes,
             client_options=_kafka_options(settings),
         )
         report = await run_simulation(
@@ -414,11 +575,13 @@ def _project(settings: Settings) -> int:
     import signal
 
     from infra.postgres import resolve_dsn
-    from infra.projection.projector import Projector
+    from infra.projection.projector import PROJECTED, Projector
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
+    if not _catalog_ready(settings, bootstrap, PROJECTED):
+        return 1
 
     async def go() -> int:
         stop = asyncio.Event()
@@ -481,6 +644,8 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
 
 def _region_node(settings: Settings) -> Any:
     """The region's own publisher (ticks, campaigns), or None after saying why not."""
+    from contracts.publishers import region_id
+    from streams import topics
     from streams.county_node import CountyNode
     from streams.keys import KeyFileError
     from streams.region import region_private_key
@@ -493,9 +658,11 @@ def _region_node(settings: Settings) -> Any:
     except KeyFileError as exc:
         print(f"error: the region key: {exc}", file=sys.stderr)
         return None
+    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
+        return None
     return CountyNode(
         county=settings.region_code,
-        publisher_id=f"{settings.region_code}/region",
+        publisher_id=region_id(settings.region_code),
         private_key=key,
         person_key_secret=b"",
         bootstrap_servers=bootstrap,

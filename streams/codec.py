@@ -2,6 +2,11 @@
 
 Decoding never raises anything but :class:`DecodeError`, whose ``code`` is a stable
 machine-readable reason (it is what the dead-letter topic and the metrics count by).
+
+A JSON object with the same key twice, at any depth, is refused (``duplicate_key``): readers
+disagree on which value counts (Python's keeps the last, others the first or refuse), so
+bytes that passed here could mean something else to the next reader. The bytes the gate
+forwards are therefore exactly those it read, with one reading.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any, Generic, TypeVar, get_args
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.envelope import Envelope
-from contracts.upcasting import RawEvent, UnsupportedVersion, upcast
+from contracts.upcasting import RawEvent, UnsupportedVersion, changes_since, upcast
 
 E = TypeVar("E", bound=Envelope)
 
@@ -68,7 +73,13 @@ class Codec(Generic[E]):
         try:
             event = self._adapter.validate_json(payload)  # type: ignore[arg-type]
         except ValidationError as exc:
-            raise DecodeError("invalid_fields", _summarize(exc)) from None
+            reason = _summarize(exc)
+            if current is not raw:  # name fields as the sender's version did
+                version = raw["schema_version"]
+                reason += (
+                    f" (as upcast from version {version}: {changes_since(event_type, version)})"
+                )
+            raise DecodeError("invalid_fields", reason) from None
         return Decoded(event, raw)
 
     def _parse(self, data: bytes | None) -> RawEvent:
@@ -83,7 +94,10 @@ class Codec(Generic[E]):
         except UnicodeDecodeError as exc:
             raise DecodeError("not_utf8", f"invalid UTF-8 at byte {exc.start}") from None
         try:
-            obj = json.loads(text)
+            obj = json.loads(text, object_pairs_hook=_object)
+        except _DuplicateKey:
+            where = _duplicate(json.loads(text, object_pairs_hook=_marked))
+            raise DecodeError("duplicate_key", where) from None
         except json.JSONDecodeError as exc:
             raise DecodeError(
                 "malformed_json", f"{exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -94,6 +108,61 @@ class Codec(Generic[E]):
         if not isinstance(obj, dict):
             raise DecodeError("not_an_object", f"expected a JSON object, got {type(obj).__name__}")
         return obj
+
+
+class _DuplicateKey(Exception):
+    """An object holds a key twice (found while parsing; where, a second parse says)."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey
+    return obj
+
+
+class _Twice(dict[str, Any]):
+    """An object parsed from pairs with a key twice, and that key."""
+
+    key: str = ""
+
+
+def _marked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = _Twice(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                obj.key = key
+                break
+            seen.add(key)
+    return obj
+
+
+def _duplicate(value: Any, path: str = "") -> str:
+    """The reason for the first object with a key twice (outermost first, in document
+    order)."""
+    found = _find_twice(value, path)
+    if found is None:  # pragma: no cover - only called once a duplicate was seen
+        return "a key appears more than once"
+    key, where = found
+    return f"key {key[:64]!r} appears more than once in {where or 'the event'}"
+
+
+def _find_twice(value: Any, path: str) -> tuple[str, str] | None:
+    if isinstance(value, dict):
+        if isinstance(value, _Twice) and value.key:
+            return value.key, path
+        for name, inner in value.items():
+            found = _find_twice(inner, f"{path}.{name}" if path else name)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found = _find_twice(inner, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 @cache

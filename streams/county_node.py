@@ -14,15 +14,13 @@ from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import Envelope
+from contracts.events.migration import PersonEvent
+from contracts.publishers import node_id
 from streams import codec, routing, signing, topics
 from streams.identity import person_key
 
 E = TypeVar("E", bound=Envelope)
 log = structlog.get_logger(__name__)
-
-
-def node_publisher_id(county: str) -> str:
-    return f"{county}/node"
 
 
 class CountyNode:
@@ -44,7 +42,7 @@ class CountyNode:
         client_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.county = county
-        self.publisher_id = publisher_id or node_publisher_id(county)
+        self.publisher_id = publisher_id or node_id(county)
         self._key = private_key
         self._secret = person_key_secret
         self._prefix = topic_prefix
@@ -149,6 +147,14 @@ class CountyNode:
         target = routing.destination(event)
         topic = target.topic.full_name(self._prefix)
         value = codec.encode(event)
+        if isinstance(event, PersonEvent):
+            # The partition the gate will place it on anyway (routing.person_partition).
+            partition = routing.person_partition(
+                event.person_key, await self._partition_count(topic)
+            )
+            return [
+                await self._producer.send(topic, value=value, key=target.key, partition=partition)
+            ]
         if not target.broadcast:
             return [await self._producer.send(topic, value=value, key=target.key)]
         futures = []

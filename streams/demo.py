@@ -105,7 +105,11 @@ class Demo:
 
     async def _main(self, bootstrap: str, dsn: str) -> None:
         await ensure_topics(
-            bootstrap, prefix="liudong", partitions=self.settings.partitions, replication_factor=1
+            bootstrap,
+            prefix="liudong",
+            partitions=self.settings.partitions,
+            replication_factor=1,
+            max_event_bytes=self.settings.max_event_bytes,
         )
         region_key = region_private_key(self.settings, create=True)
         env = {

@@ -3,7 +3,8 @@
 A line is one JSON object: ``event_type``, ``occurred_at``, the event's own fields, and for
 events about a person ``national_id`` in place of ``person_key`` (hashed here, never sent).
 ``event_id`` is optional: without it the id derives from the county and the line's content,
-so publishing the same export twice publishes nothing new (the gate drops the repeats).
+and ``recorded_at`` (optional too) defaults to ``occurred_at``, so publishing the same
+export twice publishes nothing new (the gate drops the repeats as duplicates).
 """
 
 from __future__ import annotations
@@ -31,44 +32,55 @@ Hasher = Callable[[str], str]  # CountyNode.person_key
 
 
 class LineError(ValueError):
-    """Why one line of the export was refused."""
+    """Why one line of the export was refused, with the reason code the gate would give
+    (``invalid_national_id`` is the node's own: the gate never sees the number)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
 
 def parse_line(line: str, *, county: str, build: Builder, hash_id: Hasher) -> Envelope:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise LineError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+        raise LineError("malformed_json", f"not JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(obj, dict):
-        raise LineError("expected a JSON object")
+        raise LineError("not_an_object", "expected a JSON object")
     event_type = obj.pop("event_type", None)
     if event_type not in PUBLISHABLE:
-        raise LineError(f"unknown or unpublishable event_type {event_type!r}")
+        raise LineError("unknown_event_type", f"unknown or unpublishable event_type {event_type!r}")
     cls = EVENT_CLASSES[event_type]
     for forbidden in ("person_key", "signature", "source_county", "publisher_id"):
         if forbidden in obj:
-            raise LineError(f"{forbidden} is set by the node, not the export")
+            raise LineError("invalid_fields", f"{forbidden} is set by the node, not the export")
     if issubclass(cls, PersonEvent):
         obj["person_key"] = _hash(obj.pop("national_id", None), hash_id)
     if "occurred_at" not in obj:
-        raise LineError("occurred_at is required")
+        raise LineError("invalid_fields", "occurred_at is required")
+    # Taken as recorded when it occurred unless the line says otherwise: the same line must
+    # make the same bytes, or publishing it again would reuse its id on other content.
+    obj.setdefault("recorded_at", obj["occurred_at"])
     if "event_id" not in obj:
         obj["event_id"] = uuid.uuid5(EXPORT_NAMESPACE, county + "\n" + line.strip())
     try:
         return build(cls, **obj)
     except ValidationError as exc:
-        raise LineError(_first_errors(exc)) from None
+        raise LineError("invalid_fields", _first_errors(exc)) from None
     except TypeError as exc:
-        raise LineError(str(exc)) from None
+        raise LineError("invalid_fields", str(exc)) from None
 
 
 def _hash(national_id: Any, hash_id: Hasher) -> str:
     if not isinstance(national_id, str):
-        raise LineError("national_id (a string) is required for an event about a person")
+        raise LineError(
+            "invalid_national_id", "national_id (a string) is required for an event about a person"
+        )
     try:
         return hash_id(national_id)
     except InvalidNationalId as exc:
-        raise LineError(str(exc)) from None
+        raise LineError("invalid_national_id", str(exc)) from None
 
 
 def _first_errors(exc: ValidationError, limit: int = 3) -> str:

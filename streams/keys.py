@@ -42,7 +42,11 @@ def load_key_file(path: Path) -> Ed25519PrivateKey:
 
 
 def person_key_secret(configured: str | None, keys_dir: Path) -> bytes:
-    """The configured secret, else one generated once and kept (0600) under ``keys_dir``."""
+    """The configured secret, else one generated once and kept (0600) under ``keys_dir``.
+
+    Either way the key of the person-key HMAC is the UTF-8 bytes of the secret's text (a
+    generated one is 64 hex characters, used as that text, not decoded): the contract
+    states it so that county systems in any language derive the same person keys."""
     if configured:
         return configured.encode()
     path = keys_dir / "person-key.secret"

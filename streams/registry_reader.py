@@ -42,7 +42,11 @@ class RegistryReader:
             **dict(client_options or {}),
         }
         self._consumer: AIOKafkaConsumer | None = None
+        # End offsets are asked on a client of their own: on the follower's connection the
+        # request would queue behind its long-polling fetch (up to fetch.max.wait, 500 ms).
+        self._offsets: AIOKafkaConsumer | None = None
         self._position = 0
+        self._refusals: dict[int, tuple[str, str]] = {}  # offset -> (reason code, reason)
         self._advanced = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._start_lock = asyncio.Lock()
@@ -57,6 +61,8 @@ class RegistryReader:
         # aiokafka clients bind to the running loop, so the consumer is made here, not in init.
         self._consumer = AIOKafkaConsumer(**self._consumer_options)
         await self._consumer.start()
+        self._offsets = AIOKafkaConsumer(**self._consumer_options)
+        await self._offsets.start()
         self._consumer.assign([self._tp])
         await self._consumer.seek_to_beginning(self._tp)
         self._task = asyncio.create_task(self._follow(), name="registry-reader")
@@ -68,14 +74,24 @@ class RegistryReader:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         await self._consumer.stop()
+        if self._offsets is not None:
+            await self._offsets.stop()
 
     async def sync(self) -> None:
         """Wait (up to SYNC_TIMEOUT_S) until every registration written so far is applied."""
-        if self._consumer is None:
+        if self._offsets is None:
             raise RuntimeError("start() the reader first")
-        end = (await self._consumer.end_offsets([self._tp]))[self._tp]
+        end = (await self._offsets.end_offsets([self._tp]))[self._tp]
         async with asyncio.timeout(SYNC_TIMEOUT_S), self._advanced:
             await self._advanced.wait_for(lambda: self._position >= end)
+
+    async def refusal_at(self, offset: int) -> tuple[str, str] | None:
+        """Why the message at ``offset`` was left out of the registry (None: it was applied),
+        once the reader has reached it. The registry gate dead-letters by this answer, so
+        each change is judged once, in order, against the keys in force at its position."""
+        async with asyncio.timeout(SYNC_TIMEOUT_S), self._advanced:
+            await self._advanced.wait_for(lambda: self._position > offset)
+        return self._refusals.get(offset)
 
     async def _follow(self) -> None:
         if self._consumer is None:
@@ -93,8 +109,9 @@ class RegistryReader:
             decoded = self._codec.decode(value)
             self.registry.apply(decoded.event, decoded.raw)
         except (DecodeError, RegistryRejection) as exc:
-            # The registry gate agent dead-letters it; here it is only left out.
-            log.debug("registration_skipped", offset=offset, error=str(exc))
+            # The registry gate agent dead-letters it (refusal_at); here it is left out.
+            self._refusals[offset] = (exc.code, exc.reason)
+            log.info("registration_refused", offset=offset, reason_code=exc.code)
 
 
 class RegistryReaderService(mode.Service):

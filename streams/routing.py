@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from contracts.envelope import Envelope
 from contracts.events.migration import PersonEvent
-from contracts.events.registry import CountyRegistered, PublisherRegistered
+from contracts.events.registry import RegistryChange
 from streams import topics
 
 BROADCAST_TYPES = frozenset(
@@ -40,7 +40,7 @@ class Destination:
 
 
 def destination(event: Envelope) -> Destination:
-    if isinstance(event, CountyRegistered | PublisherRegistered):
+    if isinstance(event, RegistryChange):
         return Destination(topics.REGISTRY, event.county.encode(), broadcast=False)
     if event.event_type in BROADCAST_TYPES:
         return Destination(topics.COUNTY_EVENTS, None, broadcast=True)
@@ -64,3 +64,15 @@ def person_partition(person_key: str, partitions: int) -> int:
 
 def broadcast_key(partition: int) -> bytes:
     return str(partition).encode()
+
+
+def placement(event: Envelope, arrived_on: int, partitions: int) -> tuple[int, bytes]:
+    """Where the gate puts an admitted county event on the validated topic, and its key.
+
+    A person event goes to its person's partition, keyed by the person key, whatever
+    partition and key it arrived with; a broadcast copy stays on the partition number it
+    arrived on (the validated topic has as many partitions as county-events), keyed by it.
+    """
+    if isinstance(event, PersonEvent):
+        return person_partition(event.person_key, partitions), event.person_key.encode()
+    return arrived_on, broadcast_key(arrived_on)

@@ -1,4 +1,5 @@
-"""Export the contracts as JSON Schemas and an AsyncAPI 3.0.0 document, for integrators.
+"""Export the contracts as JSON Schemas, an AsyncAPI 3.0.0 document and the test vectors
+(``streams.contract_vectors``), for integrators.
 
 Everything here is a pure function of the code (the event models and the topic catalog),
 except :func:`write_export` / :func:`check_export`, which write or compare the committed
@@ -21,6 +22,7 @@ from typing import Any
 
 from contracts.envelope import Envelope
 from contracts.unions import ALL_EVENTS
+from streams import contract_text, contract_vectors
 from streams.codec import union_members
 from streams.topics import CATALOG, COUNTY_EVENTS, REGISTRY, TopicSpec
 
@@ -32,22 +34,11 @@ KAFKA_BINDING_VERSION = "0.5.0"
 DEFAULT_PREFIX = "liudong"
 SCHEMAS_DIR = "schemas"
 ASYNCAPI_FILE = "asyncapi.json"
+VECTORS_FILE = "vectors.json"
 
 # Topics county nodes (and the region's registry admin) write to; everything else is derived
 # by the region's workers and read by the region's consumers.
 SENT_BY_COUNTIES: tuple[TopicSpec, ...] = (COUNTY_EVENTS, REGISTRY)
-
-_DESCRIPTION = """\
-Events exchanged between county nodes and the region for the coordinated management of \
-the migrant (floating) population (流动人口). Every message value is one JSON object \
-(UTF-8) whose `event_type` names its schema; `schema_version` is the version of that \
-event's schema. Events published by county nodes and their departments are signed: \
-`signature` is the publisher's Ed25519 signature (raw 64 bytes, standard base64) over the \
-canonical JSON of the event without the `signature` field, that is the object's keys \
-sorted, no whitespace (separators `,` and `:`), UTF-8 with non-ASCII characters kept as \
-they are. The public keys are those registered on the registry topic. Derived events \
-written by the region's own workers carry no signature. Times are RFC 3339 instants with \
-a time zone, normalized to UTC; deadlines are computed in event time (`occurred_at`)."""
 
 
 def schema_id(event_type: str) -> str:
@@ -67,7 +58,15 @@ def _events() -> list[tuple[str, type[Envelope]]]:
 
 
 def _raw_schema(cls: type[Envelope]) -> JsonObject:
-    return cls.model_json_schema(mode="validation")
+    schema = cls.model_json_schema(mode="validation")
+    # The current version only: older ones are described, and read by the gate's upcasters.
+    schema["properties"]["schema_version"] = {
+        "const": cls.SCHEMA_VERSION,
+        "description": contract_text.version_description(cls),
+        "title": "Schema Version",
+        "type": "integer",
+    }
+    return schema
 
 
 def event_schema(cls: type[Envelope]) -> JsonObject:
@@ -152,7 +151,7 @@ def _channel(spec: TopicSpec, prefix: str) -> JsonObject:
         partitioning = "partitioned (the partition count is set per deployment)"
     else:
         kafka["partitions"] = spec.partitions(1)
-    key_description = f"Message key: {spec.key}."
+    key_description = contract_text.key_description(spec)
     messages: JsonObject = {}
     for event_type in sorted(members):
         cls = members[event_type]
@@ -168,9 +167,12 @@ def _channel(spec: TopicSpec, prefix: str) -> JsonObject:
                 }
             },
         }
-        summary = (cls.__doc__ or "").strip().split("\n\n")[0]
-        if summary:
-            message["summary"] = " ".join(summary.split())
+        paragraphs = [" ".join(p.split()) for p in (cls.__doc__ or "").strip().split("\n\n")]
+        if paragraphs[0]:
+            message["summary"] = paragraphs[0]
+        message["description"] = " ".join(
+            [*paragraphs[1:], contract_text.published_by(event_type, spec)]
+        )
         messages[event_type] = message
     return {
         "address": spec.full_name(prefix),
@@ -210,7 +212,7 @@ def asyncapi_document(prefix: str = DEFAULT_PREFIX) -> JsonObject:
         "info": {
             "title": "liudong",
             "version": _package_version(),
-            "description": _DESCRIPTION,
+            "description": contract_text.DESCRIPTION,
             "license": {"name": "Apache-2.0"},
         },
         "defaultContentType": "application/json",
@@ -245,6 +247,7 @@ def expected_files() -> dict[str, str]:
         for event_type, schema in event_schemas().items()
     }
     files[ASYNCAPI_FILE] = render(asyncapi_document())
+    files[VECTORS_FILE] = render(contract_vectors.vectors())
     return dict(sorted(files.items()))
 
 
@@ -313,9 +316,12 @@ def cmd_schema_export(directory: Path, check: bool) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(f"{directory} is up to date: {len(ALL_EVENTS)} schemas and {ASYNCAPI_FILE}")
+        print(
+            f"{directory} is up to date: {len(ALL_EVENTS)} schemas, {ASYNCAPI_FILE} "
+            f"and {VECTORS_FILE}"
+        )
         return 0
     written = write_export(directory)
     count = sum(1 for path in written if path.parent.name == SCHEMAS_DIR)
-    print(f"wrote {count} schemas and {ASYNCAPI_FILE} to {directory}")
+    print(f"wrote {count} schemas, {ASYNCAPI_FILE} and {VECTORS_FILE} to {directory}")
     return 0

@@ -6,8 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts import unions
+from streams.codec import DEFAULT_MAX_BYTES as DEFAULT_MAX_EVENT_BYTES
 
 FOREVER = -1  # retention.ms: the log is the system of record, replay reads it from the start
+
+# A broker's ``max.message.bytes`` bounds a record *batch*, not a record: a batch's header
+# (61 bytes) and one record's framing and key (a person key: 64 bytes), with room to spare.
+RECORD_OVERHEAD_BYTES = 1024
+# The workers' producer batches (streams.app): topics the workers write must take them whole.
+WORKER_BATCH_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +26,9 @@ class TopicSpec:
     partitioned: bool = True  # False: a single partition, for totally ordered streams
     compacted: bool = False
     retention_ms: int = FOREVER
+    # Who writes it: county nodes (their records are events, at most LIUDONG_MAX_EVENT_BYTES
+    # each) or the workers (in batches of up to WORKER_BATCH_BYTES).
+    written_by_counties: bool = False
 
     def full_name(self, prefix: str) -> str:
         return f"{prefix}.{self.name}"
@@ -26,10 +36,25 @@ class TopicSpec:
     def partitions(self, default: int) -> int:
         return default if self.partitioned else 1
 
-    def config(self) -> dict[str, str]:
+    def max_message_bytes(self, max_event_bytes: int) -> int:
+        """The topic's ``max.message.bytes`` for a region admitting events of at most
+        ``max_event_bytes``.
+
+        On a topic county nodes write, the broker then refuses a record the gate could never
+        admit before any consumer sees it (a county's producer batches must stay within it
+        too). A topic the workers write must take their batches, and at least one event (the
+        validated topic) or one bounded dead letter (well below either).
+        """
+        event = max_event_bytes + RECORD_OVERHEAD_BYTES
+        if self.written_by_counties:
+            return event
+        return max(event, WORKER_BATCH_BYTES + RECORD_OVERHEAD_BYTES)
+
+    def config(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> dict[str, str]:
         return {
             "cleanup.policy": "compact" if self.compacted else "delete",
             "retention.ms": str(self.retention_ms),
+            "max.message.bytes": str(self.max_message_bytes(max_event_bytes)),
         }
 
 
@@ -39,19 +64,25 @@ REGISTRY = TopicSpec(
     union=unions.RegistryEvent,
     description="The region's registry: counties and their publishers with public keys.",
     partitioned=False,
+    written_by_counties=True,
 )
 COUNTY_EVENTS = TopicSpec(
     "county-events",
-    key="person key for person events; agreement, campaign and clock events are broadcast "
-    "to every partition with the partition number as key",
+    key="person key for person events, best sent to partition routing.person_partition "
+    "(the first 8 hex digits of the person key, mod the partition count); the gate places "
+    "them by that rule whatever partition or key they arrive with. Agreement, campaign and "
+    "clock events are broadcast to every partition with the partition number as key",
     union=unions.CountyEvent,
     description="What county nodes publish, signed; read only by the gate.",
+    written_by_counties=True,
 )
 VALIDATED = TopicSpec(
     "validated",
-    key="same key and same partition as on county-events",
+    key="person key, on partition routing.person_partition(person key); a broadcast copy on "
+    "the partition number it arrived on, keyed by it",
     union=unions.CountyEvent,
-    description="Events that passed the gate: signature, scope, registry, de-duplication.",
+    description="Events that passed the gate (bytes as received, read one way only: "
+    "signature, scope, registry, time); repeats and reused ids are the cases agent's to find.",
 )
 OBLIGATIONS = TopicSpec(
     "obligations",
@@ -75,7 +106,8 @@ DEAD_LETTERS = TopicSpec(
     "dead-letters",
     key="source topic and partition",
     union=unions.DeadLetterEvent,
-    description="Refused input: raw bytes, reason code and reason, source position.",
+    description="Refused input: its bytes (at most 16 KiB, ID numbers masked), length and "
+    "SHA-256, reason code and printable reason, source position.",
 )
 
 CATALOG: tuple[TopicSpec, ...] = (
@@ -87,6 +119,15 @@ CATALOG: tuple[TopicSpec, ...] = (
     SCORECARDS,
     DEAD_LETTERS,
 )
+
+
+def batch_bytes(full_name: str, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> int:
+    """The largest producer batch the catalog topic ``full_name`` (any prefix) takes: a
+    county topic takes one event's worth; any other topic the workers' batches."""
+    for spec in CATALOG:
+        if full_name.endswith(f".{spec.name}"):
+            return spec.max_message_bytes(max_event_bytes) - RECORD_OVERHEAD_BYTES
+    return WORKER_BATCH_BYTES
 
 
 # The Faust tables' changelogs: created up front with the catalog (compacted, one partition

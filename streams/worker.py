@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 
 import faust
+import structlog
 
 from infra.logging import configure_logging
 from infra.settings import Settings
 from streams.app import build_app
 from streams.region import region_public_key
+
+log = structlog.get_logger(__name__)
+
+# How long a worker asked to stop (SIGTERM, SIGINT) may take before it ends itself. An orderly
+# stop takes a few seconds (leave the group, commit); a send failing meanwhile is given up at
+# once (agents.emit.SendAbandoned), but the producer may still wait out its request timeout
+# on it. What is not durable when the time is up is applied again by the next worker.
+STOP_GRACE_S = 15.0
+EXIT_STOP_FORCED = 1
 
 
 def run_worker(settings: Settings) -> int:
@@ -30,8 +43,28 @@ def run_worker(settings: Settings) -> int:
 
 
 class _Worker(faust.Worker):
+    async def stop(self) -> None:
+        if not self.should_stop:  # the first request to stop
+            _end_after(STOP_GRACE_S)
+        await super().stop()
+
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
         # No terminal spinner: Faust's lowers the root logger to DEBUG for the life of the
         # process (it spins on every record), so every debug call in Faust and aiokafka built
         # a record for nothing: about 6% of a busy worker's time (py-spy, bench).
         self.spinner = None
+
+
+def _end_after(seconds: float) -> None:
+    """Exit the process ``seconds`` from now unless it has ended by then: a thread, so that
+    it fires even when the event loop is stuck waiting."""
+
+    def end() -> None:
+        log.error("worker_stop_forced", grace_s=seconds, exit_status=EXIT_STOP_FORCED)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_STOP_FORCED)
+
+    timer = threading.Timer(seconds, end)
+    timer.daemon = True
+    timer.start()

@@ -36,7 +36,14 @@ class WorkerMetrics:
             f"{PREFIX}_worker_dead_letters", "Refused input, by reason", ["reason"], registry=r
         )
         self.duplicates = Counter(
-            f"{PREFIX}_worker_duplicates", "Re-deliveries dropped", registry=r
+            f"{PREFIX}_worker_duplicates",
+            "Validated events dropped as repeats (same id, same content)",
+            registry=r,
+        )
+        self.events_applied = Counter(
+            f"{PREFIX}_worker_events_applied",
+            "Validated events the cases agent applied (neither a repeat nor refused)",
+            registry=r,
         )
         self.obligation_events = Counter(
             f"{PREFIX}_worker_obligation_events",

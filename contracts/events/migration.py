@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from contracts.envelope import Envelope
 from contracts.types import CountyCode, MoveReason, OriginAnswer, PersonKey
@@ -14,20 +14,26 @@ class PersonEvent(Envelope):
     """An event about one person, keyed (and partitioned) by the person key."""
 
     PERSONAL: ClassVar[bool] = True
-    person_key: PersonKey
+    person_key: PersonKey = Field(
+        description="Who it is about: HMAC-SHA256 (lower-case hex) of the person's normalized "
+        "national ID number under the region's person-key secret, computed at the county node. "
+        "Also the message key; its first 8 hex digits modulo the partition count name the "
+        "partition."
+    )
 
 
 class OutflowRegistered(PersonEvent):
     """The origin registers a resident leaving for a destination (流出登记).
 
-    Version 2 renamed ``to_county`` to ``destination_county`` and added ``reason``.
+    Published by the origin: ``source_county`` is ``origin_county``. Version 2 renamed
+    ``to_county`` to ``destination_county`` and added ``reason``.
     """
 
     SCHEMA_VERSION: ClassVar[int] = 2
     event_type: Literal["outflow_registered"] = "outflow_registered"
-    origin_county: CountyCode
-    destination_county: CountyCode
-    reason: MoveReason = "unspecified"
+    origin_county: CountyCode = Field(description="The county the person leaves (流出地).")
+    destination_county: CountyCode = Field(description="The county the person goes to (流入地).")
+    reason: MoveReason = Field(default="unspecified", description="Why the person moves.")
 
     @model_validator(mode="after")
     def _distinct(self) -> OutflowRegistered:
@@ -37,11 +43,15 @@ class OutflowRegistered(PersonEvent):
 
 
 class InflowRegistered(PersonEvent):
-    """The destination registers an arrival from an origin (流入登记)."""
+    """The destination registers an arrival from an origin (流入登记).
+
+    Published by the destination (``source_county`` is ``destination_county``), or by the
+    origin's outposted office stationed in the destination.
+    """
 
     event_type: Literal["inflow_registered"] = "inflow_registered"
-    origin_county: CountyCode
-    destination_county: CountyCode
+    origin_county: CountyCode = Field(description="The county the person came from.")
+    destination_county: CountyCode = Field(description="The county registering the arrival.")
 
     @model_validator(mode="after")
     def _distinct(self) -> InflowRegistered:
@@ -51,28 +61,39 @@ class InflowRegistered(PersonEvent):
 
 
 class ArrivalNotFound(PersonEvent):
-    """The destination reports it could not find a person announced by an outflow."""
+    """The destination reports it could not find a person announced by an outflow.
+
+    Published by the destination: ``source_county`` is ``destination_county``.
+    """
 
     event_type: Literal["arrival_not_found"] = "arrival_not_found"
-    origin_county: CountyCode
-    destination_county: CountyCode
+    origin_county: CountyCode = Field(description="The county that announced the outflow.")
+    destination_county: CountyCode = Field(description="The county that looked for the person.")
 
 
 class OriginAnswered(PersonEvent):
-    """The origin answers an inflow it had no outflow for: confirmed, or not ours."""
+    """The origin answers an inflow it had no outflow for: confirmed, or not ours.
+
+    Published by the origin: ``source_county`` is ``origin_county``.
+    """
 
     event_type: Literal["origin_answered"] = "origin_answered"
-    origin_county: CountyCode
-    destination_county: CountyCode
-    answer: OriginAnswer
+    origin_county: CountyCode = Field(description="The county answering, named as origin.")
+    destination_county: CountyCode = Field(description="The county that registered the inflow.")
+    answer: OriginAnswer = Field(
+        description="confirmed: the person is the origin's resident; not_ours: unknown there."
+    )
 
 
 class MovedOn(PersonEvent):
-    """The current destination notifies that the person moved on to another county."""
+    """The current destination notifies that the person moved on to another county.
+
+    Published by the county the person leaves: ``source_county`` is ``from_county``.
+    """
 
     event_type: Literal["moved_on"] = "moved_on"
-    from_county: CountyCode
-    to_county: CountyCode
+    from_county: CountyCode = Field(description="The county the person leaves (the notifier).")
+    to_county: CountyCode = Field(description="The county the person moves on to.")
 
     @model_validator(mode="after")
     def _distinct(self) -> MovedOn:
@@ -82,11 +103,14 @@ class MovedOn(PersonEvent):
 
 
 class ReturnedHome(PersonEvent):
-    """The current destination notifies that the person returned to the origin."""
+    """The current destination notifies that the person returned to the origin.
+
+    Published by the county the person leaves: ``source_county`` is ``from_county``.
+    """
 
     event_type: Literal["returned_home"] = "returned_home"
-    from_county: CountyCode
-    home_county: CountyCode
+    from_county: CountyCode = Field(description="The county the person leaves (the notifier).")
+    home_county: CountyCode = Field(description="The person's home county, taking the case back.")
 
     @model_validator(mode="after")
     def _distinct(self) -> ReturnedHome:
@@ -96,8 +120,11 @@ class ReturnedHome(PersonEvent):
 
 
 class CaseTakenOver(PersonEvent):
-    """The county a person moved to (or returned to) takes over the case."""
+    """The county a person moved to (or returned to) takes over the case.
+
+    Published by the county taking over: ``source_county`` is ``by_county``.
+    """
 
     event_type: Literal["case_taken_over"] = "case_taken_over"
-    from_county: CountyCode
-    by_county: CountyCode
+    from_county: CountyCode = Field(description="The county that held the case until now.")
+    by_county: CountyCode = Field(description="The county taking the case over.")

@@ -652,18 +652,23 @@ def cluster_status(settings: Settings) -> ClusterState | None:
 
 
 def stop_cluster(settings: Settings, timeout_s: float = 30.0) -> ClusterState | None:
-    """Stop the recorded cluster (TERM, then KILL); None when nothing was running."""
+    """Stop the recorded cluster (TERM, then KILL); None when nothing was running.
+
+    Returns once every node's process has exited: all its threads gone and its ports
+    closed (``_await_exit``)."""
     state = cluster_status(settings)
     if state is None:
         _cli_state_file(settings).unlink(missing_ok=True)
         return None
     pids = {n: p for n, p in state.pids.items() if p is not None and state.alive.get(n)}
+    started = {pid: process_start_time(pid) for pid in pids.values()}  # tells a reused pid apart
     for pid in pids.values():
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     for node_id, pid in pids.items():
-        _await_exit(pid, _props_path(state, node_id), deadline)
+        ports = (state.broker_ports[node_id], state.controller_ports[node_id])
+        _await_exit(pid, started[pid], ports, deadline)
     _cli_state_file(settings).unlink(missing_ok=True)
     log.info("kafka_cluster_stopped", data_dir=state.data_dir)
     return state
@@ -673,15 +678,45 @@ def _props_path(state: ClusterState, node_id: int) -> Path:
     return Path(state.data_dir) / f"node-{node_id}" / "server.properties"
 
 
-def _await_exit(pid: int, props: Path, deadline: float) -> None:
-    """Wait for a process we cannot reap (not our child) to go; SIGKILL it at the deadline."""
-    while _pid_is_node(pid, props):
+def process_start_time(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def process_running(pid: int, started: str | None) -> bool:
+    """Any thread of the process ``pid`` that started at ``started`` still running.
+
+    A process that is not our child stays a zombie until its parent reaps it, and while it
+    exits its command line reads empty before its last threads are gone: so its threads
+    are what tell whether it still runs."""
+    if started is None or process_start_time(pid) != started:
+        return False  # gone, or the pid now names another process
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            stat = Path(f"/proc/{pid}/task/{task}/stat").read_text()
+        except OSError:
+            continue  # that thread is gone
+        if stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X"):
+            return True
+    return False
+
+
+def _await_exit(pid: int, started: str | None, ports: tuple[int, ...], deadline: float) -> None:
+    """Wait for a node we cannot reap (not our child) to exit; SIGKILL it at the deadline.
+    Exited means no thread left and its ports no longer accepting connections."""
+    while process_running(pid, started) or any(_port_open(port) for port in ports):
         if time.monotonic() >= deadline:
             log.warning("kafka_node_sigkill", pid=pid)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
             deadline = float("inf")
-        time.sleep(0.2)
+        time.sleep(0.1)
 
 
 __all__ = [

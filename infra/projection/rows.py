@@ -71,6 +71,7 @@ from contracts.events.migration import (
     ReturnedHome,
 )
 from contracts.events.registry import CountyRegistered, PublisherRegistered
+from streams import dead_letters
 from streams.codec import union_members
 
 # Fixed forever: ids of dead letters the projector records for undecodable messages.
@@ -157,7 +158,8 @@ ON CONFLICT (event_id) DO NOTHING
 def undecodable(
     at: Position, data: bytes | None, code: str, reason: str, timestamp: dt.datetime
 ) -> Statement:
-    """A message on a projected topic that is not a valid event: kept, raw bytes and why.
+    """A message on a projected topic that is not a valid event: kept, as the gate keeps what
+    it refuses (bounded, ID numbers masked: streams.dead_letters), with why.
 
     Its id is derived from its position, so a re-delivery records nothing new.
     """
@@ -167,8 +169,8 @@ def undecodable(
         (
             event_id,
             code,
-            reason,
-            data or b"",
+            dead_letters.clean_reason(reason),
+            dead_letters.keep(data).raw,
             at.topic,
             at.partition,
             at.offset,
@@ -189,7 +191,9 @@ def _dead_lettered(e: DeadLettered) -> tuple[Statement, ...]:
             (
                 e.event_id,
                 e.reason_code,
-                e.reason,
+                # The gate writes printable reasons; one written otherwise (NUL, which
+                # PostgreSQL text refuses) is stored all the same, escaped.
+                dead_letters.clean_reason(e.reason),
                 raw,
                 e.source_topic,
                 e.source_partition,
@@ -641,4 +645,20 @@ def _own_changes(event: Envelope) -> tuple[Statement, ...]:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if "\\u0000" in text:
+        # jsonb refuses the NUL character: it is kept as the text "\u0000" instead.
+        text = json.dumps(
+            _without_nul(value), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+    return text
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value

@@ -124,8 +124,12 @@ async def write(
 
     Filled into one batch per partition and sent a batch at a time (a future per batch, not
     per message: the memory stage writes millions). Each partition's order is kept; the
-    messages are stamped now. ``progress`` is told the count after every 200,000."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_batch_size=1 << 20)
+    messages are stamped now. ``progress`` is told the count after every 200,000. Batches
+    are as large as ``topic`` takes (a county topic refuses a batch above one event's worth).
+    """
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", max_batch_size=topics.batch_bytes(topic)
+    )
     await producer.start()
     try:
         batches: dict[int, Any] = {}

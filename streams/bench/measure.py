@@ -26,6 +26,8 @@ from contracts import unions
 from streams.bench.corpus import Message
 from streams.codec import Codec, DecodeError
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
 
 @dataclass(frozen=True, slots=True)
 class Throughput:
@@ -71,6 +73,24 @@ class Process:
             if line.startswith(field_name + ":"):
                 return int(line.split()[1])
         return None
+
+    def cpu_seconds(self) -> float | None:
+        """User plus system CPU the process has used so far; None if unreadable."""
+        if self.proc is None:
+            return None
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return None
+        # Fields after the command name (which may hold spaces): utime, stime are 14 and 15.
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no shutdown of any kind."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
     def stop(self, timeout_s: float = 30.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -281,8 +301,9 @@ async def pipeline_latency(
     sent: dict[str, float] = {}
     seen_validated: set[str] = set()
     seen_derived: set[str] = set()
-    # The observer reads many partitions, so it has the worker's problem (streams.fetch_wait):
-    # with aiokafka's 500 ms fetch wait it could add up to that much to what it measures.
+    # The observer reads many partitions, so it has the worker's problem (see
+    # streams.runtime.faust_internals.transport): with aiokafka's 500 ms fetch wait it
+    # could add up to that much to what it measures.
     consumer = AIOKafkaConsumer(
         validated, derived, bootstrap_servers=bootstrap, group_id=None, fetch_max_wait_ms=10
     )
@@ -390,3 +411,36 @@ async def _stable(admin: AIOKafkaAdminClient, group: str, members: int) -> bool:
             if described[1] == group and described[2] == "Stable":
                 return len(described[5]) >= members
     return False
+
+
+# -- first outputs after a restart -----------------------------------------------------------
+
+
+class FirstOutputs:
+    """When the first record arrives on each of ``topics`` after :meth:`start` (which
+    resolves their ends first, so nothing written before it counts)."""
+
+    def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
+        self.topics = list(topics)
+        self.consumer = AIOKafkaConsumer(
+            *self.topics, bootstrap_servers=bootstrap, group_id=None, fetch_max_wait_ms=10
+        )
+        self.first: dict[str, float] = {}
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        await self.consumer.seek_to_end()
+        for tp in self.consumer.assignment():
+            await self.consumer.position(tp)
+
+    async def wait(self, timeout_s: float) -> dict[str, float]:
+        """Monotonic arrival time of each topic's first new record (those seen in time)."""
+        deadline = time.monotonic() + timeout_s
+        try:
+            while len(self.first) < len(self.topics) and time.monotonic() < deadline:
+                for tp, batch in (await self.consumer.getmany(timeout_ms=100)).items():
+                    if batch:
+                        self.first.setdefault(tp.topic, time.monotonic())
+            return dict(self.first)
+        finally:
+            await self.consumer.stop()

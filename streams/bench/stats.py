@@ -66,6 +66,29 @@ def linear_rate(samples: Sequence[tuple[float, int]]) -> float | None:
     return rate(done[1] - n0, done[0] - t0)
 
 
+def thirds_ratio(samples: Sequence[tuple[float, int]]) -> float | None:
+    """The rate over the last third of the count against the rate over the first third
+    (from ``(time, cumulative count)`` samples, start-up left out as in :func:`linear_rate`):
+    below 1 when the work slows down as the state grows."""
+    if len(samples) < 2:
+        return None
+    start, final = samples[0][1], samples[-1][1]
+    span = final - start
+    if span <= 0:
+        return None
+    opened = max(t for t, n in samples if n == start)  # the last sample before progress
+
+    def reached(count: float) -> tuple[float, int]:
+        return next((t, n) for t, n in samples if n >= count)
+
+    t_a, n_a = reached(start + span / 3)
+    t_b, n_b = reached(start + 2 * span / 3)
+    t_end, _ = reached(final)
+    first = rate(n_a - start, t_a - opened)
+    last = rate(final - n_b, t_end - t_b)
+    return ratio(last, first)
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """A target from the issue: ``figure <comparison> threshold``."""

@@ -22,6 +22,7 @@ from aiohttp import web
 from agents.league import SCOPES
 from contracts import periods as periods_module
 from streams.dashboard import (
+    agreement_view,
     audit,
     auth,
     campaign_view,
@@ -49,6 +50,7 @@ DB_KEY = web.AppKey("db", Database)
 LIVE_KEY = web.AppKey("live", Live)
 REGION_KEY = web.AppKey("region", str)
 HTTP_METRICS_KEY = web.AppKey("http_metrics", HttpMetrics)
+AGREEMENTS_KEY = web.AppKey("agreements", agreement_view.Agreements)
 SESSION_TTL_KEY = web.AppKey("session_ttl", dt.timedelta)
 PRINCIPAL = web.RequestKey("principal", Principal)
 
@@ -385,6 +387,18 @@ async def dead_letter(request: web.Request) -> web.StreamResponse:
     return json_response(record)
 
 
+async def agreements(request: web.Request) -> web.StreamResponse:
+    state = request.query.get("state") or None
+    if state is not None and state not in agreement_view.STATES:
+        return error(400, "bad_request", f"state must be one of {', '.join(agreement_view.STATES)}")
+    limit = _int(request, "limit", agreement_view.PAGE, MAX_LIMIT)
+    offset = _int(request, "offset", 0, 10**9)
+    async with request.app[DB_KEY].connection() as conn:
+        clock = await queries.logical_clock(conn)
+        everything = await request.app[AGREEMENTS_KEY].all(conn, clock)
+    return json_response(agreement_view.page(everything, principal(request), state, offset, limit))
+
+
 async def word_tables(request: web.Request) -> web.StreamResponse:
     return json_response(words.for_page())
 
@@ -503,6 +517,13 @@ ROUTES: tuple[Route, ...] = (
         "A campaign's tasks per county and its unanswered tasks, deadline first",
     ),
     Route("GET", "/api/scorecards", scorecards, ANY_ROLE, "Two-way assessment league, by period"),
+    Route(
+        "GET",
+        "/api/agreements",
+        agreements,
+        ANY_ROLE,
+        "Two-way agreements by state; a pending one with what it waits for",
+    ),
     Route(
         "GET",
         "/api/coverage",

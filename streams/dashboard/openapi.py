@@ -110,6 +110,14 @@ _PARAMETERS: dict[str, list[dict[str, Any]]] = {
         _query("sort", {"type": "string", "default": "worst", "enum": ["worst", "flows", "code"]}),
         *_page(15),
     ],
+    "/api/agreements": [
+        _query(
+            "state",
+            {"type": "string", "enum": ["pending", "in_force", "not_yet", "ended", "revoked"]},
+            "one state (default: all)",
+        ),
+        *_page(20),
+    ],
     "/api/dead-letters": [
         _query("reason", {"type": "string"}, "one reason code"),
         *_page(20),

@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from streams.dashboard import api, dead_letter_view, queries
+from streams.dashboard import agreement_view, api, dead_letter_view, queries
 from streams.dashboard.auth import DEFAULT_SESSION_TTL, Principal
 from streams.dashboard.db import Database, DatabaseUnavailable
 from streams.dashboard.lag import LagProbe
@@ -88,6 +88,7 @@ def build_app(config: DashboardConfig) -> web.Application:
     app[api.HTTP_METRICS_KEY] = http_metrics
     app[api.SESSION_TTL_KEY] = config.session_ttl
     app[api.REGION_KEY] = config.region
+    app[api.AGREEMENTS_KEY] = agreement_view.Agreements()
 
     async def refresh() -> None:
         try:

@@ -127,6 +127,8 @@ REASONS: Words = _words(
         "county_mismatch": ("签名单位与县区不符", "Signed for another county"),
         "bad_signature": ("签名验证失败（疑似伪造）", "Signature does not verify (forged?)"),
         "key_retired": ("密钥已停用", "Key retired"),
+        "already_registered": ("已登记，不能重复登记", "Already registered"),
+        "bad_publisher_id": ("报送单位编号不合规", "Malformed publisher id"),
         "out_of_scope": ("超出报送权限", "Outside the publisher's scope"),
         "not_a_party": ("非当事县区报送", "Not a party to the case"),
         "clock_skew": ("业务时间超前", "Time too far ahead"),
@@ -140,6 +142,27 @@ DETECTED_BY: Words = _words(
     {
         "gate": ("接入校验", "Gate"),
         "projector": ("入库", "Projector"),
+    }
+)
+
+# Where an agreement stands (agents.agreement_terms.AgreementStatus), and the fields two
+# signatures of it can differ in (agents.agreement_terms.Proposal).
+AGREEMENT_STATES: Words = _words(
+    {
+        "pending": ("待签署", "Pending a signature"),
+        "in_force": ("生效中", "In force"),
+        "not_yet": ("尚未生效", "Not yet binding"),
+        "ended": ("已到期", "Ended"),
+        "revoked": ("已撤销", "Revoked"),
+    }
+)
+AGREEMENT_FIELDS: Words = _words(
+    {
+        "origin": ("流出地", "origin"),
+        "destination": ("流入地", "destination"),
+        "effective_from": ("生效日期", "start"),
+        "effective_to": ("截止日期", "end"),
+        "terms": ("办理时限条款", "terms"),
     }
 )
 
@@ -176,6 +199,8 @@ TABLES: MappingProxyType[str, Words] = MappingProxyType(
         "detected_by": DETECTED_BY,
         "campaign_states": CAMPAIGN_STATES,
         "topics": TOPICS,
+        "agreement_states": AGREEMENT_STATES,
+        "agreement_fields": AGREEMENT_FIELDS,
     }
 )
 

@@ -395,20 +395,18 @@ class _Scenario:
         )
 
     def _agreements(self) -> Iterator[SimEvent]:
+        """Each agreement signed by both its counties: it binds only then."""
         start = self.config.start
         for origin in self.geo.origins:
             for dest in self.geo.profiles[origin].agreement_partners:
-                yield SimEvent(
-                    origin,
-                    AgreementSigned,
-                    start,
-                    {
-                        "agreement_id": f"agr-{origin}-{dest}-{start.year}",
-                        "origin_county": origin,
-                        "destination_county": dest,
-                        "effective_from": start,
-                    },
-                )
+                fields = {
+                    "agreement_id": f"agr-{origin}-{dest}-{start.year}",
+                    "origin_county": origin,
+                    "destination_county": dest,
+                    "effective_from": start,
+                }
+                for party in (origin, dest):
+                    yield SimEvent(party, AgreementSigned, start, fields)
 
     # -- one person ---------------------------------------------------------------------
 

@@ -124,16 +124,17 @@ def build(seed: int = 7) -> Scenario:
     sc = Scenario()
     for (origin, destination), days in AGREEMENTS.items():
         terms = {"arrival_days": days} if days else {}
-        sc.add(
-            origin,
-            AgreementSigned,
-            T0,
-            agreement_id=f"{origin}-{destination}",
-            origin_county=origin,
-            destination_county=destination,
-            effective_from=T0,
-            terms=terms,
-        )
+        for party in (origin, destination):  # it binds once both have signed
+            sc.add(
+                party,
+                AgreementSigned,
+                T0,
+                agreement_id=f"{origin}-{destination}",
+                origin_county=origin,
+                destination_county=destination,
+                effective_from=T0,
+                terms=terms,
+            )
     for person in range(PERSONS):
         origin = ORIGINS[person % 3]
         destination = DESTINATIONS[(person // 3) % 3]

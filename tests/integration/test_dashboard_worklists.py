@@ -242,3 +242,49 @@ async def test_the_page_asks_whether_it_is_signed_in(client: Client) -> None:
     words: dict[str, Any] = (await client.get("/api/words", token))[1]
     assert words["reasons"]["bad_signature"]["zh"] == "签名验证失败（疑似伪造）"
     assert words["counts"]["escalated"] == {"zh": "已上报督办", "en": "Escalated"}
+
+
+async def test_agreements_pending_a_signature_say_what_they_wait_for(
+    client: Client, dsn: str
+) -> None:
+    from tests.unit.test_dashboard_agreements import signed
+
+    events = [
+        signed(HANBIN, "agr-1", HANBIN, BAOAN),
+        signed(HANYIN, "agr-2", HANYIN, YANTA),
+        signed(YANTA, "agr-2", HANYIN, YANTA),
+    ]
+    conn = await asyncpg.connect(dsn)
+    try:
+        for offset, e in enumerate(events, start=900):
+            await conn.execute(
+                """INSERT INTO events (event_id, topic, partition, "offset", event_type,
+                    schema_version, occurred_at, recorded_at, source_county, publisher_id,
+                    correlation_id, payload)
+                   VALUES ($1, 'liudong.validated', 0, $2, 'agreement_signed', 1, $3, $3, $4,
+                           $5, $1, $6::jsonb)""",
+                e.event_id,
+                offset,
+                e.occurred_at,
+                e.source_county,
+                e.publisher_id,
+                e.model_dump_json(),
+            )
+    finally:
+        await conn.close()
+    token = await client.token("region")
+    status, body = await client.get("/api/agreements?state=pending", token)
+    assert status == 200
+    assert body["counts"]["pending"] == 1
+    assert body["counts"]["in_force"] == 1
+    (pending,) = body["items"]
+    assert (pending["agreement_id"], pending["signed_by"], pending["awaiting"]) == (
+        "agr-1",
+        [HANBIN],
+        [BAOAN],
+    )
+    assert body["names"][BAOAN]["zh"] == "宝安区"
+    county = await client.token("hanyin")
+    own = (await client.get("/api/agreements", county))[1]
+    assert [i["agreement_id"] for i in own["items"]] == ["agr-2"]
+    assert (await client.get("/api/agreements?state=signed", token))[0] == 400

@@ -23,6 +23,9 @@ from infra.kafka.cluster import (
     cluster_status,
     new_cluster_id,
     new_layout,
+    port_is_free,
+    process_running,
+    process_start_time,
     server_properties,
 )
 from infra.postgres import EmbeddedPostgres
@@ -210,7 +213,13 @@ def test_cli_start_status_stop(kafka_jars: Path, tmp_path: Path, infra_settings:
         state = json.loads((settings.run_dir / "kafka.json").read_text())
         assert set(state) >= {"pids", "broker_ports", "data_dir", "bootstrap"}
         assert cmd_kafka_status(settings) == 0
+        begun = {int(pid): process_start_time(int(pid)) for pid in state["pids"].values()}
+        ports = [*state["broker_ports"].values(), *state["controller_ports"].values()]
     finally:
         assert cmd_kafka_stop(settings) == 0
+    # Returned only once the broker is gone: no thread left running, no port listening (a
+    # zombie may linger until its parent, not us, reaps it).
+    assert not [pid for pid, at in begun.items() if process_running(pid, at)]
+    assert all(port_is_free(port) for port in ports)
     assert cluster_status(settings) is None
     assert cmd_kafka_status(settings) == 1

@@ -131,16 +131,20 @@ def first_half() -> list[Message]:
                 event_types=("service_recorded",),
             ),
         ),
-        *broadcast(
-            val,
-            ev(
-                AgreementSigned,
-                COUNTY_A,
-                agreement_id="agr-1",
-                origin_county=COUNTY_A,
-                destination_county=COUNTY_B,
-                effective_from=T0,
-            ),
+        *(
+            message
+            for party in (COUNTY_A, COUNTY_B)  # the agreement binds once both have signed
+            for message in broadcast(
+                val,
+                ev(
+                    AgreementSigned,
+                    party,
+                    agreement_id="agr-1",
+                    origin_county=COUNTY_A,
+                    destination_county=COUNTY_B,
+                    effective_from=T0,
+                ),
+            )
         ),
         person(
             val,

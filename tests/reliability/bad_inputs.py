@@ -6,7 +6,8 @@ not an earlier check tripping on something else. ``code`` is the reason code the
 give and ``reason_has`` a fragment its reason text must contain.
 
 Pure: no I/O. :func:`build` needs the keys the test registered, the last clock tick's
-instant and a valid outflow published before the corpus (for the reused event id).
+instant, and a valid outflow and agreement published before the corpus (for the reused
+event ids).
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ class BadInput:
     value: bytes | None  # None: a tombstone (a message without a value)
     key: bytes
     topic: str = COUNTY_EVENTS  # catalog name, without the prefix
+    hides: str = ""  # an ID number in the message that its dead letter must not keep
+    # The gate admits it (nothing is wrong with it alone); the cases agent refuses it from
+    # the validated topic, where the case or book that already holds its id is.
+    admitted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +117,18 @@ def encode(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False).encode()
 
 
-def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
+def sized(obj: Raw, size: int, key: Ed25519PrivateKey) -> Raw:
+    """``obj`` with its ``remarks`` padded so that, signed again, it is ``size`` bytes."""
+    padded = resign({**obj, "remarks": ""}, key)
+    padded["remarks"] = "x" * (size - len(encode(padded)))
+    out = resign(padded, key)
+    assert len(encode(out)) == size
+    return out
+
+
+def build(
+    s: Signers, *, at: dt.datetime, original: Envelope, agreement: Envelope
+) -> list[BadInput]:
     """Every kind, in the order they are sent."""
     a = s.counties[ORIGIN]
     serial = iter(range(10_000, 20_000))
@@ -155,16 +171,31 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
     add("empty message", "empty_message", "no value", b"")
     add("tombstone (no value)", "empty_message", "no value", None)
     add(
-        "oversize payload",
+        "oversize payload (within the topic's slack for record overhead)",
         "oversize",
         "exceeds the limit",
-        mutated(lambda o: o.update(remarks="x" * 70_000)),
+        sized(mutated(lambda o: o.update(remarks="")), codec.DEFAULT_MAX_BYTES + 256, a),
     )
     add("deeply nested JSON", "malformed_json", "unreadable JSON", b"[" * 30_000 + b"]" * 30_000)
     add("integer too long", "malformed_json", "unreadable JSON", b'{"n": ' + b"9" * 5000 + b"}")
     add("JSON array", "not_an_object", "list", encode([json.loads(good)]))
     add("JSON string", "not_an_object", "str", b'"outflow_registered"')
     add("JSON null", "not_an_object", "NoneType", b"null")
+
+    # --- one reading of every message --------------------------------------------------------
+    add(
+        "a key twice, the forged value first (the signed one last)",
+        "duplicate_key",
+        "'destination_county' appears more than once in the event",
+        b'{"destination_county": "610113", ' + encode(outflow())[1:],
+    )
+    nested = encode(json.loads(codec.encode(agreement)))
+    add(
+        "a key twice inside a nested object",
+        "duplicate_key",
+        "'arrival_days' appears more than once in terms",
+        nested.replace(b'"terms": {', b'"terms": {"arrival_days": 60, ', 1),
+    )
 
     # --- the event's shape -------------------------------------------------------------------
     add("no event_type", "missing_event_type", "event_type", mutated(lambda o: o.pop("event_type")))
@@ -204,13 +235,13 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
     add(
         "future schema version",
         "unsupported_schema_version",
-        "newer than the newest known",
+        "is at schema version 2 (accepted: 1, 2); got 3",
         mutated(lambda o: o.update(schema_version=3)),
     )
     add(
         "old schema version with no upcaster",
         "unsupported_schema_version",
-        "no upcaster",
+        "is at schema version 2 (accepted: 1, 2); got 0",
         mutated(lambda o: o.update(schema_version=0)),
     )
     add(
@@ -269,6 +300,7 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
         "invalid_fields",
         "national_id",
         mutated(lambda o: (o.pop("person_key"), o.update(national_id=raw_number))),
+        hides=raw_number,
     )
     bad_digit = with_bad_check_digit(national_id(next(serial)))
     try:  # the node refuses it before hashing (GB 11643 check digit) ...
@@ -319,6 +351,26 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
         "invalid_fields",
         "cannot name its origin as its destination",
         mutated(lambda o: o.update(destination_county=ORIGIN)),
+    )
+    add(
+        "NUL and ESC in a field's name (escaped in the reason)",
+        "invalid_fields",
+        "a\\x00\\x1b[2J: Extra inputs are not permitted",
+        mutated(lambda o: o.update({"a\x00\x1b[2J": 1})),
+    )
+    add(  # no UTF-8 for it, so it cannot be signed: sent as a JSON escape
+        "a lone surrogate as a field's name",
+        "invalid_fields",
+        "Invalid JSON",
+        json.dumps({**outflow(), "\ud800": 1}).encode(),
+    )
+    id_as_type = national_id(next(serial))
+    add(
+        "a national ID number as the event type (masked in the reason)",
+        "unknown_event_type",
+        "unknown event type '******************'",
+        mutated(lambda o: o.update(event_type=id_as_type)),
+        hides=id_as_type,
     )
     add(
         "signature not base64",
@@ -436,10 +488,22 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
     reused = json.loads(codec.encode(original))
     reused["reason"] = "family" if reused.get("reason") != "family" else "study"
     add(
-        "replayed event id on other content",
+        "replayed event id on other content, same person",
         "event_id_reused",
-        str(original.event_id),
+        f"event id {original.event_id} was already used in this case",
         resign(reused, a),
+        admitted=True,
+    )
+    other_agreement = json.loads(codec.encode(agreement))
+    other_agreement["agreement_id"] = "a-610902-610921"
+    other_agreement["destination_county"] = THIRD
+    add(
+        "replayed agreement event id on other content",
+        "event_id_reused",
+        f"event id {agreement.event_id} was already used in this book",
+        resign(other_agreement, a),
+        admitted=True,
+        key=b"0",
     )
 
     # --- the registry topic --------------------------------------------------------------------
@@ -475,6 +539,14 @@ def build(s: Signers, *, at: dt.datetime, original: Envelope) -> list[BadInput]:
         "bad_signature",
         f"{REGION}/region",
         forged_region,
+        topic=REGISTRY,
+        key=UNREGISTERED.encode(),
+    )
+    add(
+        "registry message with a key twice",
+        "duplicate_key",
+        "'county' appears more than once in the event",
+        b'{"county": "610925", "county": "610925", "event_type": "county_registered"}',
         topic=REGISTRY,
         key=UNREGISTERED.encode(),
     )

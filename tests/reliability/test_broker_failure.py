@@ -46,6 +46,7 @@ from tests.reliability.support import read_to_end, register_counties
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(480)]
 
 PARTITIONS = 3
+BROADCAST = 3 * PARTITIONS  # a tick and an agreement's two signatures, one copy per partition
 PERSONS = 300  # N = 600 person events: an outflow and an arrival each
 RATE = 40.0  # events per second, paced
 T0 = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
@@ -91,17 +92,18 @@ async def test_broker_sigkill_loses_nothing_and_duplicates_no_effect(
         pipeline.start_worker()
         origin, destination = nodes[ORIGIN], nodes[DESTINATION]
         await region.publish(region.build(ClockTicked, occurred_at=T0))
-        await origin.publish(
-            origin.build(
-                AgreementSigned,
-                occurred_at=T0,
-                agreement_id="a-bf",
-                origin_county=ORIGIN,
-                destination_county=DESTINATION,
-                effective_from=T0,
+        for party in (origin, destination):  # the agreement binds once both have signed
+            await party.publish(
+                party.build(
+                    AgreementSigned,
+                    occurred_at=T0,
+                    agreement_id="a-bf",
+                    origin_county=ORIGIN,
+                    destination_county=DESTINATION,
+                    effective_from=T0,
+                )
             )
-        )
-        await _wait_validated(pipeline, 2 * PARTITIONS, 180)  # the worker is up
+        await _wait_validated(pipeline, BROADCAST, 180)  # the worker is up
 
         events = _person_events(origin, destination)
         publishers = {n.publisher_id: n for n in nodes.values()}
@@ -114,14 +116,14 @@ async def test_broker_sigkill_loses_nothing_and_duplicates_no_effect(
         cluster.kill_node(coordinator - 1)
         await _paced(events[third : 2 * third], publishers, stalls)
         # The pipeline keeps going on two brokers: everything so far is processed first.
-        await _wait_validated(pipeline, 2 * PARTITIONS + 2 * third, CATCH_UP_S)
+        await _wait_validated(pipeline, BROADCAST + 2 * third, CATCH_UP_S)
         caught_up_s = time.monotonic() - killed_at
         _assert_alive(pipeline)
 
         cluster.start_node(coordinator - 1)
         down_s = time.monotonic() - killed_at
         await _paced(events[2 * third :], publishers, stalls)
-        await _wait_validated(pipeline, 2 * PARTITIONS + len(events), CATCH_UP_S)
+        await _wait_validated(pipeline, BROADCAST + len(events), CATCH_UP_S)
     finally:
         for n in (region, *nodes.values()):
             await n.stop()
@@ -160,7 +162,7 @@ async def test_broker_sigkill_loses_nothing_and_duplicates_no_effect(
     retries = log.count("output_send_retry")
     print(
         f"\nbroker failure: N={len(events)} person events at {RATE:.0f}/s "
-        f"(+{2 * PARTITIONS} broadcast), 3 brokers, RF 3, min ISR 2; node {coordinator} "
+        f"(+{BROADCAST} broadcast), 3 brokers, RF 3, min ISR 2; node {coordinator} "
         f"(group coordinator) SIGKILLed after {third} events, back after {down_s:.1f} s; "
         f"pipeline caught up on 2 brokers {caught_up_s:.1f} s after the kill; longest publish "
         f"stall {max(stalls):.2f} s; {elapsed:.0f} s in all\n"
@@ -174,7 +176,7 @@ async def test_broker_sigkill_loses_nothing_and_duplicates_no_effect(
     assert not lost_effects, lost_effects[:10]
     assert not duplicated_effects, list(duplicated_effects.items())[:10]
     assert not unexpected, sorted(unexpected)[:10]
-    assert len(validated) == 2 * PARTITIONS + len(events) + copies_validated
+    assert len(validated) == BROADCAST + len(events) + copies_validated
 
 
 def _person_events(origin: CountyNode, destination: CountyNode) -> list[Envelope]:

@@ -53,10 +53,10 @@ def build(seed: int = 7, per_kind: int = 4) -> Scenario:
     """``per_kind`` persons per anomaly kind, plus persons that must yield no task."""
     rng = random.Random(seed)
     s = Scenario()
-    s.events.append(
+    s.events.extend(
         make(
             AgreementSigned,
-            county=HANBIN,
+            county=party,
             at=day(0),
             person=False,
             agreement_id=AGREEMENT,
@@ -65,6 +65,7 @@ def build(seed: int = 7, per_kind: int = 4) -> Scenario:
             effective_from=day(0),
             terms=AgreementTerms(),
         )
+        for party in (HANBIN, YANTA)  # binding once both have signed
     )
     plan = [kind for kind in KINDS for _ in range(per_kind)]
     plan += ["none", "recent_outflow", "other_county"] * per_kind

@@ -11,6 +11,7 @@ from agents.case_rules import CaseState, Derived, decide
 from contracts.envelope import Envelope
 from contracts.events.campaigns import VerificationTaskAssigned
 from contracts.events.clock import ClockTicked
+from contracts.events.derived import AlertRaised
 from contracts.events.migration import PersonEvent
 
 E = TypeVar("E", bound=Envelope)
@@ -89,5 +90,5 @@ def kinds(derived: list[Derived]) -> list[tuple[str, str]]:
     return [
         (d.event_type, d.obligation_id.split(":")[0])
         for d in derived
-        if not isinstance(d, VerificationTaskAssigned)
+        if not isinstance(d, VerificationTaskAssigned | AlertRaised)
     ]

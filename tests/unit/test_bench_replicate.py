@@ -104,7 +104,7 @@ def test_a_copy_is_a_valid_case_under_a_new_person_key_and_new_event_ids() -> No
     assert state.person_key == new_key
     assert PERSON not in copy.value.decode()
     e1, e2, task = (replica_id(x, 1) for x in (E1, E2, TASK))
-    assert state.processed == frozenset({e1, e2})
+    assert set(state.processed) == {e1, e2}
     assert state.obligations[0].obligation_id == f"arrival_registration:{e1}"
     assert state.obligations[1].obligation_id == f"verification_result:{task}"
     assert state.obligations[1].ref == task

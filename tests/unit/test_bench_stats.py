@@ -16,6 +16,7 @@ from streams.bench.stats import (
     ratio,
     render_table,
     shortfall,
+    thirds_ratio,
 )
 
 
@@ -131,3 +132,17 @@ def test_duration_text_picks_a_readable_unit() -> None:
     assert duration_text(7 * 60) == "7 min"
     assert duration_text(50 * 60) == "50 min"
     assert duration_text(2.5 * 3600) == "2.5 h"
+
+
+def test_thirds_ratio_compares_the_end_of_a_run_with_its_start() -> None:
+    # Start-up idle until t=2, then 100/s for the first 300, then 50/s for the rest.
+    steady = [(0.0, 0), (1.0, 0), (2.0, 0), (3.0, 100), (4.0, 200), (5.0, 300)]
+    slower = [(7.0, 400), (9.0, 500), (11.0, 600), (13.0, 700), (15.0, 800), (17.0, 900)]
+    assert thirds_ratio(steady + slower) == 0.5
+    even = [(0.0, 0), (1.0, 0), *((2.0 + i, 100 * (i + 1)) for i in range(9))]
+    assert thirds_ratio(even) == 1.0
+
+
+def test_thirds_ratio_without_progress_is_none() -> None:
+    assert thirds_ratio([]) is None
+    assert thirds_ratio([(0.0, 5), (1.0, 5)]) is None

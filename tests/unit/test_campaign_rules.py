@@ -321,4 +321,6 @@ def test_campaign_book_ignores_repeats_and_shorter_deadlines() -> None:
         CampaignExtended, county=REGION, at=day(220), person=False, campaign_id=cf.CAMPAIGN,
         deadline=day(210),
     )  # fmt: skip
-    assert book.apply(shorter) is book
+    after = book.apply(shorter)
+    assert after.campaigns == book.campaigns  # the deadline only ever moves later
+    assert after.apply(shorter) is after  # and the event, remembered, is a repeat

@@ -81,18 +81,22 @@ def opened(derived: list[Derived]) -> list[ObligationOpened]:
     return [d for d in derived if isinstance(d, ObligationOpened)]
 
 
-def signed(arrival_days: int = 10, *, at: dt.datetime = T0) -> AgreementSigned:
+def signed(arrival_days: int = 10, *, at: dt.datetime = T0) -> tuple[AgreementSigned, ...]:
+    """The agreement as both parties sign it (it binds only then)."""
     terms = AgreementTerms(arrival_days=arrival_days, remind_fraction=0.2, escalate_after_days=5)
-    return make(
-        AgreementSigned,
-        county=HANBIN,
-        at=at,
-        person=False,
-        agreement_id="hanbin-baoan-2026",
-        origin_county=HANBIN,
-        destination_county=BAOAN,
-        effective_from=at,
-        terms=terms,
+    return tuple(
+        make(
+            AgreementSigned,
+            county=party,
+            at=at,
+            person=False,
+            agreement_id="hanbin-baoan-2026",
+            origin_county=HANBIN,
+            destination_county=BAOAN,
+            effective_from=at,
+            terms=terms,
+        )
+        for party in (HANBIN, BAOAN)
     )
 
 
@@ -428,7 +432,7 @@ def test_an_inflow_registered_before_the_move_is_confirmed_by_it() -> None:
 
 def test_moves_and_returns_home_are_flows() -> None:
     back = make(ReturnedHome, county=YANTA, at=day(60), from_county=YANTA, home_county=HANBIN)
-    book = book_of(signed())
+    book = book_of(*signed())
     state, _ = run([outflow(), inflow(at=day(3)), moved_on(BAOAN, YANTA, day(40)), back], book=book)
     assert [(f.origin, f.destination, f.covered, f.period) for f in state.flows] == [
         (HANBIN, BAOAN, True, "2026-03"),
@@ -497,34 +501,37 @@ def test_late_answer_before_any_tick_still_records_the_breach() -> None:
 
 
 def test_terms_overridden_by_an_agreement() -> None:
-    state, derived = run([outflow()], book=book_of(signed(arrival_days=10)))
+    state, derived = run([outflow()], book=book_of(*signed(arrival_days=10)))
     [ob] = opened(derived)
     assert (ob.due_at, ob.remind_at, ob.escalate_at) == (day(10), day(2), day(15))
     assert ob.agreement_id == "hanbin-baoan-2026"
     # Terms the agreement leaves out keep the defaults.
     assert state.obligations[0].agreement_id == "hanbin-baoan-2026"
-    terms = book_of(signed()).terms_for(HANBIN, BAOAN, day(1), Defaults())
+    terms = book_of(*signed()).terms_for(HANBIN, BAOAN, day(1), Defaults())
     assert (terms.arrival_days, terms.origin_confirmation_days) == (10, 15)
 
 
 def test_agreement_covers_its_signed_direction_only() -> None:
-    book = book_of(signed())
+    book = book_of(*signed())
     assert book.in_force(HANBIN, BAOAN, day(1)) is not None
     assert book.in_force(BAOAN, HANBIN, day(1)) is None
     assert book.in_force(HANBIN, BAOAN, T0 - dt.timedelta(seconds=1)) is None
 
 
 def test_amendment_applies_from_its_effective_instant() -> None:
-    amended = make(
-        AgreementAmended,
-        county=HANBIN,
-        at=day(5),
-        person=False,
-        agreement_id="hanbin-baoan-2026",
-        effective_from=day(20),
-        terms=AgreementTerms(arrival_days=20),
-    )
-    book = book_of(signed(), amended, amended)  # a re-delivered amendment changes nothing
+    amended = [
+        make(
+            AgreementAmended,
+            county=party,
+            at=day(5),
+            person=False,
+            agreement_id="hanbin-baoan-2026",
+            effective_from=day(20),
+            terms=AgreementTerms(arrival_days=20),
+        )
+        for party in (HANBIN, BAOAN)
+    ]
+    book = book_of(*signed(), *amended, *amended)  # a re-delivered amendment changes nothing
     assert book.terms_for(HANBIN, BAOAN, day(19), Defaults()).arrival_days == 10
     assert book.terms_for(HANBIN, BAOAN, day(20), Defaults()).arrival_days == 20
     assert len(book.agreements["hanbin-baoan-2026"].versions) == 2
@@ -539,8 +546,8 @@ def test_agreement_revoked_mid_case_keeps_the_opened_terms() -> None:
         agreement_id="hanbin-baoan-2026",
         effective_at=day(3),
     )
-    first = run([outflow()], book=book_of(signed()))[0]
-    after = book_of(signed(), revoked)
+    first = run([outflow()], book=book_of(*signed()))[0]
+    after = book_of(*signed(), revoked)
     assert after.in_force(HANBIN, BAOAN, day(4)) is None
     sent = make(
         InquirySent, county=BAOAN, at=day(4), inquiry_id="q-7", to_county=HANBIN, kind="other"
@@ -554,7 +561,7 @@ def test_agreement_revoked_mid_case_keeps_the_opened_terms() -> None:
 
 
 def test_missing_agreement_alert_once_per_pair_and_month() -> None:
-    book = book_of(signed())
+    book = book_of(*signed())
     seen: frozenset[tuple[str, str, str]] = frozenset()
     flows: list[PersonEvent] = [
         outflow(HANBIN, YANTA, day(1)),  # March: alert
@@ -605,7 +612,7 @@ def _scenario() -> list[PersonEvent | ClockTicked]:
 
 
 def test_same_inputs_give_identical_derived_events() -> None:
-    book = book_of(signed())
+    book = book_of(*signed())
     first_state, first = run(_scenario(), book=book)
     second_state, second = run(_scenario(), book=book)
     assert first == second
@@ -615,7 +622,7 @@ def test_same_inputs_give_identical_derived_events() -> None:
 
 
 def test_state_round_trips_through_json() -> None:
-    state, _ = run(_scenario(), book=book_of(signed()))
+    state, _ = run(_scenario(), book=book_of(*signed()))
     data = json.loads(json.dumps(state.to_dict()))
     assert CaseState.from_dict(data) == state
     assert data["person_key"] == PERSON
@@ -627,7 +634,7 @@ def test_tick_without_a_case_is_refused() -> None:
 
 
 def test_evolve_is_an_unvalidated_model_copy() -> None:
-    state, _ = run(_scenario(), book=book_of(signed()))
+    state, _ = run(_scenario(), book=book_of(*signed()))
     changes = {"owner": YANTA, "obligations": state.obligations[:1], "status": "closed"}
     evolved = state.evolve(**changes)
     assert evolved == state.model_copy(update=changes)

@@ -221,6 +221,9 @@ def _satisfy_cross_field_rules(draw: st.DrawFn, fields: dict[str, Any]) -> None:
         fields["duplicate_of"] = (
             draw(st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True)) if duplicate else None
         )
+    if "publisher" in fields and "county" in fields:
+        name = draw(st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True))
+        fields["publisher"] = f"{fields['county']}/{name}"
     if "stationed_in" in fields:
         role = draw(st.sampled_from(["police", "civil_affairs", "health", "outposted_office"]))
         fields["role"] = role
@@ -423,13 +426,13 @@ BAD_INPUTS: list[tuple[str, bytes | None, str, str]] = [
         "future_version",
         as_bytes(outflow_json(schema_version=3)),
         "unsupported_schema_version",
-        "outflow_registered schema version 3 is newer than the newest known (2)",
+        "outflow_registered is at schema version 2 (accepted: 1, 2); got 3",
     ),
     (
         "version_zero",
         as_bytes(outflow_json(schema_version=0)),
         "unsupported_schema_version",
-        "no upcaster for outflow_registered version 0",
+        "outflow_registered is at schema version 2 (accepted: 1, 2); got 0",
     ),
     (
         "naive_datetime",
@@ -607,11 +610,61 @@ def test_upcast_keeps_the_raw_v1_dict_as_received() -> None:
 def test_v1_outflow_without_to_county_is_refused() -> None:
     error = refusal(as_bytes(without(outflow_v1(), "to_county")))
     assert error.code == "invalid_fields"
-    assert "destination_county" in error.reason
+    assert error.reason == (
+        "destination_county: Field required (as upcast from version 1: version 1 named the "
+        "destination `to_county` and had no `reason` (read as `unspecified`))"
+    )
 
 
-def test_v1_outflow_with_v2_field_names_is_refused() -> None:
+def test_v1_outflow_with_v2_field_names_is_refused_naming_the_versions() -> None:
     v1_with_v2_names = without(outflow_json(schema_version=1), "reason")
     error = refusal(as_bytes(v1_with_v2_names))
-    assert error.code == "invalid_fields"
-    assert "destination_county" in error.reason
+    assert error.code == "unsupported_schema_version"
+    assert error.reason == (
+        "outflow_registered is at schema version 2; got 1 with version-2 fields "
+        "(destination_county): send schema_version 2"
+    )
+
+
+# --- one reading: a key twice, at any depth, is refused ---------------------------------------
+
+
+def twice(text: str, key: str, value: str) -> bytes:
+    """``text`` (a JSON object) with ``"key": value`` added again right after its first brace."""
+    return ("{" + f'"{key}": {value}, ' + text[1:]).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (
+            twice(json.dumps(outflow_json()), "destination_county", '"610113"'),
+            "key 'destination_county' appears more than once in the event",
+        ),
+        (
+            b'{"terms": {"arrival_days": 10, "arrival_days": 30}, "event_type": "x"}',
+            "key 'arrival_days' appears more than once in terms",
+        ),
+        (
+            b'{"a": [{"k": 1}, {"k": 1, "k": 1}], "event_type": "x"}',
+            "key 'k' appears more than once in a[1]",
+        ),
+        (
+            b'{"event_type": "x", "event_type": "x"}',  # even with the same value twice
+            "key 'event_type' appears more than once in the event",
+        ),
+        (
+            b'{"\\u0000\\u001b": 1, "\\u0000\\u001b": 2}',
+            "key '\\x00\\x1b' appears more than once in the event",
+        ),
+    ],
+    ids=["top level", "nested", "in a list", "same value", "control characters"],
+)
+def test_a_key_twice_at_any_depth_is_refused_naming_it(data: bytes, reason: str) -> None:
+    error = refusal(data)
+    assert (error.code, error.reason) == ("duplicate_key", reason)
+
+
+def test_the_same_keys_in_sibling_objects_are_not_duplicates() -> None:
+    data = b'{"a": {"k": 1}, "b": {"k": 2}, "c": [{"k": 3}, {"k": 4}], "event_type": 7}'
+    assert refusal(data).code == "missing_event_type"  # parsed, then judged on its fields

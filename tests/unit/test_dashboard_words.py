@@ -4,12 +4,14 @@ written in an office's words, not the system's jargon."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from pathlib import Path
-from typing import get_args
+from typing import get_args, get_type_hints
 
 import pytest
 
+from agents.agreement_terms import AgreementStatus, Proposal
 from contracts import divisions, unions
 from contracts import obligation_vocabulary as vocabulary
 from contracts.events.derived import AlertKind, ObligationKind
@@ -22,8 +24,10 @@ STATIC = ROOT / "streams" / "dashboard" / "static"
 
 
 def reason_codes() -> set[str]:
-    """Every reason code written in the code: the first argument of each ``Rejected(...)`` and
-    ``DecodeError(...)`` (gate, codec, agents, projector) that is a string literal."""
+    """Every reason code the code writes where it is first named: the first argument of each
+    ``Rejected(...)``, ``DecodeError(...)`` and ``RegistryRejection(...)`` that is a string
+    literal (gate, codec, registry, projector); and every code the README's account of the
+    gate names (the gate's forwarding refusal and the cases agent's reused ids among them)."""
     found: set[str] = set()
     for folder in ("agents", "streams", "infra"):
         for path in (ROOT / folder).rglob("*.py"):
@@ -31,12 +35,16 @@ def reason_codes() -> set[str]:
                 if (
                     isinstance(node, ast.Call)
                     and isinstance(node.func, ast.Name)
-                    and node.func.id in ("Rejected", "DecodeError")
+                    and node.func.id in ("Rejected", "DecodeError", "RegistryRejection")
                     and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)
                 ):
                     found.add(node.args[0].value)
+    readme = (ROOT / "README.md").read_text("utf-8")
+    account = readme[readme.index("refuses, with a reason code") :]
+    account = account[: account.index("\n\n")]
+    found |= {code for code in re.findall(r"`([a-z_]+)`", account) if "_" in code}
     return found
 
 
@@ -51,6 +59,8 @@ def reason_codes() -> set[str]:
         (words.CAMPAIGN_STATES, set(campaign_status.STATES)),
         (words.DETECTED_BY, {"gate", "projector"}),
         (words.TOPICS, {spec.name for spec in topics.CATALOG}),
+        (words.AGREEMENT_STATES, set(get_args(get_type_hints(AgreementStatus)["state"]))),
+        (words.AGREEMENT_FIELDS, {f.name for f in dataclasses.fields(Proposal)}),
     ],
 )
 def test_every_code_has_words_in_both_languages(table: words.Words, codes: set[str]) -> None:
@@ -64,7 +74,7 @@ def test_every_code_has_words_in_both_languages(table: words.Words, codes: set[s
 
 def test_every_reason_code_in_the_code_has_words() -> None:
     codes = reason_codes()
-    assert {"malformed_json", "bad_signature", "not_a_party", "empty_message"} <= codes
+    assert {"malformed_json", "bad_signature", "forward_refused", "event_id_reused"} <= codes
     assert codes <= set(words.REASONS), f"no words for {sorted(codes - set(words.REASONS))}"
 
 

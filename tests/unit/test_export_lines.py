@@ -56,6 +56,14 @@ def test_a_good_line_becomes_a_signed_event_without_the_raw_id(node: CountyNode)
     assert event.signature is not None
 
 
+def test_the_same_line_makes_the_same_bytes_so_a_repeat_is_a_duplicate(node: CountyNode) -> None:
+    first, again = parse(node, outflow()), parse(node, outflow())
+    assert first.model_dump_json() == again.model_dump_json()
+    assert first.recorded_at == first.occurred_at
+    told = parse(node, outflow(recorded_at="2026-02-02T09:00:00+08:00"))
+    assert told.recorded_at == dt.datetime(2026, 2, 2, 1, 0, tzinfo=dt.UTC)
+
+
 def test_the_same_line_gets_the_same_event_id(node: CountyNode) -> None:
     assert parse(node, outflow()).event_id == parse(node, outflow()).event_id
     assert parse(node, outflow()).event_id != parse(node, outflow(reason="study")).event_id
@@ -86,6 +94,26 @@ def test_bad_lines_are_refused_with_a_reason(
     with pytest.raises(LineError) as caught:
         parse(node, line)
     assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("{not json", "malformed_json"),
+        ("[1, 2]", "not_an_object"),
+        (outflow(event_type="teleported"), "unknown_event_type"),
+        (outflow(national_id="110105194912310021"), "invalid_national_id"),
+        (outflow(national_id=None), "invalid_national_id"),
+        (outflow(signature="x"), "invalid_fields"),
+        (outflow(destination_county="999999"), "invalid_fields"),
+    ],
+)
+def test_bad_lines_carry_the_gates_reason_code(
+    node: CountyNode, line: dict[str, Any] | str, code: str
+) -> None:
+    with pytest.raises(LineError) as caught:
+        parse(node, line)
+    assert caught.value.code == code
 
 
 def test_missing_occurred_at_is_refused(node: CountyNode) -> None:

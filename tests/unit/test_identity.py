@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from contracts.identity import InvalidNationalId, check_char, normalize_national_id
+from contracts.identity import (
+    InvalidNationalId,
+    check_char,
+    mask_national_ids,
+    normalize_national_id,
+)
 from streams.identity import person_key
 
 STANDARD_EXAMPLE = "11010519491231002X"  # the example number printed in GB 11643-1999
@@ -134,3 +139,40 @@ def test_person_key_never_contains_the_number(number: str) -> None:
 def test_person_key_refuses_an_invalid_number() -> None:
     with pytest.raises(InvalidNationalId):
         person_key(STANDARD_EXAMPLE[:17] + "0", SECRET)
+
+
+# --- masking what looks like an ID number (dead letters keep none) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked", "count"),
+    [
+        ("id 11010519491231002X.", "id ******************.", 1),
+        ("11010519491231002x", "*" * 18, 1),  # a lower-case check character
+        ('{"national_id": "610902198510151231"}', '{"national_id": "' + "*" * 18 + '"}', 1),
+        ("old number 610902851015123 here", "old number " + "*" * 15 + " here", 1),
+        ("１１０１０５１９４９１２３１００２Ｘ", "*" * 18, 1),  # full-width, as forms have it
+        ("a\x0011010519491231002X\x1b", "a\x00" + "*" * 18 + "\x1b", 1),
+        ("11010519491231002X,610981200002290046", "*" * 18 + "," + "*" * 18, 2),
+    ],
+)
+def test_what_looks_like_an_id_number_is_masked(text: str, masked: str, count: int) -> None:
+    assert mask_national_ids(text) == (masked, count)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "110105194912310021",  # 18 characters, but the check digit is wrong (X is right)
+        "1101051949123100",  # 16 digits: neither shape
+        "11010519491231002X7",  # part of a longer run of digits
+        "911010519491231002X",
+        "ab11010519491231002Xcd",  # or of letters and digits: a hex key, a base64 signature
+        "3f610902851015123a9e",
+        "12345678901234",  # 14 digits
+        "1234567890123456789012",
+        "event 8d2f1a7e-0c44-4b1e-9a57-2f1f6f3f2a10 at 2026-03-01T08:00:00+08:00",
+    ],
+)
+def test_what_is_not_an_id_number_is_left_alone(text: str) -> None:
+    assert mask_national_ids(text) == (text, 0)

@@ -32,10 +32,10 @@ P0, P1, P2 = "a0" * 32, "b1" * 32, "c2" * 32  # P0 and P2 on partition 0, P1 on 
 Message = tuple[int, Envelope]  # (partition, event)
 
 
-def signed_agreement(origin: str, destination: str, days: int) -> AgreementSigned:
+def signed_agreement(origin: str, destination: str, days: int, by: str) -> AgreementSigned:
     return make(
         AgreementSigned,
-        county=origin,
+        county=by,
         at=day(0),
         person=False,
         agreement_id=f"{origin}-{destination}",
@@ -103,7 +103,8 @@ def broadcast(event: Envelope, partitions: int = 2) -> list[Message]:
 def log() -> list[Message]:
     """Two partitions' validated log, interleaved as a reader might see it."""
     messages: list[Message] = [
-        *broadcast(signed_agreement(HANBIN, BAOAN, 20)),
+        *broadcast(signed_agreement(HANBIN, BAOAN, 20, by=HANBIN)),
+        *broadcast(signed_agreement(HANBIN, BAOAN, 20, by=BAOAN)),
         (0, outflow(P0, day(1) + dt.timedelta(hours=10))),
         (1, outflow(P1, day(1) + dt.timedelta(hours=11), HANYIN, YANTA)),  # no agreement
         (0, inquiry(P0, day(2) + dt.timedelta(hours=10))),
@@ -155,6 +156,7 @@ def live_agent() -> CasesAgent:
     agent = object.__new__(CasesAgent)
     agent.obligations = "obligations"  # type: ignore[assignment]
     agent.alerts = "alerts"  # type: ignore[assignment]
+    agent.dead_letters = "dead-letters"  # type: ignore[assignment]
     agent.region = REGION
     agent.defaults = Defaults()
     agent.codec = Codec(unions.CountyEvent, max_bytes=10 * 1024 * 1024)

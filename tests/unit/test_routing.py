@@ -183,3 +183,20 @@ def test_person_partition_reads_the_first_eight_hex_digits(
 def test_person_partition_needs_a_partition() -> None:
     with pytest.raises(ValueError, match="at least one partition"):
         routing.person_partition("0" * 64, 0)
+
+
+@pytest.mark.parametrize("arrived_on", [0, 1, 5])
+@pytest.mark.parametrize("event", PERSON_EVENTS, ids=lambda event: event.event_type)
+def test_the_gate_places_a_person_event_on_its_persons_partition(
+    event: PersonEvent, arrived_on: int
+) -> None:
+    # PERSON is "abab...": 0xabababab = 2880154539, and 2880154539 mod 6 = 3.
+    assert routing.placement(event, arrived_on, 6) == (3, PERSON.encode())
+
+
+@pytest.mark.parametrize("arrived_on", [0, 4])
+@pytest.mark.parametrize("event", BROADCAST_EVENTS, ids=lambda event: event.event_type)
+def test_the_gate_keeps_a_broadcast_copy_on_its_own_partition(
+    event: Envelope, arrived_on: int
+) -> None:
+    assert routing.placement(event, arrived_on, 6) == (arrived_on, str(arrived_on).encode())

@@ -198,7 +198,7 @@ def test_every_asyncapi_reference_resolves() -> None:
 def test_export_is_deterministic(tmp_path: Path) -> None:
     assert schema_export.expected_files() == schema_export.expected_files()
     written = schema_export.write_export(tmp_path)
-    assert len(written) == len(ALL_EVENTS) + 1
+    assert len(written) == len(ALL_EVENTS) + 2  # the schemas, asyncapi.json, vectors.json
     (tmp_path / "schemas" / "stale.json").write_text("{}\n")
     (tmp_path / "asyncapi.json").write_text("{}\n")
     (tmp_path / "schemas" / "clock_ticked.json").unlink()
@@ -217,7 +217,7 @@ def test_cmd_schema_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "missing: asyncapi.json" in capsys.readouterr().err
     assert schema_export.cmd_schema_export(tmp_path, check=False) == 0
     assert capsys.readouterr().out == (
-        f"wrote {len(ALL_EVENTS)} schemas and asyncapi.json to {tmp_path}\n"
+        f"wrote {len(ALL_EVENTS)} schemas, asyncapi.json and vectors.json to {tmp_path}\n"
     )
     assert schema_export.cmd_schema_export(tmp_path, check=True) == 0
 
@@ -254,3 +254,76 @@ def test_sample_event_validates_against_its_asyncapi_payload(event: Envelope) ->
     for payload in payloads:
         schema = {**payload, "components": document["components"]}
         Draft7Validator(schema).validate(instance)
+
+
+def _properties(node: Any, where: str = "") -> list[tuple[str, Any]]:
+    """Every (path, property schema) under any ``properties`` in a schema, at any depth."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(node, dict):
+        for name, sub in node.get("properties", {}).items():
+            found.append((f"{where}/{name}", sub))
+        for key, value in node.items():
+            found.extend(_properties(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            found.extend(_properties(item, f"{where}/{i}"))
+    return found
+
+
+@pytest.mark.parametrize("event_type", sorted(schema_export.event_schemas()))
+def test_every_field_has_a_description(event_type: str) -> None:
+    schema = schema_export.event_schemas()[event_type]
+    fields = _properties(schema)
+    assert fields
+    missing = [path for path, sub in fields if not sub.get("description", "").strip()]
+    assert not missing, f"fields without a description: {missing}"
+
+
+def test_a_missing_description_would_be_found() -> None:
+    schema = schema_export.event_schemas()["clock_ticked"]
+    del schema["properties"]["recorded_at"]["description"]
+    assert [p for p, sub in _properties(schema) if "description" not in sub] == ["/recorded_at"]
+
+
+@pytest.mark.parametrize("cls", ALL_EVENTS, ids=lambda cls: cls.__name__)
+def test_schema_version_is_the_current_constant_and_required(cls: type[Envelope]) -> None:
+    schema = schema_export.event_schema(cls)
+    assert schema["properties"]["schema_version"]["const"] == cls.SCHEMA_VERSION
+    assert {"event_type", "schema_version"} <= set(schema["required"])
+
+
+def test_an_old_version_fails_the_schema_whose_description_names_it() -> None:
+    schema = schema_export.event_schemas()["outflow_registered"]
+    instance = json.loads(SAMPLES[0].model_dump_json()) | {"schema_version": 1}
+    assert not Draft202012Validator(schema).is_valid(instance)
+    described = schema["properties"]["schema_version"]["description"]
+    assert described == (
+        "The schema version: 2, the current one. Also read on county-events and upcast: 1 "
+        "(see the document)."
+    )
+    document = schema_export.asyncapi_document()["info"]["description"]
+    assert "`outflow_registered` version 1: version 1 named the destination `to_county`" in (
+        document
+    )
+
+
+def test_every_message_says_who_publishes_it() -> None:
+    channels = schema_export.asyncapi_document()["channels"]
+    said = {
+        channel_name: {name: m["description"] for name, m in channel["messages"].items()}
+        for channel_name, channel in channels.items()
+    }
+    assert said["county-events"]["clock_ticked"].endswith("Published by the region; signed.")
+    assert said["county-events"]["agreement_signed"].endswith(
+        "Published by the region or a county node, or a department or office with it in "
+        "scope; signed."
+    )
+    assert said["county-events"]["outflow_registered"].startswith(
+        "Published by the origin: ``source_county`` is ``origin_county``."
+    )
+    assert said["registry"]["publisher_registered"].endswith(
+        "Signed by the node of `county` or by the region."
+    )
+    assert said["obligations"]["obligation_opened"].endswith(
+        "Derived by the region's workers; unsigned."
+    )

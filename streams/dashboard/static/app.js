@@ -14,6 +14,7 @@ const state = {
   league: { scope: "region", period: "", offset: 0, limit: 20, body: null },
   dead: { reason: "", offset: 0, limit: 20, body: null, record: null },
   campaign: { id: null, county: null, offset: 0, limit: 20, body: null },
+  agreement: { state: "pending", offset: 0, limit: 20, body: null },
   keys: {},
 };
 
@@ -102,6 +103,7 @@ function applyLanguage() {
   if (state.dead.body) renderDeadList(state.dead.body);
   if (state.dead.record) renderDeadRecord(state.dead.record);
   if (state.campaign.body) renderCampaignTasks(state.campaign.body);
+  if (state.agreement.body) renderAgreements(state.agreement.body);
   if (state.openCase) renderCase(state.openCase);
   updateCsvLink();
 }
@@ -416,6 +418,44 @@ function renderCampaignTasks(body) {
   pager("campaign-pager", body.offset, body.limit, body.total, (o) => { c.offset = o; loadCampaignTasks(); });
 }
 
+// --- agreements: where each stands, and what a pending one waits for ---
+async function loadAgreements() {
+  const a = state.agreement;
+  const q = new URLSearchParams({ state: a.state, offset: a.offset, limit: a.limit });
+  const { status, body } = await fresh("agreements", `/api/agreements?${q}`);
+  if (status !== 200) return;
+  mergeNames(body.names); a.body = body; renderAgreements(body);
+}
+
+const party = (code) => (code === "region" ? t("region") : countyName(code));
+const and = (codes) => codes.map(party).join(state.lang === "zh" ? "、" : " and ");
+function agreementReason(r) {
+  if (r.state === "pending") {
+    if (r.differing.length) return t("differing", { signed: and(r.signed_by), fields: r.differing.map((f) => w("agreement_fields", f)).join(state.lang === "zh" ? "、" : ", ") });
+    return t("awaiting", { signed: and(r.signed_by), awaiting: and(r.awaiting) });
+  }
+  return t({ in_force: "inForce", not_yet: "notYet", ended: "ended", revoked: "revoked" }[r.state] || r.state);
+}
+
+function renderAgreements(body) {
+  const chips = $("agreement-states"); chips.replaceChildren();
+  for (const [name, n] of Object.entries(body.counts)) {
+    const b = el("button", { type: "button", class: state.agreement.state === name ? "active" : "", "data-state": name },
+      `${w("agreement_states", name)} ${num(n)}`);
+    b.addEventListener("click", () => { state.agreement.state = name; state.agreement.offset = 0; loadAgreements(); });
+    chips.append(el("li", {}, b));
+  }
+  const tbody = $("agreement-table").querySelector("tbody"); tbody.replaceChildren();
+  for (const r of body.items) {
+    tbody.append(el("tr", { "data-agreement": r.agreement_id }, el("td", {}, `${countyName(r.origin)} → ${countyName(r.destination)}`),
+      el("td", { class: r.state === "pending" ? "state-overdue" : "" }, w("agreement_states", r.state)),
+      el("td", { title: r.reason }, agreementReason(r))));
+  }
+  $("agreement-empty").hidden = body.items.length > 0;
+  $("agreement-empty").textContent = t("noAgreements", { state: w("agreement_states", body.state || "") });
+  pager("agreement-pager", body.offset, body.limit, body.total, (o) => { state.agreement.offset = o; loadAgreements(); });
+}
+
 // --- dead letters ---
 function renderDeadReasons(dead) {
   const chips = $("dead-reasons"); chips.replaceChildren();
@@ -526,7 +566,7 @@ function render(s, { force = false } = {}) {
   if (force) return;
   if (state.keys.figures !== figures) {
     state.keys.figures = figures;
-    loadFlows(); loadWorklist(); loadCoverage();
+    loadFlows(); loadWorklist(); loadCoverage(); loadAgreements();
     if (!leagueIsDefault()) loadLeague();
     if (state.campaign.id) loadCampaignTasks();
   }

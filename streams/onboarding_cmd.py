@@ -1,0 +1,202 @@
+"""Onboarding from the command line: the region's ``liudong region ...`` and a county's own
+``liudong county register-publisher``.
+
+``region register-county``, ``region register-publisher``, ``region rotate-key`` and
+``region revoke`` publish a registry change signed with the region's key (default
+``$LIUDONG_HOME/keys/region.pem``). ``county register-publisher`` is the county node
+admitting one of its departments or offices, signed with the node's key. Before publishing,
+each change is applied to the registry as it stands (read from the registry topic, checked
+under the configured region public key) with the registry's own rules: a change the gate
+would refuse is reported and never written to the log, which keeps everything forever.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from contracts.events.registry import (
+    CountyRegistered,
+    KeyRotated,
+    PublisherRegistered,
+    PublisherRevoked,
+    RegistryChange,
+)
+from contracts.publishers import NODE_EVENT_TYPES
+from contracts.types import PublisherRole
+from streams.county_node import CountyNode
+
+EXIT_USAGE = 2
+DELEGATE_ROLES = tuple(r for r in get_args(PublisherRole) if r not in ("node", "region"))
+
+
+def event_types_arg(value: str) -> tuple[str, ...]:
+    wanted = tuple(t.strip() for t in value.split(",") if t.strip())
+    unknown = sorted(set(wanted) - NODE_EVENT_TYPES)
+    if unknown or not wanted:
+        raise argparse.ArgumentTypeError(
+            f"event types are some of {', '.join(sorted(NODE_EVENT_TYPES))}; not {unknown}"
+        )
+    return wanted
+
+
+def _publisher_arguments(
+    parser: argparse.ArgumentParser, county_code: Callable[[str], str]
+) -> None:
+    parser.add_argument("publisher", help="its id, <county>/<name>, e.g. 610902/police")
+    parser.add_argument("--role", choices=DELEGATE_ROLES, required=True)
+    parser.add_argument(
+        "--event-types", type=event_types_arg, required=True, help="its scope, comma-separated"
+    )
+    parser.add_argument("--public-key", required=True, help="its Ed25519 public key (base64)")
+    parser.add_argument(
+        "--stationed-in", type=county_code, help="an outposted office: the county it works in"
+    )
+
+
+def configure_region(
+    parser: argparse.ArgumentParser,
+    *,
+    instant: Callable[[str], dt.datetime],
+    county_code: Callable[[str], str],
+    parser_class: type[argparse.ArgumentParser],
+) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=parser_class)
+    key_help = "the region's private key (default: $LIUDONG_HOME/keys/region.pem)"
+    at_help = "the registration's instant (default: now)"
+    county = sub.add_parser("register-county", help="admit a county node with its public key")
+    county.add_argument("county", type=county_code, help="the county's GB/T 2260 code")
+    county.add_argument("--name", required=True, help="its name, e.g. 汉滨区")
+    county.add_argument("--public-key", required=True, help="the node's public key (base64)")
+    publisher = sub.add_parser(
+        "register-publisher", help="admit a county's department or outposted office"
+    )
+    _publisher_arguments(publisher, county_code)
+    rotate = sub.add_parser("rotate-key", help="replace a publisher's key from an instant on")
+    rotate.add_argument("publisher", help="<county>/node or <county>/<name>")
+    rotate.add_argument("--public-key", required=True, help="the new public key (base64)")
+    rotate.add_argument(
+        "--from", dest="effective", type=instant, required=True, help="the old key retires then"
+    )
+    revoke = sub.add_parser("revoke", help="revoke a publisher from an instant on")
+    revoke.add_argument("publisher", help="<county>/node or <county>/<name>")
+    revoke.add_argument(
+        "--from", dest="effective", type=instant, required=True, help="its key retires then"
+    )
+    revoke.add_argument("--reason", required=True, help="why, for the record")
+    for command in (county, publisher, rotate, revoke):
+        command.add_argument("--region-key", type=Path, help=key_help)
+        command.add_argument("--at", type=instant, help=at_help)
+
+
+def configure_county(
+    parser: argparse.ArgumentParser,
+    *,
+    instant: Callable[[str], dt.datetime],
+    county_code: Callable[[str], str],
+    parser_class: type[argparse.ArgumentParser],
+) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=parser_class)
+    publisher = sub.add_parser(
+        "register-publisher", help="admit one of the county's departments or offices"
+    )
+    _publisher_arguments(publisher, county_code)
+    publisher.add_argument("--key", type=Path, required=True, help="the county node's key (PEM)")
+    publisher.add_argument("--at", type=instant, help="the registration's instant (default: now)")
+
+
+def county_of(publisher_id: str) -> str:
+    return publisher_id.partition("/")[0]
+
+
+def build_change(signer: CountyNode, args: argparse.Namespace, now: dt.datetime) -> RegistryChange:
+    """The registry change the command publishes; ValidationError when a field is invalid."""
+    at = args.at or now
+    fields: Mapping[str, Any]
+    cls: type[RegistryChange]
+    if args.action == "register-county":
+        cls = CountyRegistered
+        fields = {"county": args.county, "name": args.name, "public_key": args.public_key}
+    elif args.action == "register-publisher":
+        cls = PublisherRegistered
+        fields = {
+            "county": county_of(args.publisher),
+            "publisher": args.publisher,
+            "role": args.role,
+            "public_key": args.public_key,
+            "event_types": args.event_types,
+            "stationed_in": args.stationed_in,
+        }
+    elif args.action == "rotate-key":
+        cls = KeyRotated
+        fields = {
+            "county": county_of(args.publisher),
+            "publisher": args.publisher,
+            "public_key": args.public_key,
+            "effective_at": args.effective,
+        }
+    else:
+        cls = PublisherRevoked
+        fields = {
+            "county": county_of(args.publisher),
+            "publisher": args.publisher,
+            "effective_at": args.effective,
+            "reason": args.reason,
+        }
+    return signer.build(cls, occurred_at=at, **fields)
+
+
+def first_error(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
+def describe(change: RegistryChange) -> str:
+    """One line saying what was published."""
+    if isinstance(change, CountyRegistered):
+        return f"county_registered {change.county} ({change.name}): node {change.county}/node"
+    if isinstance(change, PublisherRegistered):
+        scope = ",".join(change.event_types)
+        return f"publisher_registered {change.publisher} ({change.role}): {scope}"
+    if isinstance(change, KeyRotated):
+        return f"key_rotated {change.publisher}: old key retired {change.effective_at.isoformat()}"
+    if isinstance(change, PublisherRevoked):
+        return f"publisher_revoked {change.publisher} from {change.effective_at.isoformat()}"
+    return change.event_type
+
+
+async def submit(
+    signer: CountyNode,
+    args: argparse.Namespace,
+    *,
+    read_registry: Callable[[], Any],
+    registry_topic: str,
+) -> int:
+    """Build, check against the registry as it stands, then publish the change."""
+    from agents.registry import RegistryRejection
+
+    try:
+        change = build_change(signer, args, dt.datetime.now(dt.UTC))
+    except ValidationError as exc:
+        print(f"error: {first_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    registry = await read_registry()
+    try:
+        registry.apply(change, change.model_dump(mode="json"))
+    except RegistryRejection as exc:
+        print(
+            f"error: the registry would refuse it, nothing published: {exc.code}: {exc.reason}",
+            file=sys.stderr,
+        )
+        return 1
+    async with signer:
+        await signer.publish(change)
+    print(f"{describe(change)}; published to {registry_topic}")
+    return 0
