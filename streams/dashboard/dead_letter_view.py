@@ -4,8 +4,9 @@ and one record opened with the message it kept.
 A refused message is attributed to no county (its signature did not prove one): the list
 shows the county the message *claims*, read from its bytes when they are a JSON object, as
 a claim. One record shows what the dead letter holds: its bytes as text (invalid UTF-8
-replaced), in hexadecimal, their length and SHA-256, and any further fields the record has
-(the length and digest of the message as received, when what is kept was cut).
+replaced), in hexadecimal, their length and SHA-256; and, from the gate's dead-letter event
+archived under the same id, the length and SHA-256 of the message as received (what is kept
+may be cut, or have ID numbers masked) and how many ID numbers were masked.
 """
 
 from __future__ import annotations
@@ -26,8 +27,15 @@ BY_REASON = """
 SELECT reason_code, detected_by, count(*) AS n FROM dead_letters
 GROUP BY reason_code, detected_by ORDER BY n DESC, reason_code
 """
-# Every column but the bytes, whatever columns the table has (as JSON), and the bytes.
+# Every column but the bytes, whatever columns the table has (as JSON), and the bytes; and
+# what the gate's dead-letter event (archived with the same id) says of the message as
+# received: its length, its SHA-256 (none when an ID number was masked), the numbers masked.
 ONE = "SELECT to_jsonb(d) - 'raw' AS record, d.raw FROM dead_letters d WHERE d.event_id = $1"
+RECEIVED = """
+SELECT e.payload->'raw_length' AS raw_length, e.payload->>'raw_sha256' AS raw_sha256,
+       e.payload->'ids_masked' AS ids_masked
+FROM events e WHERE e.event_id = $1 AND e.event_type = 'dead_lettered'
+"""
 
 
 def claimed(raw: bytes) -> dict[str, str | None]:
@@ -87,6 +95,12 @@ async def one(conn: Any, event_id: uuid.UUID) -> dict[str, Any] | None:
         return None
     record = row["record"]
     body: dict[str, Any] = json.loads(record) if isinstance(record, str) else dict(record)
+    received = await conn.fetchrow(RECEIVED, event_id)
+    if received is not None:
+        for name in ("raw_length", "raw_sha256", "ids_masked"):
+            value = received[name]
+            if body.get(name) is None and value is not None:
+                body[name] = json.loads(value) if name != "raw_sha256" else value
     raw = bytes(row["raw"])
     return {
         **body,

@@ -290,6 +290,7 @@ async def test_campaign_tasks_by_county_and_refused_messages(chromium: Browser, 
             await dead.filter(has_text="签名验证失败").first.click()
             await expect(page.locator("#dead-facts")).to_contain_text("汉阴县 (610921)")
             await expect(page.locator("#dead-raw")).to_contain_text('"source_county":"610921"')
+            await expect(page.locator("#dead-facts")).to_contain_text("原始内容 SHA-256")
         overflow = await horizontal_overflow(page)
         assert overflow["out"] == [], overflow
         await page.screenshot(

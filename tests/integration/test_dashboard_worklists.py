@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -141,6 +142,16 @@ async def test_refused_messages_listed_and_opened(client: Client, dsn: str) -> N
             event_id,
             raw,
         )
+        # The gate's event of it, archived under its id: the message as received was longer.
+        await conn.execute(
+            """INSERT INTO events (event_id, topic, partition, "offset", event_type,
+                schema_version, occurred_at, recorded_at, source_county, publisher_id,
+                correlation_id, payload)
+               VALUES ($1, 'liudong.dead-letters', 0, 7, 'dead_lettered', 1, now(), now(),
+                       '610900', '610900/agents', $1, $2::jsonb)""",
+            event_id,
+            json.dumps({"raw_length": 70000, "raw_sha256": "ab" * 32, "ids_masked": 0}),
+        )
     finally:
         await conn.close()
     token = await client.token("region")
@@ -161,6 +172,7 @@ async def test_refused_messages_listed_and_opened(client: Client, dsn: str) -> N
     assert record["source_partition"] == 2
     assert record["source_offset"] == 41
     assert record["reason"] == "does not verify"
+    assert (record["raw_length"], record["raw_sha256"]) == (70000, "ab" * 32)
     assert (await client.get(f"/api/dead-letters/{uuid.uuid4()}", token))[0] == 404
     assert (await client.get("/api/dead-letters/not-an-id", token))[0] == 400
     assert (await client.get("/api/dead-letters?reason=Bad%20One", token))[0] == 400
