@@ -78,9 +78,7 @@ def standings(events: list[Any], at: dt.datetime) -> list[Standing]:
         pending = book.pending.get(agreement_id)
         if bound is not None:
             out.append(
-                Standing(
-                    agreement_id, bound.origin, bound.destination, status.state, status.reason
-                )
+                Standing(agreement_id, bound.origin, bound.destination, status.state, status.reason)
             )
         elif pending is not None:
             signers = sorted(pending.signatures)

@@ -4,6 +4,7 @@ with a dashboard serving it and the ``liudong`` CLI's figures for the same log."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -89,7 +90,8 @@ async def _site(
         )
         await server.start()
         try:
-            yield Site(data, server.url, cli_figures(data))
+            # In a thread: the dashboard serves on this event loop meanwhile.
+            yield Site(data, server.url, await asyncio.to_thread(cli_figures, data))
         finally:
             await server.stop()
 

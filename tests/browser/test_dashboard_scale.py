@@ -12,6 +12,7 @@ width and language go to tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -125,7 +126,8 @@ async def test_the_worklist_filters_pages_and_exports(chromium: Browser, site: S
         await changed(page, "#obligation-county", f"county={code}")
         cells = page.locator("#obligation-table tbody tr td:nth-child(3)")
         assert set(await cells.all_inner_texts()) == {name}
-        by_county = cli_json(site.data, "obligations", "--county", code, "--state", "overdue")
+        asked = ("obligations", "--county", code, "--state", "overdue")
+        by_county = await asyncio.to_thread(cli_json, site.data, *asked)
         responsible = [o for o in by_county["obligations"] if o["responsible"] == code]
         await expect(total).to_contain_text(f"共 {len(responsible):,} 件")
         await page.fill("#obligation-county", "")
@@ -223,7 +225,8 @@ async def test_flows_coverage_and_the_league_open_up(chromium: Browser, site: Si
         await (await answer.value).finished()
         await page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
         period = await page.locator("#league-period").input_value()
-        expected = cli_json(site.data, "scorecard", "--period", period, "--scope", "all")
+        asked = ("scorecard", "--period", period, "--scope", "all")
+        expected = await asyncio.to_thread(cli_json, site.data, *asked)
         shown = await page.locator("#league tbody tr[data-county]").evaluate_all(
             "(rows) => rows.map((r) => [r.dataset.county, r.cells[0].textContent])"
         )

@@ -195,6 +195,7 @@ function renderTiles(s) {
   $("kpi-coverage-note").textContent = cov.period_label ? t("coverageMonth", { month: cov.period_label[state.lang], target: pct(cov.target) }) : "";
   $("kpi-dead").textContent = s.dead_letters ? num(s.dead_letters.total) : "–";
   $("kpi-lag").textContent = s.lag ? (s.lag.available ? num(s.lag.total) : t("lagUnavailable")) : "–";
+  $("tile-lag").querySelector(".note").hidden = !s.lag;
   $("clock").textContent = s.clock ? `${t("clock")} ${fmtTime(s.clock)}` : "";
   $("archive-note").textContent = t("archiveNote", { archived: num(s.totals.events), county: num(s.totals.county_events),
     derived: num(s.totals.derived), registry: num(s.totals.registry) });
@@ -247,9 +248,10 @@ function renderFlows(body) {
   }
   bars($("flow-bars"), rows);
   if (!rows.length) $("flow-bars").append(el("li", { class: "empty" }, t("noFlows")));
-  $("flow-cap").textContent = body.others.pairs > 0
+  $("flow-cap").textContent = (body.others.pairs > 0
     ? t("flowCap", { top: body.top, pairs: num(body.total_pairs), persons: num(body.persons) })
-    : t("flowCapAll", { pairs: num(body.total_pairs), persons: num(body.persons) });
+    : t("flowCapAll", { pairs: num(body.total_pairs), persons: num(body.persons) }))
+    + (body.finer ? ` ${t("flowOpen")}` : "");
 }
 
 // --- coverage ---
