@@ -233,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("scorecard", help="two-way assessment: league table, explain, what-if")
     )
 
+    from streams.bulletin import cmd as bulletin_cmd
+
+    bulletin_cmd.configure(sub.add_parser("bulletin", help="a period's bulletin (通报); --verify"))
+    from streams.public import cmd as public_cmd
+
+    public_cmd.configure(sub.add_parser("public", help="the public disclosure page (no sign-in)"))
+
     bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
     bench.add_argument("--quick", action="store_true", help="smaller counts (about 6-8 minutes)")
     bench.add_argument(
@@ -335,6 +342,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _campaign(args, settings)
     if args.command == "obligations":
         return _obligations(args, settings)
+    if args.command in ("bulletin", "public"):
+        from streams.bulletin import cmd as bulletin_cmd
+        from streams.public import cmd as public_cmd
+
+        if args.command == "bulletin":
+            return bulletin_cmd.run(args, settings)
+        return public_cmd.run(args, settings)
     if args.command in ("assess", "scorecard"):
         from streams import assessment_cmd
 

@@ -144,16 +144,17 @@ class Demo:
             await self._final_report(conn)
             await self._campaign_report(conn)
             await self._league(bootstrap)
+            await self._bulletin(bootstrap, env)
             self.say(f"dashboard at {dashboard.server.url} (sign-ins above)")
             await self._linger(conn, stop)
         finally:
             await dashboard.server.stop()
             await conn.close()
 
-    def _spawn(self, command: str, env: dict[str, str]) -> None:
+    def _spawn(self, command: str, env: dict[str, str], *argv: str) -> None:
         with (self.root / f"{command}.log").open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-                [sys.executable, "-m", "streams.cli", command],
+                [sys.executable, "-m", "streams.cli", command, *argv],
                 env=dict(os.environ, **env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -293,6 +294,31 @@ class Demo:
         for line in table_lines(table.standings, table.average, mine, ranked=bool(table.ranked)):
             self.say("  " + line)
 
+    async def _bulletin(self, bootstrap: str, env: dict[str, str]) -> None:
+        """The quarter's bulletin (通报), both editions; the public page serving the public one."""
+        from streams.bulletin.issue import issue_newest
+        from streams.public.cmd import wait_until_up
+
+        issued = await issue_newest(
+            bootstrap,
+            "liudong",
+            region=self.settings.region_code,
+            offices=self.root / "bulletins",
+            public=self.settings.public_bulletins,
+            threshold=self.settings.public_suppress_below,
+        )
+        if issued is None:
+            self.say("bulletin: no closed period yet (`liudong bulletin --period P OUT` later)")
+            return
+        self.say(f"bulletin {issued.period} (通报), offices' and public editions:")
+        for path in issued.files:
+            self.say(f"  {path}")
+        port = _free_port()
+        self._spawn("public", dict(env, LIUDONG_PUBLIC_PAGE="on"), "--port", str(port))
+        url = f"http://127.0.0.1:{port}/"
+        up = await wait_until_up(url)
+        self.say(f"public page at {url} (no sign-in)" + ("" if up else ": not answering yet"))
+
     async def _linger(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         if self.duration <= 0:
             self.say("running; press Ctrl-C to stop")
@@ -361,6 +387,14 @@ async def _connect(dsn: str) -> asyncpg.Connection:
         if time.monotonic() > deadline:
             raise RuntimeError("the projector did not create its schema within 60 s")
         await asyncio.sleep(0.5)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
