@@ -372,7 +372,7 @@ def _print_summary(
     if as_of is not None:
         print(f"as of            {zone.show(as_of)} (partitions cut: {list(summary.cut)})")
     print("\n".join(summary.lines(zone)))
-    print(f"replayed in      {elapsed_s:.1f}s ({rate:,.0f} events/s)")
+    print(f"replayed in      {elapsed_s:.1f}s ({rate:,.0f} messages/s)")
     if result is not None:
         position = ", ".join(f"{p}:{o}" for p, o in sorted(result.live.validated.items()))
         verdict = "match" if result.ok else "DIFFERENT"

@@ -37,6 +37,7 @@ from contracts import obligation_vocabulary as vocabulary
 from contracts import unions
 from contracts.envelope import Envelope
 from streams.codec import Codec, DecodeError
+from streams.event_counts import COUNTY_EVENTS, MESSAGES, counts_once
 from streams.human_time import LOCAL, Zone
 from streams.replay import digest as digest_module
 
@@ -69,7 +70,7 @@ class PartitionReplay(PartitionCases):
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    events: int  # messages read
+    events: int  # messages read (streams.event_counts)
     applied: int  # events applied (before each partition's cut)
     undecodable: int
     cases: int
@@ -83,10 +84,13 @@ class Summary:
     digest: str
     first_event: dt.datetime | None = None  # event time of the earliest event applied
     last_event: dt.datetime | None = None  # and of the newest
+    county_events: int = 0  # the events among the messages, a broadcast one once
 
     def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "events": self.events,
+            "messages": self.events,
+            "county_events": self.county_events,
             "applied": self.applied,
             "undecodable": self.undecodable,
             "cases": self.cases,
@@ -107,7 +111,8 @@ class Summary:
 
     def lines(self, zone: Zone = LOCAL) -> list[str]:
         out = [
-            f"events read      {self.events} ({self.applied} applied, "
+            f"{MESSAGES} read    {self.events} ({self.county_events} {COUNTY_EVENTS}: a broadcast"
+            f" event is one message per partition; {self.applied} applied, "
             f"{self.undecodable} undecodable)",
             f"cases            {self.cases}",
             f"logical clock    {zone.show(self.clock)}",
@@ -147,6 +152,7 @@ class Replay:
         self._events: TypeAdapter[Any] = TypeAdapter(unions.CountyEvent)
         self.positions: dict[int, int] = {}
         self.read = 0
+        self.county_events = 0
         self.undecodable = 0
         self.outputs: list[Output] | None = [] if keep_outputs else None
         self.first_event: dt.datetime | None = None
@@ -177,6 +183,8 @@ class Replay:
                 self.undecodable += 1
                 self.positions[partition] = offset + 1
                 continue
+            if counts_once(event.event_type, partition):
+                self.county_events += 1
             self.apply(replay, event)
             if not replay.cut:
                 self.positions[partition] = offset + 1
@@ -255,4 +263,5 @@ class Replay:
             digest=digest_module.digest(rows),
             first_event=self.first_event,
             last_event=self.last_event,
+            county_events=self.county_events,
         )
