@@ -640,7 +640,10 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
         if bootstrap is None:
             return EXIT_USAGE
         topic = topics.ALERTS.full_name(settings.topic_prefix)
-        return asyncio.run(campaign_cmd.status(bootstrap, topic, args, **_kafka_options(settings)))
+        validated = topics.VALIDATED.full_name(settings.topic_prefix)
+        return asyncio.run(
+            campaign_cmd.status(bootstrap, topic, args, validated, **_kafka_options(settings))
+        )
     region = _region_node(settings)
     if region is None:
         return EXIT_USAGE

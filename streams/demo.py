@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 
@@ -31,7 +32,9 @@ from infra.settings import Settings
 from streams import topics
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
+from streams.dashboard import queries as dashboard_queries
 from streams.dashboard.demo import start_demo_dashboard
+from streams.event_counts import COUNTY_EVENTS, DERIVED
 from streams.keys import generate_key_file, load_key_file, person_key_secret
 from streams.region import region_private_key
 from streams.signing import public_key_b64
@@ -41,7 +44,6 @@ from streams.topic_reader import read_all
 
 SUMMARY_SQL = """
 SELECT
-  (SELECT count(*) FROM events) AS archived,
   (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock,
   (SELECT coalesce(sum(flows), 0) FROM coverage_totals WHERE scope = 'region') AS flows,
   (SELECT coalesce(sum(covered), 0) FROM coverage_totals WHERE scope = 'region') AS covered,
@@ -195,14 +197,17 @@ class Demo:
 
     async def _summary(self, conn: asyncpg.Connection, *, final: bool) -> None:
         row = await conn.fetchrow(SUMMARY_SQL)
+        archive = await dashboard_queries.totals(conn)
         counts = await queries.obligation_counts(conn, row["clock"])
         p = self.progress
-        clock = f"event time {p.event_time:%Y-%m-%d}, published {p.events}" if p else "starting"
+        published = f"published {p.events} {COUNTY_EVENTS}" if p else ""
+        clock = f"event time {p.event_time:%Y-%m-%d}, {published}" if p else "starting"
         flows, covered = int(row["flows"]), int(row["covered"])
         share = f"{covered / flows:.0%}" if flows else "-"
         figures = ", ".join(f"{name.replace('_', ' ')} {counts[name]}" for name in SHOWN)
         line = (
-            f"{clock} | archived {row['archived']} | obligations {figures} "
+            f"{clock} | {COUNTY_EVENTS} {archive['county_events']}, {DERIVED}"
+            f" {archive['derived']} | obligations {figures} "
             f"| agreement coverage {share} "
             f"(target {COVERAGE_TARGET:.0%}) | dead letters {row['dead']}"
         )
@@ -212,30 +217,9 @@ class Demo:
             self.say(line)
 
     async def _publish_bad(self, bootstrap: str) -> None:
-        keys = self.settings.keys_dir / "simulation"
-        victim = CountyNode(
-            county="610921",
-            private_key=load_key_file(keys / "610921.pem"),
-            person_key_secret=b"unused",
-            bootstrap_servers=bootstrap,
+        await publish_bad_examples(
+            bootstrap, self.settings.keys_dir / "simulation", self.root / "forger.pem"
         )
-        forger = CountyNode(
-            county="610921",
-            private_key=generate_key_file(self.root / "forger.pem"),
-            person_key_secret=b"forger",
-            bootstrap_servers=bootstrap,
-        )
-        first17 = "61092119900101123"
-        forged = forger.build(
-            OutflowRegistered,
-            occurred_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
-            person_key=forger.person_key(first17 + check_char(first17)),
-            origin_county="610921",
-            destination_county="440306",
-        )
-        async with victim:
-            await victim.publish(forged)  # over the county's connection, not signed by its key
-            await victim.send_raw(b'{"event_type": "outflow_registered", "person_', key=b"x")
         self.say("published one forged event (wrong key) and one malformed message")
 
     async def _settle(self, conn: asyncpg.Connection) -> None:
@@ -342,6 +326,38 @@ class Demo:
             self.say(f"running for {self.duration:.0f} s more; Ctrl-C stops earlier")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), self.duration if self.duration > 0 else None)
+
+
+async def publish_bad_examples(
+    bootstrap: str, keys_dir: Path, forger_key: Path, prefix: str = "liudong"
+) -> None:
+    """What the demo shows being refused: an outflow of 610921 signed by a key that is not
+    its county's (sent over the county's connection), and a message cut off mid-JSON."""
+    victim = CountyNode(
+        county="610921",
+        private_key=load_key_file(keys_dir / "610921.pem"),
+        person_key_secret=b"unused",
+        bootstrap_servers=bootstrap,
+        topic_prefix=prefix,
+    )
+    forger = CountyNode(
+        county="610921",
+        private_key=generate_key_file(forger_key),
+        person_key_secret=b"forger",
+        bootstrap_servers=bootstrap,
+        topic_prefix=prefix,
+    )
+    first17 = "61092119900101123"
+    forged = forger.build(
+        OutflowRegistered,
+        occurred_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        person_key=forger.person_key(first17 + check_char(first17)),
+        origin_county="610921",
+        destination_county="440306",
+    )
+    async with victim:
+        await victim.publish(forged)  # over the county's connection, not signed by its key
+        await victim.send_raw(b'{"event_type": "outflow_registered", "person_', key=b"x")
 
 
 CAMPAIGN_SQL = (

@@ -256,7 +256,7 @@ def _print_summary(
     if o.as_of is not None:
         print(f"as of            {zone.show(o.as_of)} (partitions cut: {list(summary.cut)})")
     print("\n".join(summary.lines(zone)))
-    print(f"replayed in      {elapsed_s:.1f}s ({rate:,.0f} events/s, {o.workers} process(es))")
+    print(f"replayed in      {elapsed_s:.1f}s ({rate:,.0f} messages/s, {o.workers} process(es))")
     if v is not None:
         print("\n".join(verification_lines(v)))
 

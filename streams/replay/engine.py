@@ -37,6 +37,7 @@ from agents.partition_cases import Output, PartitionCases
 from contracts import unions
 from contracts.envelope import Envelope
 from streams.codec import Codec, DecodeError
+from streams.event_counts import counts_once
 from streams.replay import digest as digest_module
 from streams.replay import scorecards
 from streams.replay.derived import Derivation
@@ -104,6 +105,7 @@ class Replay:
         self._events: TypeAdapter[Any] = TypeAdapter(unions.CountyEvent)
         self.positions: dict[int, int] = {}
         self.read = 0
+        self.county_events = 0  # the events among the messages read, a broadcast one once
         self.undecodable = 0
         self.outputs: list[Output] | None = [] if keep_outputs else None
         self.derivation = derivation
@@ -137,6 +139,8 @@ class Replay:
                 self.undecodable += 1
                 self.positions[partition] = offset + 1
                 continue
+            if counts_once(event.event_type, partition):
+                self.county_events += 1
             self.apply(replay, event, offset, value)
             if not replay.cut:
                 self.positions[partition] = offset + 1

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from agents import case_rules, coverage_rules
 from agents.case_rules import CaseState
 from contracts import obligation_vocabulary as vocabulary
+from streams.event_counts import COUNTY_EVENTS, MESSAGES
 from streams.human_time import LOCAL, Zone
 from streams.replay import digest as digest_module
 from streams.replay import scorecards
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    events: int  # messages read
+    events: int  # messages read (streams.event_counts)
     applied: int  # events applied (before each partition's cut)
     undecodable: int
     cases: int
@@ -44,10 +45,13 @@ class Summary:
     digest: str
     first_event: dt.datetime | None = None  # event time of the earliest event applied
     last_event: dt.datetime | None = None  # and of the newest
+    county_events: int = 0  # the events among the messages, a broadcast one once
 
     def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
             "events": self.events,
+            "messages": self.events,
+            "county_events": self.county_events,
             "applied": self.applied,
             "undecodable": self.undecodable,
             "cases": self.cases,
@@ -68,7 +72,8 @@ class Summary:
 
     def lines(self, zone: Zone = LOCAL) -> list[str]:
         out = [
-            f"events read      {self.events} ({self.applied} applied, "
+            f"{MESSAGES} read    {self.events} ({self.county_events} {COUNTY_EVENTS}: a broadcast"
+            f" event is one message per partition; {self.applied} applied, "
             f"{self.undecodable} undecodable)",
             f"cases            {self.cases}",
             f"logical clock    {zone.show(self.clock)}",
@@ -132,6 +137,7 @@ def counts(
 class Outcome:
     partitions: tuple[int, ...]  # the partitions replayed
     read: int = 0
+    county_events: int = 0
     applied: int = 0
     undecodable: int = 0
     cases: int = 0
@@ -202,6 +208,7 @@ class Outcome:
         return cls(
             partitions=tuple(sorted(parts)),
             read=replay.read,
+            county_events=replay.county_events,
             applied=sum(p.applied for p in parts.values()),
             undecodable=replay.undecodable,
             cases=sum(len(p.cases) for p in parts.values()),
@@ -243,6 +250,7 @@ class Outcome:
             digest=digest_module.combine(self.row_digests),
             first_event=self.first_event,
             last_event=self.last_event,
+            county_events=self.county_events,
         )
 
     def scorecards(self, config: AssessmentConfig) -> list[scorecards.Card] | None:
@@ -291,6 +299,7 @@ def merge(outcomes: Iterable[Outcome]) -> Outcome:
     return Outcome(
         partitions=tuple(sorted(seen)),
         read=sum(o.read for o in items),
+        county_events=sum(o.county_events for o in items),
         applied=sum(o.applied for o in items),
         undecodable=sum(o.undecodable for o in items),
         cases=sum(o.cases for o in items),

@@ -46,7 +46,7 @@ class Progress:
             return
         self.shown = now
         line = (
-            f"replay: {events:,} events  {self.rate(events):,.0f} events/s  "
+            f"replay: {events:,} messages  {self.rate(events):,.0f} messages/s  "
             f"partitions {done}/{self.partitions} done"
         )
         if self.tty:

@@ -189,7 +189,7 @@ def replay(
             outcomes.append(outcome)
             if progress is not None:
                 print(
-                    f"replay: process {n}/{len(jobs)} done: {outcome.read:,} events of "
+                    f"replay: process {n}/{len(jobs)} done: {outcome.read:,} messages of "
                     f"partitions {','.join(map(str, outcome.partitions))}",
                     file=progress,
                     flush=True,

@@ -192,7 +192,7 @@ def test_replay_command_verifies_every_derived_topic_and_reports_json(
     answered_late = sum(1 for e in live.scenario.expected if e.answer in ("late", "very_late"))
     assert counts["fulfilled_late"] == answered_late
     assert counts["breached"] == sum(1 for e in live.scenario.expected if e.answer != "on_time")
-    assert "events/s" in captured.err  # the progress line
+    assert "messages/s" in captured.err  # the progress line
     print(f"\nreplay: {report['events']} events at {report['events_per_second']} events/s")
 
 
