@@ -256,7 +256,8 @@ def _print_summary(
     if o.as_of is not None:
         print(f"as of            {zone.show(o.as_of)} (partitions cut: {list(summary.cut)})")
     print("\n".join(summary.lines(zone)))
-    print(f"replayed in      {elapsed_s:.1f}s ({rate:,.0f} messages/s, {o.workers} process(es))")
+    done = "replayed and verified in" if v is not None else "replayed in     "
+    print(f"{done} {elapsed_s:.1f}s ({rate:,.0f} messages/s, {o.workers} process(es))")
     if v is not None:
         print("\n".join(verification_lines(v)))
 
@@ -432,10 +433,14 @@ def _check_report(settings: Settings, o: Options, path: Path, config: Assessment
     except records.ReportError as exc:
         return _error(f"{path}: {exc}", EXIT_DIFFERENT)
     verdict = "held" if doc.get("ok") else "did NOT hold"
+    try:
+        at = show(records.position_of(doc))
+    except records.ReportError as exc:
+        return _error(f"{path}: {exc}", EXIT_DIFFERENT)
     print(
         f"{path}: signature valid (region {doc.get('region')}, key "
-        f"{signing.encode_public_key(key)}); the verification {verdict} at "
-        f"{doc.get('position')} (made {doc.get('made_at')}, {doc.get('code_version')})"
+        f"{signing.encode_public_key(key)}); the verification {verdict} at {at} "
+        f"(made {doc.get('made_at')}, {doc.get('code_version')})"
     )
     if not o.recompute:
         return 0
