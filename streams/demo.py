@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -146,10 +147,22 @@ class Demo:
             await self._league(bootstrap)
             await self._bulletin(bootstrap, env)
             self.say(f"dashboard at {dashboard.server.url} (sign-ins above)")
+            self._cli_hint(env)
             await self._linger(conn, stop)
         finally:
             await dashboard.server.stop()
             await conn.close()
+
+    def _cli_hint(self, env: dict[str, str]) -> None:
+        """How to point the other commands (an auditor's, an operator's) at this demo's broker
+        and database: without these they would look under the default home and find nothing."""
+        names = ("LIUDONG_HOME", "LIUDONG_KAFKA_BOOTSTRAP", "LIUDONG_PG_DSN")
+        self.say("the liudong commands on this demo's data, from another shell while it runs:")
+        self.say("  export " + " ".join(f"{name}={shlex.quote(env[name])}" for name in names))
+        self.say(
+            "  liudong obligations --state overdue; liudong scorecard --period 2026-Q1; "
+            "liudong audit person KEY-PREFIX; liudong replay --verify"
+        )
 
     def _spawn(self, command: str, env: dict[str, str], *argv: str) -> None:
         with (self.root / f"{command}.log").open("wb") as log:
