@@ -48,6 +48,12 @@ def authority(code: str) -> Division | None:
     return None
 
 
+def all_divisions() -> list[Division]:
+    """Every division of the table, by code, then level (county, prefecture, province)."""
+    order = {"county": 0, "prefecture": 1, "province": 2}
+    return sorted(_table().values(), key=lambda d: (d.code, order[d.level]))
+
+
 def county_codes() -> list[str]:
     return sorted(code for code, level in _table() if level == "county")
 

@@ -15,20 +15,24 @@ the state as it is (a late tick cannot reopen a fulfilled obligation).
 overlap (an obligation answered after its escalation is breached, escalated and fulfilled
 late):
 
-===================  ========  ==================  =========================================
-name                 中文       English             an obligation counts when
-===================  ========  ==================  =========================================
-open                 待履行     Open                neither fulfilled nor cancelled
-due_soon             7日内到期  Due within 7 days   open, not yet past due, due by the logical
-                                                    clock plus 7 days
-overdue              逾期未履行 Overdue             open and past due (a tick breached it)
-breached             已违约     Breached            ever past due unanswered, answered since
-                                                    or not
-fulfilled_on_time    按时履行   Fulfilled on time   fulfilled and never breached
-fulfilled_late       逾期履行   Fulfilled late      fulfilled after it was breached
-escalated            已上报     Escalated           ever escalated to the region
-cancelled            已取消     Cancelled           cancelled (the duty lapsed)
-===================  ========  ==================  =========================================
+===================  ==========  ==================  =====================================
+name                 中文         English             an obligation counts when
+===================  ==========  ==================  =====================================
+open                 未办结       Open                neither fulfilled nor cancelled
+due_soon             7日内到期    Due within 7 days   open, not yet past due, due by the
+                                                      logical clock plus 7 days
+overdue              逾期未办     Overdue             open and past due (a tick breached it)
+breached             逾期         Breached            ever past due unanswered, answered
+                                                      since or not
+fulfilled_on_time    按时办结     Fulfilled on time   fulfilled and never breached
+fulfilled_late       逾期办结     Fulfilled late      fulfilled after it was breached
+escalated            已上报督办   Escalated           ever escalated to the region
+cancelled            已取消       Cancelled           cancelled (the duty lapsed)
+===================  ==========  ==================  =====================================
+
+The Chinese labels are the words a county office uses: 逾期 for a deadline missed (违约
+would read as a breach of contract), 上报督办 for a case sent up to the region, 办结 for a
+duty done.
 
 "Past due" is decided by the logical clock, as the agents decided it: an obligation is past
 due once the tick that breached it was applied, so every view agrees without a clock of its
@@ -139,7 +143,7 @@ class Count:
 
 
 COUNTS: tuple[Count, ...] = (
-    Count("open", "待履行", "Open", "neither fulfilled nor cancelled", OPEN_STATES),
+    Count("open", "未办结", "Open", "neither fulfilled nor cancelled", OPEN_STATES),
     Count(
         "due_soon",
         "7日内到期",
@@ -151,7 +155,7 @@ COUNTS: tuple[Count, ...] = (
     ),
     Count(
         "overdue",
-        "逾期未履行",
+        "逾期未办",
         "Overdue",
         "open and past due (the logical clock passed its due instant)",
         OPEN_STATES,
@@ -159,7 +163,7 @@ COUNTS: tuple[Count, ...] = (
     ),
     Count(
         "breached",
-        "已违约",
+        "逾期",
         "Breached",
         "ever past due unanswered, whether answered late since or not",
         ANY_STATE,
@@ -167,7 +171,7 @@ COUNTS: tuple[Count, ...] = (
     ),
     Count(
         "fulfilled_on_time",
-        "按时履行",
+        "按时办结",
         "Fulfilled on time",
         "fulfilled and never breached",
         frozenset({"fulfilled"}),
@@ -175,7 +179,7 @@ COUNTS: tuple[Count, ...] = (
     ),
     Count(
         "fulfilled_late",
-        "逾期履行",
+        "逾期办结",
         "Fulfilled late",
         "fulfilled after it was breached (the breach stands)",
         frozenset({"fulfilled"}),
@@ -183,7 +187,7 @@ COUNTS: tuple[Count, ...] = (
     ),
     Count(
         "escalated",
-        "已上报",
+        "已上报督办",
         "Escalated",
         "ever escalated to the region",
         ANY_STATE,

@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     standby_replicas: int = Field(default=1, ge=0)
     # Prometheus metrics of each worker on loopback; 0 picks a free port (logged at start).
     metrics_port: int = Field(default=0, ge=0, le=65535)
+    # The public disclosure page (`liudong public`): off unless switched on, since what a
+    # region discloses is its decision. County counts below the threshold are withheld there
+    # and in the bulletin's public edition; the page lists the bulletins in `public_dir`
+    # (default: `home`/public/bulletins).
+    public_page: bool = False
+    public_suppress_below: int = Field(default=5, ge=2, le=1000)
+    public_dir: Path | None = None
     log_format: str = "auto"  # auto | console | json
     log_level: str = "info"
     worker_log_level: str = "warning"  # Faust and aiokafka: chatty at info
@@ -119,3 +126,7 @@ class Settings(BaseSettings):
     @property
     def run_dir(self) -> Path:
         return self.home / "run"
+
+    @property
+    def public_bulletins(self) -> Path:
+        return self.public_dir or self.home / "public" / "bulletins"

@@ -553,6 +553,20 @@ def cmd_audit_log(
     return 0
 
 
+def log_read(settings: Settings, read: queries.AuditedRead) -> queries.AuditedRead | None:
+    """Record a read made elsewhere (a replay's county snapshot) in the audit log, with its
+    ``rows``; the read as recorded, or None (with one ``error:`` line) when it could not be:
+    the caller then shows nothing."""
+
+    async def go(conn: Any) -> queries.AuditedRead:
+        async with queries.audited(conn, read):
+            pass
+        return read
+
+    done: queries.AuditedRead | None = _run(settings, go)
+    return done
+
+
 def _nothing(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_NOTHING

@@ -2,7 +2,9 @@
 
 Opening, extending and closing publish a signed region event (broadcast to every partition,
 like a tick); the agents then find the tasks in their live state (agents.campaign_rules).
-``status`` sums each agent partition's newest ``campaign_progress_published`` figures.
+``status`` sums each agent partition's newest ``campaign_progress_published`` figures, and
+shows each campaign's period, deadline and state by the logical clock (an open campaign past
+its deadline says so: :mod:`streams.campaign_status`), read from the validated topic.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, get_args
 
 from pydantic import ValidationError
@@ -19,9 +22,12 @@ from pydantic import ValidationError
 from contracts import unions
 from contracts.envelope import Envelope
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
+from contracts.events.clock import ClockTicked
 from contracts.events.derived import CampaignProgressPublished
 from contracts.types import CheckKind
+from streams.campaign_status import state_of
 from streams.county_node import CountyNode
+from streams.human_time import LOCAL, Zone, zone
 
 EXIT_USAGE = 2
 CHECKS: tuple[str, ...] = get_args(CheckKind)
@@ -68,6 +74,7 @@ def configure(
     status = sub.add_parser("status", help="tasks assigned, answered and overdue")
     status.add_argument("--id", help="one campaign (default: all)")
     status.add_argument("--format", choices=("table", "json"), default="table")
+    status.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")
 
 
 def build_event(region: CountyNode, args: argparse.Namespace, now: dt.datetime) -> Envelope:
@@ -127,17 +134,83 @@ def progress(events: Sequence[Any], campaign_id: str | None) -> dict[str, dict[s
     return out
 
 
-def status_lines(report: dict[str, dict[str, Any]]) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """What the region published about a campaign: its counties, period and deadline."""
+
+    campaign_id: str
+    counties: tuple[str, ...]
+    period_start: dt.datetime
+    period_end: dt.datetime
+    deadline: dt.datetime
+    closed: bool = False
+    early: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    campaigns: dict[str, Campaign]
+    clock: dt.datetime | None  # the logical clock: the newest tick
+
+
+def book(events: Sequence[Any]) -> Book:
+    """The campaigns as the region's events left them, and the logical clock (pure)."""
+    campaigns: dict[str, Campaign] = {}
+    clock: dt.datetime | None = None
+    for e in events:
+        if isinstance(e, ClockTicked):
+            clock = e.occurred_at if clock is None else max(clock, e.occurred_at)
+        elif isinstance(e, CampaignOpened) and e.campaign_id not in campaigns:
+            campaigns[e.campaign_id] = Campaign(
+                e.campaign_id, e.counties, e.period_start, e.period_end, e.deadline
+            )
+        elif isinstance(e, CampaignExtended) and e.campaign_id in campaigns:
+            c = campaigns[e.campaign_id]
+            if e.deadline > c.deadline and not c.closed:
+                campaigns[e.campaign_id] = replace(c, deadline=e.deadline)
+        elif isinstance(e, CampaignClosed) and e.campaign_id in campaigns:
+            campaigns[e.campaign_id] = replace(campaigns[e.campaign_id], closed=True, early=e.early)
+    return Book(campaigns, clock)
+
+
+STATE_WORDS = {
+    "open": "open",
+    "overdue_open": "OPEN PAST ITS DEADLINE: extend or close it",
+    "closed": "closed",
+}
+
+
+def _state(doc: dict[str, Any], known: Campaign | None, clock: dt.datetime | None) -> str:
+    closed = doc["closed"] or (known is not None and known.closed)
+    return state_of(closed, None if known is None else known.deadline, clock)
+
+
+def status_lines(
+    report: dict[str, dict[str, Any]], books: Book | None = None, shown: Zone = LOCAL
+) -> list[str]:
     if not report:
         return ["no campaign progress published yet"]
+    known = books or Book({}, None)
     lines = []
     for cid, doc in report.items():
         rows = doc["figures"]
         total = [sum(r[i] for r in rows.values()) for i in range(3)]
-        state = "closed" if doc["closed"] else "open"
-        lines.append(
-            f"{cid} ({state}): {total[0]} assigned, {total[1]} answered, {total[2]} overdue"
-        )
+        campaign = known.campaigns.get(cid)
+        state = _state(doc, campaign, known.clock)
+        head = f"{cid} ({STATE_WORDS[state]})"
+        if state == "overdue_open" and campaign is not None and known.clock is not None:
+            late = (known.clock - campaign.deadline).days
+            head = f"{cid} (OPEN PAST ITS DEADLINE by {late} days: extend or close it)"
+        lines.append(f"{head}: {total[0]} assigned, {total[1]} answered, {total[2]} overdue")
+        if campaign is not None:
+            lines.append(
+                f"  period   {shown.minutes(campaign.period_start)} to "
+                f"{shown.minutes(campaign.period_end)} {shown.name}"
+            )
+            lines.append(
+                f"  deadline {shown.show(campaign.deadline)}"
+                f" (logical clock {shown.show(known.clock)})"
+            )
         lines.append(
             f"  {'county':<6}  {'check':<18}  {'assigned':>8}  {'answered':>8}  {'overdue':>7}"
         )
@@ -146,21 +219,45 @@ def status_lines(report: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def status_json(report: dict[str, dict[str, Any]]) -> str:
-    doc = {
-        cid: {
-            "closed": d["closed"],
-            "figures": [
-                {"county": c, "check": k, "assigned": a, "answered": n, "overdue": o}
-                for (c, k), (a, n, o) in sorted(d["figures"].items())
-            ],
+def status_json(
+    report: dict[str, dict[str, Any]], books: Book | None = None, shown: Zone = LOCAL
+) -> str:
+    known = books or Book({}, None)
+    doc = {}
+    for cid, d in report.items():
+        campaign = known.campaigns.get(cid)
+        figures = [
+            {"county": c, "check": k, "assigned": a, "answered": n, "overdue": o}
+            for (c, k), (a, n, o) in sorted(d["figures"].items())
+        ]
+        doc[cid] = {
+            "closed": d["closed"] or (campaign is not None and campaign.closed),
+            "state": _state(d, campaign, known.clock),
+            "clock": shown.iso(known.clock),
+            "period_start": None if campaign is None else shown.iso(campaign.period_start),
+            "period_end": None if campaign is None else shown.iso(campaign.period_end),
+            "deadline": None if campaign is None else shown.iso(campaign.deadline),
+            "counties": [] if campaign is None else list(campaign.counties),
+            "assigned": sum(f["assigned"] for f in figures),
+            "answered": sum(f["answered"] for f in figures),
+            "overdue": sum(f["overdue"] for f in figures),
+            "figures": figures,
         }
-        for cid, d in report.items()
-    }
     return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
-async def status(bootstrap: str, topic: str, args: argparse.Namespace, **options: Any) -> int:
+# The region's events a status needs from the validated topic (a byte test before decoding).
+REGION_EVENTS = (
+    b'"campaign_opened"',
+    b'"campaign_extended"',
+    b'"campaign_closed"',
+    b'"clock_ticked"',
+)
+
+
+async def status(
+    bootstrap: str, topic: str, args: argparse.Namespace, validated: str, **options: Any
+) -> int:
     from streams.topic_reader import read_all
 
     events = await read_all(bootstrap, topic, unions.AlertEvent, client_options=options)
@@ -168,5 +265,13 @@ async def status(bootstrap: str, topic: str, args: argparse.Namespace, **options
     if args.id is not None and not report:
         print(f"error: no campaign {args.id!r} in the log (no progress published)", file=sys.stderr)
         return 1
-    print(status_json(report) if args.format == "json" else "\n".join(status_lines(report)))
+    region = await read_all(
+        bootstrap, validated, unions.CountyEvent, client_options=options, wanted=REGION_EVENTS
+    )
+    books = book(region)
+    shown = zone(getattr(args, "utc", False))
+    if args.format == "json":
+        print(status_json(report, books, shown))
+    else:
+        print("\n".join(status_lines(report, books, shown)))
     return 0

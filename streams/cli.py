@@ -171,15 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("dashboard", help="the operators' dashboard on loopback; add-user")
     )
 
-    replay = sub.add_parser("replay", help="rebuild derived state from the log (audit replay)")
-    replay.add_argument("--as-of", type=instant, help="state as it stood at this ISO instant")
-    replay.add_argument(
-        "--verify",
-        action="store_true",
-        help="compare with the live projection; exit 1 on a difference",
+    from streams.replay import flags as replay_flags
+
+    replay_flags.configure(
+        sub.add_parser("replay", help="rebuild derived state from the log; prove it equals live")
     )
-    replay.add_argument("--format", choices=("table", "json"), default="table")
-    utc_flag(replay)
 
     audit = sub.add_parser("audit", help="timelines with their causes; reads are audited")
     audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -233,13 +229,21 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("scorecard", help="two-way assessment: league table, explain, what-if")
     )
 
+    from streams.bulletin import cmd as bulletin_cmd
+
+    bulletin_cmd.configure(sub.add_parser("bulletin", help="a period's bulletin (通报); --verify"))
+    from streams.public import cmd as public_cmd
+
+    public_cmd.configure(sub.add_parser("public", help="the public disclosure page (no sign-in)"))
+
     bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
     bench.add_argument("--quick", action="store_true", help="smaller counts (about 6-8 minutes)")
     bench.add_argument(
         "--only",
-        choices=["memory", "pipeline"],
+        choices=["memory", "pipeline", "replay"],
         help="memory: only the stages the state figures need (event set, one worker, memory, "
-        "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency",
+        "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency; "
+        "replay: raw consume, one worker and the replays",
     )
     bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
     soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")
@@ -321,12 +325,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_dashboard(args, settings)
     if args.command == "replay":
-        from streams.human_time import zone
-        from streams.replay import cmd_replay
+        from streams.replay import flags as replay_flags
 
-        return cmd_replay(
-            settings, as_of=args.as_of, verify=args.verify, fmt=args.format, zone=zone(args.utc)
-        )
+        return replay_flags.run(args, settings)
     if args.command == "audit":
         return _audit(args, settings)
     if args.command == "clock":
@@ -335,6 +336,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _campaign(args, settings)
     if args.command == "obligations":
         return _obligations(args, settings)
+    if args.command in ("bulletin", "public"):
+        from streams.bulletin import cmd as bulletin_cmd
+        from streams.public import cmd as public_cmd
+
+        if args.command == "bulletin":
+            return bulletin_cmd.run(args, settings)
+        return public_cmd.run(args, settings)
     if args.command in ("assess", "scorecard"):
         from streams import assessment_cmd
 
@@ -632,7 +640,10 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
         if bootstrap is None:
             return EXIT_USAGE
         topic = topics.ALERTS.full_name(settings.topic_prefix)
-        return asyncio.run(campaign_cmd.status(bootstrap, topic, args, **_kafka_options(settings)))
+        validated = topics.VALIDATED.full_name(settings.topic_prefix)
+        return asyncio.run(
+            campaign_cmd.status(bootstrap, topic, args, validated, **_kafka_options(settings))
+        )
     region = _region_node(settings)
     if region is None:
         return EXIT_USAGE

@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 
@@ -31,7 +33,9 @@ from infra.settings import Settings
 from streams import topics
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
+from streams.dashboard import queries as dashboard_queries
 from streams.dashboard.demo import start_demo_dashboard
+from streams.event_counts import COUNTY_EVENTS, DERIVED
 from streams.keys import generate_key_file, load_key_file, person_key_secret
 from streams.region import region_private_key
 from streams.signing import public_key_b64
@@ -41,7 +45,6 @@ from streams.topic_reader import read_all
 
 SUMMARY_SQL = """
 SELECT
-  (SELECT count(*) FROM events) AS archived,
   (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock,
   (SELECT coalesce(sum(flows), 0) FROM coverage_totals WHERE scope = 'region') AS flows,
   (SELECT coalesce(sum(covered), 0) FROM coverage_totals WHERE scope = 'region') AS covered,
@@ -142,16 +145,29 @@ class Demo:
             await self._final_report(conn)
             await self._campaign_report(conn)
             await self._league(bootstrap)
+            await self._bulletin(bootstrap, env)
             self.say(f"dashboard at {dashboard.server.url} (sign-ins above)")
+            self._cli_hint(env)
             await self._linger(conn, stop)
         finally:
             await dashboard.server.stop()
             await conn.close()
 
-    def _spawn(self, command: str, env: dict[str, str]) -> None:
+    def _cli_hint(self, env: dict[str, str]) -> None:
+        """How to point the other commands (an auditor's, an operator's) at this demo's broker
+        and database: without these they would look under the default home and find nothing."""
+        names = ("LIUDONG_HOME", "LIUDONG_KAFKA_BOOTSTRAP", "LIUDONG_PG_DSN")
+        self.say("the liudong commands on this demo's data, from another shell while it runs:")
+        self.say("  export " + " ".join(f"{name}={shlex.quote(env[name])}" for name in names))
+        self.say(
+            "  liudong obligations --state overdue; liudong scorecard --period 2026-Q1; "
+            "liudong audit person KEY-PREFIX; liudong replay --verify"
+        )
+
+    def _spawn(self, command: str, env: dict[str, str], *argv: str) -> None:
         with (self.root / f"{command}.log").open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-                [sys.executable, "-m", "streams.cli", command],
+                [sys.executable, "-m", "streams.cli", command, *argv],
                 env=dict(os.environ, **env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -194,14 +210,17 @@ class Demo:
 
     async def _summary(self, conn: asyncpg.Connection, *, final: bool) -> None:
         row = await conn.fetchrow(SUMMARY_SQL)
+        archive = await dashboard_queries.totals(conn)
         counts = await queries.obligation_counts(conn, row["clock"])
         p = self.progress
-        clock = f"event time {p.event_time:%Y-%m-%d}, published {p.events}" if p else "starting"
+        published = f"published {p.events} {COUNTY_EVENTS}" if p else ""
+        clock = f"event time {p.event_time:%Y-%m-%d}, {published}" if p else "starting"
         flows, covered = int(row["flows"]), int(row["covered"])
         share = f"{covered / flows:.0%}" if flows else "-"
         figures = ", ".join(f"{name.replace('_', ' ')} {counts[name]}" for name in SHOWN)
         line = (
-            f"{clock} | archived {row['archived']} | obligations {figures} "
+            f"{clock} | {COUNTY_EVENTS} {archive['county_events']}, {DERIVED}"
+            f" {archive['derived']} | obligations {figures} "
             f"| agreement coverage {share} "
             f"(target {COVERAGE_TARGET:.0%}) | dead letters {row['dead']}"
         )
@@ -211,30 +230,9 @@ class Demo:
             self.say(line)
 
     async def _publish_bad(self, bootstrap: str) -> None:
-        keys = self.settings.keys_dir / "simulation"
-        victim = CountyNode(
-            county="610921",
-            private_key=load_key_file(keys / "610921.pem"),
-            person_key_secret=b"unused",
-            bootstrap_servers=bootstrap,
+        await publish_bad_examples(
+            bootstrap, self.settings.keys_dir / "simulation", self.root / "forger.pem"
         )
-        forger = CountyNode(
-            county="610921",
-            private_key=generate_key_file(self.root / "forger.pem"),
-            person_key_secret=b"forger",
-            bootstrap_servers=bootstrap,
-        )
-        first17 = "61092119900101123"
-        forged = forger.build(
-            OutflowRegistered,
-            occurred_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
-            person_key=forger.person_key(first17 + check_char(first17)),
-            origin_county="610921",
-            destination_county="440306",
-        )
-        async with victim:
-            await victim.publish(forged)  # over the county's connection, not signed by its key
-            await victim.send_raw(b'{"event_type": "outflow_registered", "person_', key=b"x")
         self.say("published one forged event (wrong key) and one malformed message")
 
     async def _settle(self, conn: asyncpg.Connection) -> None:
@@ -309,6 +307,31 @@ class Demo:
         for line in table_lines(table.standings, table.average, mine, ranked=bool(table.ranked)):
             self.say("  " + line)
 
+    async def _bulletin(self, bootstrap: str, env: dict[str, str]) -> None:
+        """The quarter's bulletin (通报), both editions; the public page serving the public one."""
+        from streams.bulletin.issue import issue_newest
+        from streams.public.cmd import wait_until_up
+
+        issued = await issue_newest(
+            bootstrap,
+            "liudong",
+            region=self.settings.region_code,
+            offices=self.root / "bulletins",
+            public=self.settings.public_bulletins,
+            threshold=self.settings.public_suppress_below,
+        )
+        if issued is None:
+            self.say("bulletin: no closed period yet (`liudong bulletin --period P OUT` later)")
+            return
+        self.say(f"bulletin {issued.period} (通报), offices' and public editions:")
+        for path in issued.files:
+            self.say(f"  {path}")
+        port = _free_port()
+        self._spawn("public", dict(env, LIUDONG_PUBLIC_PAGE="on"), "--port", str(port))
+        url = f"http://127.0.0.1:{port}/"
+        up = await wait_until_up(url)
+        self.say(f"public page at {url} (no sign-in)" + ("" if up else ": not answering yet"))
+
     async def _linger(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         if self.duration <= 0:
             self.say("running; press Ctrl-C to stop")
@@ -316,6 +339,38 @@ class Demo:
             self.say(f"running for {self.duration:.0f} s more; Ctrl-C stops earlier")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), self.duration if self.duration > 0 else None)
+
+
+async def publish_bad_examples(
+    bootstrap: str, keys_dir: Path, forger_key: Path, prefix: str = "liudong"
+) -> None:
+    """What the demo shows being refused: an outflow of 610921 signed by a key that is not
+    its county's (sent over the county's connection), and a message cut off mid-JSON."""
+    victim = CountyNode(
+        county="610921",
+        private_key=load_key_file(keys_dir / "610921.pem"),
+        person_key_secret=b"unused",
+        bootstrap_servers=bootstrap,
+        topic_prefix=prefix,
+    )
+    forger = CountyNode(
+        county="610921",
+        private_key=generate_key_file(forger_key),
+        person_key_secret=b"forger",
+        bootstrap_servers=bootstrap,
+        topic_prefix=prefix,
+    )
+    first17 = "61092119900101123"
+    forged = forger.build(
+        OutflowRegistered,
+        occurred_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        person_key=forger.person_key(first17 + check_char(first17)),
+        origin_county="610921",
+        destination_county="440306",
+    )
+    async with victim:
+        await victim.publish(forged)  # over the county's connection, not signed by its key
+        await victim.send_raw(b'{"event_type": "outflow_registered", "person_', key=b"x")
 
 
 CAMPAIGN_SQL = (
@@ -345,6 +400,14 @@ async def _connect(dsn: str) -> asyncpg.Connection:
         if time.monotonic() > deadline:
             raise RuntimeError("the projector did not create its schema within 60 s")
         await asyncio.sleep(0.5)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:

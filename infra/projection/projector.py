@@ -26,6 +26,10 @@ from streams.topic_reader import assigned_consumer, wait_for_partitions
 
 log = structlog.get_logger(__name__)
 
+# The workers' records can be far larger than a county's event: a coverage figure or a
+# campaign's progress names every county of a partition (about 120 KB with 2,000 counties).
+MAX_RECORD_BYTES = 10 * 1024 * 1024
+
 PROJECTED: tuple[topics.TopicSpec, ...] = (
     topics.REGISTRY,
     topics.VALIDATED,
@@ -62,7 +66,8 @@ class Projector:
         self._dsn = dsn
         self._bootstrap = bootstrap_servers
         self._codecs: dict[str, Codec[Any]] = {
-            spec.full_name(topic_prefix): Codec(spec.union) for spec in PROJECTED
+            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=MAX_RECORD_BYTES)
+            for spec in PROJECTED
         }
         self._batch_size = batch_size
         self._poll_timeout_ms = poll_timeout_ms

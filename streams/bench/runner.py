@@ -12,7 +12,8 @@
    sustained events/s through the gate and the cases agent, from its group's committed
    offsets; its CPU seconds per event and peak RSS; its time split from a py-spy profile
    taken meanwhile (:mod:`streams.bench.profile`; the top frames go beside the results);
-7. replay (``streams.replay.replay_log``) of the validated topic step 6 produced;
+7. replay (:mod:`streams.bench.replay`) of the validated topic step 6 produced: one
+   process, two processes, and one deriving what ``--verify`` compares;
 8. two ``liudong worker`` processes on another clone, with standby replicas (the default),
    then two more without: CPU seconds per event against one worker's, and what the
    standbys cost;
@@ -24,7 +25,8 @@
     recovery into an empty store.
 
 Every worker runs on the deployment's table store (RocksDB, infra/deploy).
-``--only pipeline``: steps 1-6 and 9; ``--only memory``: steps 1, 2, 6 and 10.
+``--only pipeline``: steps 1-6 and 9; ``--only memory``: steps 1, 2, 6 and 10;
+``--only replay``: steps 1, 2, raw consume, 6 and 7.
 
 Results: ``bench/results/<UTC timestamp>.md`` and ``.json`` (and ``-profile.txt``); the
 table is printed.
@@ -52,8 +54,8 @@ from streams import signing, topics
 from streams.bench import ceiling, corpus, measure, stats
 from streams.bench import profile as profiling
 from streams.bench.memory import MemoryStage
+from streams.bench.replay import ReplayStage
 from streams.bench.stats import Row, Target
-from streams.replay import replay_log
 from streams.signing import public_key_b64
 from streams.simulation.scenario import SimulationConfig
 
@@ -95,7 +97,8 @@ def cmd_bench(settings: Settings, quick: bool, only: str | None = None) -> int:
     """Run the benchmark; print the table; 0 when it ran (targets missed or not), 1 if not.
 
     ``only="memory"``: the event set, the one-worker stage and the state stages;
-    ``only="pipeline"``: raw consume, the ceilings, plain Faust, one worker and latency.
+    ``only="pipeline"``: raw consume, the ceilings, plain Faust, one worker and latency;
+    ``only="replay"``: raw consume, one worker (for its validated topic) and the replays.
     """
     scale = QUICK if quick else FULL
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -163,6 +166,7 @@ class Bench:
         self.partitions = PARTITIONS
         self.memory_only = only == "memory"
         self.pipeline_only = only == "pipeline"
+        self.replay_only = only == "replay"
         self.region_key = Ed25519PrivateKey.generate()
         self.facts: dict[str, Any] = {}
 
@@ -202,6 +206,15 @@ class Bench:
         source = topics.COUNTY_EVENTS.full_name("bench-src")
         raw = await measure.raw_consume(self.bootstrap, source, self.scale.stage_timeout_s)
         self.say(f"raw consume + decode: {raw.events_per_s}")
+        if self.replay_only:
+            await self.pipeline("bench-one", events, workers=1)
+            replayed, facts = await ReplayStage(self.bootstrap, cfg.region).run(
+                "bench-one", raw.events_per_s
+            )
+            self.facts.update(facts, elapsed_s=time.monotonic() - began)
+            ceiling = Row("raw aiokafka consume + decode", raw.events_per_s, "events/s",
+                          note="Kafka's ceiling")  # fmt: skip
+            return Result([ceiling, *replayed], self.facts)
         pure, verify = await self.ceilings(events)
         faust_rate = await self.faust_baseline(source, events.size)
         self.say(f"plain Faust: {faust_rate}")
@@ -210,13 +223,17 @@ class Bench:
         rows = self.ceiling_rows(raw.events_per_s, pure, verify)
         rows += self.pipeline_rows(raw.events_per_s, pure, faust_rate, one)
         if not self.pipeline_only:
-            replay_rate, cases = await self.replay("bench-one")
-            self.say(f"replay: {replay_rate} ({cases} cases)")
+            replayed, facts = await ReplayStage(self.bootstrap, cfg.region).run(
+                "bench-one", raw.events_per_s
+            )
+            self.facts.update(facts)
+            rows += replayed
+            self.say(f"replay: {replayed[0].value} events/s in one process")
             two = await self.pipeline("bench-two", events, workers=2)
             self.say(f"pipeline, two workers: {two.rate}")
             bare = await self.pipeline("bench-two-bare", events, workers=2, standbys=0)
             self.say(f"pipeline, two workers without standbys: {bare.rate}")
-            rows += self.scale_rows(raw.events_per_s, replay_rate, one, two, bare)
+            rows += self.scale_rows(one, two, bare)
         lat, rtt, base_kib = await self.latency(events, one.rate)
         if base_kib is not None:
             self.facts["worker_rss_after_warmup_gib"] = base_kib / (1024 * 1024)
@@ -384,15 +401,6 @@ class Bench:
             raise RuntimeError(f"{workers} worker(s) of {prefix} did not become ready")
         await asyncio.sleep(2.0)  # let every member finish its assignment's start-up
 
-    async def replay(self, prefix: str) -> tuple[float | None, int]:
-        began = time.monotonic()
-        replay = await replay_log(self.bootstrap, prefix, region=self.scale.config.region)
-        seconds = time.monotonic() - began
-        summary = replay.summary()
-        self.facts["replay_events"] = summary.events
-        self.facts["replay_obligations"] = summary.obligations
-        return stats.rate(summary.events, seconds), summary.cases
-
     async def latency(
         self, events: corpus.Corpus, one: float | None
     ) -> tuple[measure.PipelineLatency, list[float], int | None]:
@@ -498,14 +506,7 @@ class Bench:
             rows.append(Row("1 worker's time split", None, "", note=self.facts["profile_error"]))
         return rows
 
-    def scale_rows(
-        self,
-        raw: float | None,
-        replay_rate: float | None,
-        one: PipelineRun,
-        two: PipelineRun,
-        bare: PipelineRun,
-    ) -> list[Row]:
+    def scale_rows(self, one: PipelineRun, two: PipelineRun, bare: PipelineRun) -> list[Row]:
         eps = "events/s"
         standby = (
             two.cpu_s_per_event - bare.cpu_s_per_event
@@ -513,8 +514,6 @@ class Bench:
             else None
         )
         return [
-            Row("replay (streams.replay) of validated", replay_rate, eps, "raw",
-                stats.ratio(replay_rate, raw), Target(">=", 0.5)),
             Row("liudong pipeline, 2 workers", two.rate, eps, "one",
                 stats.ratio(two.rate, one.rate),
                 note=f"{os.cpu_count()} CPUs, broker on the same machine"),

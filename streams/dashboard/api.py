@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,18 @@ import structlog
 from aiohttp import web
 
 from agents.league import SCOPES
-from streams.dashboard import audit, auth, queries
+from contracts import periods as periods_module
+from streams.dashboard import (
+    agreement_view,
+    audit,
+    auth,
+    campaign_view,
+    dead_letter_view,
+    flows,
+    queries,
+    words,
+    worklist,
+)
 from streams.dashboard.auth import Principal
 from streams.dashboard.db import Database, DatabaseUnavailable
 from streams.dashboard.live import Live
@@ -38,6 +50,7 @@ DB_KEY = web.AppKey("db", Database)
 LIVE_KEY = web.AppKey("live", Live)
 REGION_KEY = web.AppKey("region", str)
 HTTP_METRICS_KEY = web.AppKey("http_metrics", HttpMetrics)
+AGREEMENTS_KEY = web.AppKey("agreements", agreement_view.Agreements)
 SESSION_TTL_KEY = web.AppKey("session_ttl", dt.timedelta)
 PRINCIPAL = web.RequestKey("principal", Principal)
 
@@ -139,6 +152,19 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def session(request: web.Request) -> web.StreamResponse:
+    """Whether the request carries a live session (the page asks before showing sign-in)."""
+    token = token_of(request)
+    who = None
+    if token is not None:
+        async with request.app[DB_KEY].connection() as conn:
+            who = await auth.principal_for(conn, token)
+    if who is None:
+        return json_response({"signed_in": False})
+    known = names([who.county] if who.county else [])
+    return json_response({"signed_in": True, **who.as_json(), "names": known})
+
+
 async def me(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     return json_response({**who.as_json(), "names": names([who.county] if who.county else [])})
@@ -156,10 +182,14 @@ async def _read(request: web.Request, fn: Callable[[Any, Principal], Awaitable[A
         return await fn(conn, principal(request))
 
 
-async def flows(request: web.Request) -> web.StreamResponse:
-    rows = await _read(request, queries.flows)
-    codes = {c for r in rows for c in (r["origin"], r["destination"])}
-    return json_response({"flows": rows, "names": names(codes)})
+async def flow_pairs(request: web.Request) -> web.StreamResponse:
+    who = principal(request)
+    try:
+        q = flows.FlowQuery.of(request.query, flows.default_level(who))
+    except flows.FlowError as exc:
+        return error(400, "bad_request", str(exc))
+    async with request.app[DB_KEY].connection() as conn:
+        return json_response(await flows.flows(conn, who, q))
 
 
 def _int(request: web.Request, name: str, default: int, high: int) -> int:
@@ -174,27 +204,56 @@ def _int(request: web.Request, name: str, default: int, high: int) -> int:
     return int(raw)
 
 
+def _lang(request: web.Request) -> words.Lang:
+    return "en" if request.query.get("lang") == "en" else "zh"
+
+
 async def obligations(request: web.Request) -> web.StreamResponse:
-    state = request.query.get("state", queries.DEFAULT_STATE)
-    if state not in queries.STATE_FILTERS:
-        return error(400, "bad_request", f"state must be one of {', '.join(queries.STATE_FILTERS)}")
-    limit = _int(request, "limit", 100, MAX_LIMIT)
+    try:
+        wanted = worklist.Filter.of(request.query)
+    except worklist.FilterError as exc:
+        return error(400, "bad_request", str(exc))
+    limit = _int(request, "limit", worklist.PAGE, worklist.MAX_PAGE)
     offset = _int(request, "offset", 0, 10**9)
     who = principal(request)
     async with request.app[DB_KEY].connection() as conn:
         clock = await queries.logical_clock(conn)
         counts = await queries.obligation_counts(conn, who, clock)
-        rows = await queries.obligation_list(conn, who, state, clock, limit, offset)
-    codes = {c for r in rows for c in (r["responsible_county"], r["counterpart_county"]) if c}
+        body = await worklist.page(conn, who, wanted, clock, limit, offset)
+    codes = {
+        c for r in body["items"] for c in (r["responsible_county"], r["counterpart_county"]) if c
+    }
+    if wanted.county:
+        codes.add(wanted.county)
     return json_response(
         {
-            "state": state,
+            **body,
+            "state": wanted.state,
             "counts": counts,
-            "items": rows,
             "limit": limit,
             "offset": offset,
             "names": names(codes),
         }
+    )
+
+
+async def obligations_csv(request: web.Request) -> web.StreamResponse:
+    try:
+        wanted = worklist.Filter.of(request.query)
+    except worklist.FilterError as exc:
+        return error(400, "bad_request", str(exc))
+    who = principal(request)
+    async with request.app[DB_KEY].connection() as conn:
+        clock = await queries.logical_clock(conn)
+        text = await worklist.export(conn, who, wanted, clock, _lang(request))
+    stamp = "" if clock is None else f"-{clock:%Y%m%d}"
+    return web.Response(
+        body=text.encode("utf-8"),
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="obligations-{wanted.state}{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -228,29 +287,120 @@ async def campaigns(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     async with request.app[DB_KEY].connection() as conn:
         clock = await queries.logical_clock(conn)
-        return json_response({"campaigns": await queries.campaigns(conn, who, clock)})
+        listed = await campaign_view.campaigns(conn, who, clock)
+    codes = {c for x in listed for c in x.get("counties") or []}
+    return json_response(
+        {"clock": queries.jsonable(clock), "campaigns": listed, "names": names(codes)}
+    )
+
+
+async def campaign_tasks(request: web.Request) -> web.StreamResponse:
+    campaign_id = request.match_info["campaign_id"]
+    if not campaign_view.valid_id(campaign_id):
+        return error(400, "bad_request", "not a campaign id")
+    county = request.query.get("county") or None
+    if county is not None and not re.match(r"^[0-9]{6}$", county):
+        return error(400, "bad_request", "county must be a 6-digit county code")
+    limit = _int(request, "limit", campaign_view.TASK_PAGE, MAX_LIMIT)
+    offset = _int(request, "offset", 0, 10**9)
+    who = principal(request)
+    async with request.app[DB_KEY].connection() as conn:
+        clock = await queries.logical_clock(conn)
+        body = await campaign_view.tasks(conn, who, campaign_id, county, clock, limit, offset)
+    if body is None:
+        return error(404, "not_found", f"no campaign {campaign_id} in your scope")
+    return json_response(body)
 
 
 async def scorecards(request: web.Request) -> web.StreamResponse:
     scope = request.query.get("scope", "region")
     if scope not in SCOPES:
         return error(400, "bad_request", f"scope must be one of {', '.join(SCOPES)}")
+    period = request.query.get("period") or None
+    if period is not None:
+        try:
+            periods_module.parse(period)
+        except periods_module.PeriodError as exc:
+            return error(400, "bad_request", str(exc))
+    limit = _int(request, "limit", queries.LEAGUE_PAGE, MAX_LIMIT)
+    offset = _int(request, "offset", 0, 10**9)
     region = request.app[REGION_KEY]
     async with request.app[DB_KEY].connection() as conn:
         body = await queries.scorecards(
-            conn, region=region, scope="all" if scope == "all" else "region"
+            conn,
+            region=region,
+            scope="all" if scope == "all" else "region",
+            period=period,
+            offset=offset,
+            limit=limit,
         )
     return json_response({**body, "names": names(r["county"] for r in body["table"])})
 
 
 async def coverage(request: web.Request) -> web.StreamResponse:
-    body = await _read(request, queries.coverage)
-    return json_response({**body, "names": names(c["scope"] for c in body["counties"])})
+    which = request.query.get("which", "region")
+    if which not in SCOPES:
+        return error(400, "bad_request", f"which must be one of {', '.join(SCOPES)}")
+    sort = request.query.get("sort", "worst")
+    if sort not in flows.SORTS:
+        return error(400, "bad_request", f"sort must be one of {', '.join(flows.SORTS)}")
+    limit = _int(request, "limit", flows.COVERAGE_PAGE, MAX_LIMIT)
+    offset = _int(request, "offset", 0, 10**9)
+    who = principal(request)
+    async with request.app[DB_KEY].connection() as conn:
+        body = await queries.coverage(conn, who)
+        rows = await queries.coverage_rows(conn, who)
+    page = flows.county_page(
+        rows,
+        region=request.app[REGION_KEY],
+        which="all" if which == "all" or not who.sees_all else "region",
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    codes = {r["scope"] for r in page["items"]} | set(page["groups"].values())
+    return json_response({**body, "page": page, "names": names(codes)})
 
 
 async def dead_letters(request: web.Request) -> web.StreamResponse:
+    reason = request.query.get("reason") or None
+    if reason is not None and not re.match(r"^[a-z_]{1,64}$", reason):
+        return error(400, "bad_request", "reason must be a reason code")
+    limit = _int(request, "limit", dead_letter_view.PAGE, MAX_LIMIT)
+    offset = _int(request, "offset", 0, 10**9)
     async with request.app[DB_KEY].connection() as conn:
-        return json_response(await queries.dead_letters(conn))
+        body = await dead_letter_view.summary(conn)
+        page = await dead_letter_view.page(conn, reason, limit, offset)
+    codes = {i["claimed"]["county"] for i in page["items"] if i["claimed"]["county"]}
+    return json_response({**body, "page": page, "names": names(c for c in codes if c.isdigit())})
+
+
+async def dead_letter(request: web.Request) -> web.StreamResponse:
+    try:
+        event_id = uuid.UUID(request.match_info["event_id"])
+    except ValueError:
+        return error(400, "bad_request", "a dead letter's id is a UUID")
+    async with request.app[DB_KEY].connection() as conn:
+        record = await dead_letter_view.one(conn, event_id)
+    if record is None:
+        return error(404, "not_found", "no such dead letter")
+    return json_response(record)
+
+
+async def agreements(request: web.Request) -> web.StreamResponse:
+    state = request.query.get("state") or None
+    if state is not None and state not in agreement_view.STATES:
+        return error(400, "bad_request", f"state must be one of {', '.join(agreement_view.STATES)}")
+    limit = _int(request, "limit", agreement_view.PAGE, MAX_LIMIT)
+    offset = _int(request, "offset", 0, 10**9)
+    async with request.app[DB_KEY].connection() as conn:
+        clock = await queries.logical_clock(conn)
+        everything = await request.app[AGREEMENTS_KEY].all(conn, clock)
+    return json_response(agreement_view.page(everything, principal(request), state, offset, limit))
+
+
+async def word_tables(request: web.Request) -> web.StreamResponse:
+    return json_response(words.for_page())
 
 
 async def throughput(request: web.Request) -> web.StreamResponse:
@@ -327,9 +477,30 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/login", login, None, "Sign in; sets the session cookie, returns a token"),
     Route("POST", "/api/logout", logout, ANY_ROLE, "End the session"),
     Route("GET", "/api/me", me, ANY_ROLE, "The signed-in operator"),
+    Route("GET", "/api/session", session, None, "Whether this request is signed in, and as whom"),
+    Route("GET", "/api/words", word_tables, ANY_ROLE, "The page's words for every code (zh, en)"),
     Route("GET", "/api/summary", summary, ANY_ROLE, "Every view's figures in one payload"),
-    Route("GET", "/api/flows", flows, ANY_ROLE, "Persons moving between counties"),
-    Route("GET", "/api/obligations", obligations, ANY_ROLE, "Obligations by state, due first"),
+    Route(
+        "GET",
+        "/api/flows",
+        flow_pairs,
+        ANY_ROLE,
+        "Persons per pair of places (county, prefecture or province): the top pairs and others",
+    ),
+    Route(
+        "GET",
+        "/api/obligations",
+        obligations,
+        ANY_ROLE,
+        "Obligations by state, county, kind and days overdue, due first: a page and the total",
+    ),
+    Route(
+        "GET",
+        "/api/obligations.csv",
+        obligations_csv,
+        ANY_ROLE,
+        "The same obligations as CSV (UTF-8 with a byte-order mark), Beijing time",
+    ),
     Route(
         "GET",
         "/api/cases/{person_key}",
@@ -337,10 +508,39 @@ ROUTES: tuple[Route, ...] = (
         ANY_ROLE,
         "A case timeline: events, decisions and their causes (audited)",
     ),
-    Route("GET", "/api/campaigns", campaigns, ANY_ROLE, "Clean-up campaign progress"),
-    Route("GET", "/api/scorecards", scorecards, ANY_ROLE, "Two-way assessment league table"),
-    Route("GET", "/api/coverage", coverage, ANY_ROLE, "Agreement coverage against the target"),
-    Route("GET", "/api/dead-letters", dead_letters, REGION_ONLY, "Dead letters by reason"),
+    Route("GET", "/api/campaigns", campaigns, ANY_ROLE, "Clean-up campaigns: period, state, tasks"),
+    Route(
+        "GET",
+        "/api/campaigns/{campaign_id}/tasks",
+        campaign_tasks,
+        ANY_ROLE,
+        "A campaign's tasks per county and its unanswered tasks, deadline first",
+    ),
+    Route("GET", "/api/scorecards", scorecards, ANY_ROLE, "Two-way assessment league, by period"),
+    Route(
+        "GET",
+        "/api/agreements",
+        agreements,
+        ANY_ROLE,
+        "Two-way agreements by state; a pending one with what it waits for",
+    ),
+    Route(
+        "GET",
+        "/api/coverage",
+        coverage,
+        ANY_ROLE,
+        "Agreement coverage against the target, and the counties' figures sorted and paged",
+    ),
+    Route(
+        "GET", "/api/dead-letters", dead_letters, REGION_ONLY, "Refused messages: counts, a page"
+    ),
+    Route(
+        "GET",
+        "/api/dead-letters/{event_id}",
+        dead_letter,
+        REGION_ONLY,
+        "One refused message: the bytes it kept and why it was refused",
+    ),
     Route("GET", "/api/throughput", throughput, ANY_ROLE, "Events archived per second, lag"),
     Route("GET", "/api/stream", stream, ANY_ROLE, "Server-sent events: live summaries"),
     Route("GET", "/api/openapi.json", openapi, None, "This API's OpenAPI 3.1 document"),

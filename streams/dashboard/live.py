@@ -138,12 +138,8 @@ class Live:
 
 def _codes(body: dict[str, Any], p: Principal) -> set[str]:
     codes: set[str] = set()
-    for f in body["flows"]:
-        codes.update((f["origin"], f["destination"]))
     for row in body["scorecards"]["table"]:
         codes.add(row["county"])
-    for row in body["coverage"]["counties"]:
-        codes.add(row["scope"])
     for c in body["campaigns"]:
         codes.update(c.get("counties") or [])
     if p.county:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -24,68 +23,54 @@ from agents.assessment_config import Scores
 from contracts import obligation_vocabulary as vocabulary
 from contracts import periods as periods_module
 from infra.projection import queries as projection
-from streams.dashboard import scope
+from streams.dashboard import campaign_view, dead_letter_view, scope
 from streams.dashboard.auth import Principal
+from streams.dashboard.flows import COVERAGE_TARGET, coverage_row, ratio
+from streams.dashboard.json_values import jsonable
+from streams.dashboard.json_values import rows as _rows
 
-COVERAGE_TARGET = 0.8  # the seed's target: 80% of flows under an agreement
-# What the obligations list accepts as ?state=: a count of the vocabulary.
-STATE_FILTERS: tuple[str, ...] = vocabulary.NAMES
-DEFAULT_STATE = "open"
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
-
-
-def _rows(records: Any) -> list[dict[str, Any]]:
-    return [jsonable(dict(r)) for r in records]
+__all__ = ["jsonable"]
 
 
 # --- totals and the logical clock ----------------------------------------------------------------
 
-TOTALS = """
-SELECT count(*) AS events, max(occurred_at) AS latest_event_at,
-       (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock
-FROM events
-"""
+# What the archive holds: the events the counties published (the validated topic, a
+# broadcast event once), the records the system derived from them, and the registry's.
+COUNTS = (
+    "count(*) AS archived,"
+    " count(*) FILTER (WHERE right(e.topic, 10) = '.validated') AS county_events,"
+    " count(*) FILTER (WHERE right(e.topic, 9) = '.registry') AS registry,"
+    " max(e.occurred_at) AS latest_event_at,"
+    " (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock"
+)
+TOTALS = "SELECT " + COUNTS + " FROM events e"  # noqa: S608
 
 
-async def totals(conn: Any) -> dict[str, Any]:
-    row = await conn.fetchrow(TOTALS)
+def _totals(row: Any) -> dict[str, Any]:
+    archived, county_events, registry = row["archived"], row["county_events"], row["registry"]
     return {
-        "events": row["events"],
+        "events": archived,
+        "county_events": county_events,
+        "derived": archived - county_events - registry,
+        "registry": registry,
         "latest_event_at": jsonable(row["latest_event_at"]),
         "clock": jsonable(row["clock"]),
     }
+
+
+async def totals(conn: Any) -> dict[str, Any]:
+    return _totals(await conn.fetchrow(TOTALS))
 
 
 def county_totals_sql(p: Principal) -> tuple[str, tuple[Any, ...]]:
     """The archive's events the operator's county is party to (all of them for the region)."""
     w = scope.events(p)
-    sql = (
-        "SELECT count(*) AS events, max(e.occurred_at) AS latest_event_at,"  # noqa: S608
-        " (SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked') AS clock"
-        f" FROM events e WHERE {w.sql}"
-    )
-    return sql, w.args
+    return "SELECT " + COUNTS + " FROM events e WHERE " + w.sql, w.args  # noqa: S608
 
 
 async def county_totals(conn: Any, p: Principal) -> dict[str, Any]:
     sql, args = county_totals_sql(p)
-    row = await conn.fetchrow(sql, *args)
-    return {
-        "events": row["events"],
-        "latest_event_at": jsonable(row["latest_event_at"]),
-        "clock": jsonable(row["clock"]),
-    }
+    return _totals(await conn.fetchrow(sql, *args))
 
 
 async def logical_clock(conn: Any) -> dt.datetime | None:
@@ -114,33 +99,6 @@ async def obligation_counts(conn: Any, p: Principal, clock: dt.datetime | None) 
     }
 
 
-def obligation_list_sql(
-    p: Principal, state: str, horizon: dt.datetime | None = None
-) -> tuple[str, tuple[Any, ...]]:
-    """The obligations ``state`` (a vocabulary count) counts, due first ($1 limit, $2
-    offset; then the due-soon horizon if the count looks ahead, then the scope's county)."""
-    ahead = vocabulary.count(state).due_within is not None
-    predicate = vocabulary.sql(state, alias="o", horizon_arg=3 if ahead else None)
-    w = scope.obligations(p, arg=4 if ahead else 3)
-    sql = (
-        "SELECT o.obligation_id, o.person_key, o.kind, o.responsible_county,"  # noqa: S608
-        " o.counterpart_county, o.opened_at, o.due_at, o.state, o.urgent, o.agreement_id,"
-        " o.reminded_at, o.breached_at, o.escalated_at, o.escalated_to, o.fulfilled_at,"
-        " o.cancelled_at, o.late"
-        f" FROM obligations o WHERE {predicate} AND {w.sql}"
-        " ORDER BY o.due_at NULLS LAST, o.obligation_id LIMIT $1 OFFSET $2"
-    )
-    return sql, ((horizon,) if ahead else ()) + w.args
-
-
-async def obligation_list(
-    conn: Any, p: Principal, state: str, clock: dt.datetime | None, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    sql, args = obligation_list_sql(p, state, vocabulary.horizon(clock))
-    records = await conn.fetch(sql, limit, offset, *args)
-    return [with_status(r) for r in records]
-
-
 def with_status(record: Mapping[str, Any]) -> dict[str, Any]:
     """A projected obligation as JSON, with its status and flags in the vocabulary's words."""
     row: dict[str, Any] = jsonable(dict(record))
@@ -150,155 +108,152 @@ def with_status(record: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-# --- flows ---------------------------------------------------------------------------------------
-
-
-def flows_sql(p: Principal) -> tuple[str, tuple[Any, ...]]:
-    w = scope.flows(p)
-    sql = (
-        "SELECT e.payload->>'origin_county' AS origin,"  # noqa: S608
-        " e.payload->>'destination_county' AS destination,"
-        " count(DISTINCT e.person_key) AS persons FROM events e"
-        " WHERE e.event_type IN ('outflow_registered', 'inflow_registered')"
-        f" AND {w.sql} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 200"
-    )
-    return sql, w.args
-
-
-async def flows(conn: Any, p: Principal) -> list[dict[str, Any]]:
-    sql, args = flows_sql(p)
-    return _rows(await conn.fetch(sql, *args))
-
-
-# --- campaigns -----------------------------------------------------------------------------------
-
-
-def campaign_sql(p: Principal) -> tuple[str, str, tuple[Any, ...], tuple[Any, ...]]:
-    tw = scope.tasks(p, arg=2)
-    cw = scope.campaigns(p)
-    tasks_sql = (
-        "SELECT t.campaign_id, t.state, t.result,"  # noqa: S608
-        " (t.state = 'assigned' AND t.due_at < $1) AS overdue, count(*) AS n"
-        f" FROM campaign_tasks t WHERE {tw.sql} GROUP BY 1, 2, 3, 4"
-    )
-    campaigns_sql = (
-        "SELECT c.campaign_id, c.state, c.deadline, c.counties,"  # noqa: S608
-        " c.period_start, c.period_end"
-        f" FROM campaigns c WHERE {cw.sql} ORDER BY c.opened_at DESC"
-    )
-    return tasks_sql, campaigns_sql, tw.args, cw.args
-
-
-async def campaigns(conn: Any, p: Principal, clock: dt.datetime | None) -> list[dict[str, Any]]:
-    tasks_sql, campaigns_sql, targs, cargs = campaign_sql(p)
-    out: dict[str, dict[str, Any]] = {}
-    for r in await conn.fetch(campaigns_sql, *cargs):
-        out[r["campaign_id"]] = {
-            **jsonable(dict(r)),
-            "assigned": 0,
-            "reported": 0,
-            "overdue": 0,
-            "results": {},
-        }
-    for r in await conn.fetch(tasks_sql, clock, *targs):
-        key = r["campaign_id"] or "?"
-        entry = out.setdefault(
-            key,
-            {
-                "campaign_id": key,
-                "state": None,
-                "deadline": None,
-                "counties": [],
-                "assigned": 0,
-                "reported": 0,
-                "overdue": 0,
-                "results": {},
-            },
-        )
-        entry[r["state"]] += r["n"]
-        if r["overdue"]:
-            entry["overdue"] += r["n"]
-        if r["result"] is not None:
-            entry["results"][r["result"]] = entry["results"].get(r["result"], 0) + r["n"]
-    for entry in out.values():
-        total = entry["assigned"] + entry["reported"]
-        entry["tasks"] = total
-        entry["progress"] = entry["reported"] / total if total else None
-    return list(out.values())
-
-
 # --- scorecards (public: the seed asks for results to be disclosed) ------------------------------
 
 SCORECARDS = """
-WITH latest AS (
-    SELECT DISTINCT ON (county, period) county, period, revision, reason, origin_score,
-           destination_score, combined_score
-    FROM scorecards ORDER BY county, period, revision DESC
-), periods AS (SELECT DISTINCT period FROM latest ORDER BY period DESC LIMIT $1)
-SELECT * FROM latest WHERE period IN (SELECT period FROM periods) ORDER BY period, county
+SELECT DISTINCT ON (county, period) county, period, revision, reason, origin_score,
+       destination_score, combined_score
+FROM scorecards ORDER BY county, period, revision DESC
 """
+TREND_PERIODS = 6
+TREND_LINES = 5  # counties drawn in the trend: the first of the page
+LEAGUE_PAGE = 20
+
+
+def _standings(rows: list[dict[str, Any]]) -> list[league_module.Standing]:
+    return [
+        league_module.Standing(
+            r["county"],
+            Scores(r["origin_score"], r["destination_score"], r["combined_score"]),
+            r["revision"],
+        )
+        for r in rows
+    ]
+
+
+def _label(period: periods_module.Period) -> dict[str, str]:
+    return {"zh": period.label("zh"), "en": period.label("en")}
+
+
+def _latest_first(period: periods_module.Period) -> tuple[dt.datetime, dt.timedelta]:
+    """Sort key: the period that ended last first; of two ending together, the longer."""
+    return (period.end, period.end - period.start)
+
+
+def _default(
+    known: list[periods_module.Period],
+    by_period: Mapping[str, list[dict[str, Any]]],
+    region: str,
+    scope: league_module.Scope,
+) -> periods_module.Period | None:
+    """The period shown first: the latest in which a county of the league's scope was
+    assessed, else the latest with a scorecard in scope, else the latest."""
+
+    def in_scope(r: dict[str, Any]) -> bool:
+        return league_module.in_scope(r["county"], region, scope)
+
+    assessed = [
+        p
+        for p in known
+        if any(in_scope(r) and r["combined_score"] is not None for r in by_period[p.text])
+    ]
+    carded = [p for p in known if any(in_scope(r) for r in by_period[p.text])]
+    return max(assessed or carded or known, key=_latest_first, default=None)
 
 
 def league(
-    rows: list[dict[str, Any]], *, region: str, scope: league_module.Scope
+    rows: list[dict[str, Any]],
+    *,
+    region: str,
+    scope: league_module.Scope,
+    period: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> dict[str, Any]:
-    """The latest period's league (:mod:`agents.league`) and each county's trend.
+    """The league of ``period`` by :mod:`agents.league` (default: of the periods in which some
+    county was assessed, the one that ended last, a quarter before its last month), one page
+    of it, and each listed county's trend over the periods of the same kind up to it, with
+    the region average's trend.
 
     A side not assessed has a null score (shown 不参评); a county assessed on neither side is
     listed unranked; with nobody assessed there is no ranking (``ranked`` false).
     """
-    known = [periods_module.parse(p) for p in {r["period"] for r in rows}]
-    # The latest period is the one that ended last (a quarter before its last month); the
-    # trend follows the periods of its kind.
-    newest = max(known, key=lambda p: (p.end, p.end - p.start), default=None)
-    periods = sorted(p.text for p in known if newest is not None and p.kind == newest.kind)
+    known = sorted({periods_module.parse(r["period"]) for r in rows})
+    by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
     trend: dict[str, dict[str, float | None]] = defaultdict(dict)
     for r in rows:
+        by_period[r["period"]].append(r)
         trend[r["county"]][r["period"]] = r["combined_score"]
-    latest = newest.text if newest is not None else None
-    cards = {r["county"]: r for r in rows if r["period"] == latest}
-    table = league_module.league(
-        (
-            league_module.Standing(
-                r["county"],
-                Scores(r["origin_score"], r["destination_score"], r["combined_score"]),
-                r["revision"],
-            )
-            for r in cards.values()
-        ),
-        region=region,
-        scope=scope,
+    chosen = (
+        periods_module.parse(period)
+        if period is not None
+        else _default(known, by_period, region, scope)
     )
-    out = [
-        {
-            **cards[s.county],
-            "rank": s.rank,
-            "trend": [trend[s.county].get(q) for q in periods],
-        }
-        for s in table.standings
+    trend_periods = (
+        []
+        if chosen is None
+        else [p for p in known if p.kind == chosen.kind and p.end <= chosen.end][-TREND_PERIODS:]
+    )
+    latest = chosen.text if chosen is not None else None
+    cards = {r["county"]: r for r in by_period.get(latest or "", [])}
+    table = league_module.league(_standings(list(cards.values())), region=region, scope=scope)
+    shown = table.standings[offset : None if limit is None else offset + limit]
+    averages = [
+        league_module.league(
+            _standings(by_period.get(p.text, [])), region=region, scope=scope
+        ).average.combined
+        for p in trend_periods
     ]
     average = table.average
     return {
         "period": latest,
-        "period_label": None
-        if newest is None
-        else {"zh": newest.label("zh"), "en": newest.label("en")},
-        "periods": periods,
+        "period_label": None if chosen is None else _label(chosen),
+        "available": [
+            {"period": p.text, "label": _label(p)}
+            for p in sorted(known, key=_latest_first, reverse=True)
+        ],
+        "periods": [p.text for p in trend_periods],
+        "period_labels": [_label(p) for p in trend_periods],
         "scope": scope,
         "ranked": bool(table.ranked),
+        "total": len(table.standings),
+        "ranked_count": len(table.ranked),
+        "offset": offset,
         "average": {
             "origin": average.origin,
             "destination": average.destination,
             "combined": average.combined,
         },
-        "table": out,
+        "average_trend": averages,
+        "trend_lines": TREND_LINES,
+        "table": [
+            {
+                **cards[s.county],
+                "rank": s.rank,
+                "trend": [trend[s.county].get(p.text) for p in trend_periods],
+            }
+            for s in shown
+        ],
     }
 
 
 async def scorecards(
-    conn: Any, *, region: str, scope: league_module.Scope = "region", periods: int = 6
+    conn: Any,
+    *,
+    region: str,
+    scope: league_module.Scope = "region",
+    period: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> dict[str, Any]:
-    return league(_rows(await conn.fetch(SCORECARDS, periods)), region=region, scope=scope)
+    return league(
+        _rows(await conn.fetch(SCORECARDS)),
+        region=region,
+        scope=scope,
+        period=period,
+        offset=offset,
+        limit=limit,
+    )
 
 
 # --- agreement coverage --------------------------------------------------------------------------
@@ -321,55 +276,44 @@ ORDER BY period DESC LIMIT 12
 """
 
 
-def _ratio(covered: int | None, flows_: int | None) -> float | None:
-    return covered / flows_ if flows_ and covered is not None else None
+async def coverage_rows(conn: Any, p: Principal) -> list[dict[str, Any]]:
+    """The latest month's figures in the operator's scope (the region's and each county's)."""
+    sql, args = coverage_sql(p)
+    return _rows(await conn.fetch(sql, *args))
 
 
-def _coverage_row(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **r,
-        "ratio": _ratio(r["covered"], r["flows"]),
-        "outflow_ratio": _ratio(r.get("outflows_covered"), r.get("outflows")),
-        "inflow_ratio": _ratio(r.get("inflows_covered"), r.get("inflows")),
-    }
+def _month_label(period: str | None) -> dict[str, str] | None:
+    if period is None:
+        return None
+    try:
+        return _label(periods_module.parse(period))
+    except periods_module.PeriodError:
+        return None
 
 
 async def coverage(conn: Any, p: Principal) -> dict[str, Any]:
     """The latest month's agreement coverage. ``headline`` is the operator's own figure: the
     region's for the region, the county's own (every flow it is party to) for a county."""
-    sql, args = coverage_sql(p)
-    scopes = [_coverage_row(r) for r in _rows(await conn.fetch(sql, *args))]
+    scopes = [coverage_row(r) for r in await coverage_rows(conn, p)]
     own = "region" if p.sees_all else p.county
     headline = next((s for s in scopes if s["scope"] == own), None)
     history = [
-        {**r, "ratio": _ratio(r["covered"], r["flows"])}
+        {**r, "ratio": ratio(r["covered"], r["flows"]), "label": _month_label(r["period"])}
         for r in reversed(_rows(await conn.fetch(COVERAGE_HISTORY, own)))
     ]
+    period = scopes[0]["period"] if scopes else None
     return {
         "target": COVERAGE_TARGET,
-        "period": scopes[0]["period"] if scopes else None,
+        "period": period,
+        "period_label": _month_label(period),
         "scope": own,
         "headline": headline,
-        "region": headline if p.sees_all else None,
-        "counties": [s for s in scopes if s["scope"] != "region"],
+        "counties": sum(1 for s in scopes if s["scope"] != "region"),
         "history": history,
         "meets_target": None
         if headline is None or headline["ratio"] is None
         else headline["ratio"] >= COVERAGE_TARGET,
     }
-
-
-# --- dead letters (region only: refused bytes cannot be attributed to a county) ------------------
-
-DEAD_LETTERS = """
-SELECT reason_code, detected_by, count(*) AS n FROM dead_letters
-GROUP BY reason_code, detected_by ORDER BY n DESC, reason_code
-"""
-
-
-async def dead_letters(conn: Any) -> dict[str, Any]:
-    rows = _rows(await conn.fetch(DEAD_LETTERS))
-    return {"total": sum(r["n"] for r in rows), "by_reason": rows}
 
 
 # --- projector positions -------------------------------------------------------------------------
@@ -480,12 +424,11 @@ async def summary(conn: Any, p: Principal, *, region: str) -> dict[str, Any]:
     clock = await logical_clock(conn)
     return {
         "clock": jsonable(clock),
-        "totals": None if p.sees_all else await county_totals(conn, p),
+        "totals": await county_totals(conn, p),
         "obligations": await obligation_counts(conn, p, clock),
         "vocabulary": vocabulary.labels(),
-        "flows": await flows(conn, p),
-        "campaigns": await campaigns(conn, p, clock),
-        "scorecards": await scorecards(conn, region=region),
+        "campaigns": await campaign_view.campaigns(conn, p, clock),
+        "scorecards": await scorecards(conn, region=region, limit=LEAGUE_PAGE),
         "coverage": await coverage(conn, p),
-        "dead_letters": await dead_letters(conn) if p.sees_all else None,
+        "dead_letters": await dead_letter_view.summary(conn) if p.sees_all else None,
     }

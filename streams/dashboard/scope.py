@@ -25,7 +25,7 @@ PARTY_FIELDS: tuple[str, ...] = (
     "responsible_county",
     "counterpart_county",
 )
-_ALIAS_OK = frozenset({"o", "e", "t", "c", "cv"})
+_ALIAS_OK = frozenset({"o", "e", "t", "c", "cv", "f", "d"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +55,12 @@ def obligations(p: Principal, *, alias: str = "o", arg: int = 1) -> Scoped:
     )
 
 
-def flows(p: Principal, *, alias: str = "e", arg: int = 1) -> Scoped:
-    """Outflow/inflow events with the county as origin or destination."""
+def flow_ends(p: Principal, *, alias: str = "f", arg: int = 1) -> Scoped:
+    """Flows (rows with origin ``o`` and destination ``d``) with the county at either end."""
     if p.sees_all:
         return ALL
     a = _alias(alias)
-    return Scoped(
-        f"({a}.payload->>'origin_county' = ${arg} OR {a}.payload->>'destination_county' = ${arg})",
-        (p.county,),
-    )
+    return Scoped(f"({a}.o = ${arg} OR {a}.d = ${arg})", (p.county,))
 
 
 def tasks(p: Principal, *, alias: str = "t", arg: int = 1) -> Scoped:

@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from streams.dashboard import api, queries
+from streams.dashboard import agreement_view, api, dead_letter_view, queries
 from streams.dashboard.auth import DEFAULT_SESSION_TTL, Principal
 from streams.dashboard.db import Database, DatabaseUnavailable
 from streams.dashboard.lag import LagProbe
@@ -88,12 +88,13 @@ def build_app(config: DashboardConfig) -> web.Application:
     app[api.HTTP_METRICS_KEY] = http_metrics
     app[api.SESSION_TTL_KEY] = config.session_ttl
     app[api.REGION_KEY] = config.region
+    app[api.AGREEMENTS_KEY] = agreement_view.Agreements()
 
     async def refresh() -> None:
         try:
             async with db.connection() as conn:
                 counts = await queries.obligation_counts(conn, _REGION, None)
-                dead = await queries.dead_letters(conn)
+                dead = await dead_letter_view.summary(conn)
                 totals = await queries.totals(conn)
         except DatabaseUnavailable:
             projection.database_down()

@@ -24,7 +24,13 @@ late               COALESCE(late, false)
 
 Canonical form: instants in UTC as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (PostgreSQL keeps
 microseconds, as Python does), each row a compact JSON array in the field order above, rows
-sorted by obligation id and joined by ``\\n``; the digest is the SHA-256 of that text.
+sorted by obligation id and joined by ``\\n``; :func:`digest` is the SHA-256 of that text.
+
+**Per partition.** A person's obligations all belong to the person's validated partition
+(:func:`streams.routing.person_partition` of the row's person key), so the rows are digested
+partition by partition (:func:`by_partition`) and the state's digest is :func:`combine` of
+those: the SHA-256 of ``<partition> <digest>`` lines in partition order. Processes that
+replayed different partitions need hand over nothing but their partitions' digests.
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from agents.case_rules import CaseState, Obligation
+from streams import routing
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 FIELDS: tuple[str, ...] = (
     "obligation_id",
     "kind",
@@ -60,7 +68,8 @@ def instant(at: dt.datetime | None) -> str | None:
         return None
     if at.tzinfo is None:
         raise ValueError(f"naive datetime {at!r}: every instant must carry a time zone")
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat's text up to its offset is strftime's "%Y-%m-%dT%H:%M:%S.%f", made faster.
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -114,7 +123,21 @@ class ObligationRow:
         )
 
     def canonical(self) -> str:
-        return json.dumps(list(astuple(self)), ensure_ascii=False, separators=(",", ":"))
+        fields = [
+            self.obligation_id,
+            self.kind,
+            self.person_key,
+            self.responsible,
+            self.counterpart,
+            self.opened_at,
+            self.due_at,
+            self.state,
+            self.reminded,
+            self.breached,
+            self.escalated,
+            self.late,
+        ]
+        return _ENCODER.encode(fields)
 
     def as_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -128,6 +151,25 @@ def rows_of_cases(cases: Iterable[CaseState]) -> list[ObligationRow]:
         for ob in case.obligations
     }
     return [by_id[k] for k in sorted(by_id)]
+
+
+def combine(parts: Mapping[int, str]) -> str:
+    """One digest of per-partition digests, in partition order (whoever computed them)."""
+    text = "\n".join(f"{p} {d}" for p, d in sorted(parts.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def by_partition(rows: Iterable[ObligationRow], partitions: int) -> dict[int, list[ObligationRow]]:
+    """The rows of each validated partition (every partition, empty ones included)."""
+    out: dict[int, list[ObligationRow]] = {p: [] for p in range(partitions)}
+    for row in rows:
+        out[routing.person_partition(row.person_key, partitions)].append(row)
+    return out
+
+
+def partitioned(rows: Iterable[ObligationRow], partitions: int) -> str:
+    """The state's digest: :func:`combine` of each partition's :func:`digest`."""
+    return combine({p: digest(part) for p, part in by_partition(rows, partitions).items()})
 
 
 def digest(rows: Iterable[ObligationRow]) -> str:

@@ -23,22 +23,25 @@ seen it at the time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from agents import case_rules, coverage_rules
+from agents import assessment_rules, case_rules
 from agents.agreement_terms import Defaults
+from agents.assessment_rules import AssessmentState
 from agents.case_rules import CaseState
 from agents.partition_cases import Output, PartitionCases
-from contracts import obligation_vocabulary as vocabulary
 from contracts import unions
 from contracts.envelope import Envelope
 from streams.codec import Codec, DecodeError
-from streams.human_time import LOCAL, Zone
+from streams.event_counts import counts_once
 from streams.replay import digest as digest_module
+from streams.replay import scorecards
+from streams.replay.derived import Derivation
+from streams.replay.outcome import Outcome, Summary
 
 MAX_EVENT_BYTES = 10 * 1024 * 1024  # as the cases agent's codec
 
@@ -67,68 +70,21 @@ class PartitionReplay(PartitionCases):
         return super().apply(event)
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
-    events: int  # messages read
-    applied: int  # events applied (before each partition's cut)
-    undecodable: int
-    cases: int
-    obligations: int
-    counts: Mapping[str, int]  # the vocabulary's counts (contracts.obligation_vocabulary)
-    clock: dt.datetime | None  # the logical clock reached: the newest tick applied
-    alerts: int  # distinct alert ids raised
-    coverage: Mapping[str, tuple[int, int]]  # period -> (flows, covered), region scope
-    positions: Mapping[int, int]  # partition -> next offset read
-    cut: tuple[int, ...]  # partitions stopped by as_of
-    digest: str
-    first_event: dt.datetime | None = None  # event time of the earliest event applied
-    last_event: dt.datetime | None = None  # and of the newest
-
-    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
-        return {
-            "events": self.events,
-            "applied": self.applied,
-            "undecodable": self.undecodable,
-            "cases": self.cases,
-            "obligations": self.obligations,
-            "counts": dict(self.counts),
-            "clock": zone.iso(self.clock),
-            "first_event": zone.iso(self.first_event),
-            "last_event": zone.iso(self.last_event),
-            "alerts": self.alerts,
-            "coverage": {
-                period: {"flows": f, "covered": c, "ratio": coverage_rules.ratio(f, c)}
-                for period, (f, c) in sorted(self.coverage.items())
-            },
-            "positions": {str(p): o for p, o in sorted(self.positions.items())},
-            "cut_by_as_of": list(self.cut),
-            "digest": self.digest,
-        }
-
-    def lines(self, zone: Zone = LOCAL) -> list[str]:
-        out = [
-            f"events read      {self.events} ({self.applied} applied, "
-            f"{self.undecodable} undecodable)",
-            f"cases            {self.cases}",
-            f"logical clock    {zone.show(self.clock)}",
-            f"obligations      {self.obligations}",
-        ]
-        for c in vocabulary.COUNTS:
-            out.append(f"  {c.name:<17} {self.counts[c.name]:>7}  {c.zh} / {c.en}")
-        out.append(f"alerts           {self.alerts}")
-        for period, (flows, covered) in sorted(self.coverage.items()):
-            pct = 100 * coverage_rules.ratio(flows, covered)
-            out.append(f"coverage {period}  {covered}/{flows} flows covered ({pct:.1f}%)")
-        out.append(f"digest           {self.digest}")
-        return out
-
-
 class Replay:
     """Every partition's replay; ``feed`` decodes and applies one partition's batch.
 
-    Without ``keep_outputs`` the partitions build no derived events (``derive=False``): the
-    digest and summary depend on the cases alone, and the alerts raised are the partitions'
-    alert pairs.
+    What it makes besides the cases, each only when asked (the derived events cost more to
+    build than the decisions):
+
+    * ``keep_outputs``: every derived event, in order (:attr:`outputs`);
+    * ``derivation``: the derived events' canonical digests per derived topic and partition
+      (:mod:`streams.replay.derived`), to compare with the live topics;
+    * ``assess``: the assessment fold (:attr:`assessment`) of the derived events and of the
+      validated events the assessment service folds (:mod:`streams.replay.scorecards`).
+
+    With none of them the partitions build no derived events (``derive=False``): the digest
+    and summary depend on the cases alone, and the alerts raised are the partitions' alert
+    pairs.
     """
 
     def __init__(
@@ -138,6 +94,8 @@ class Replay:
         defaults: Defaults | None = None,
         as_of: dt.datetime | None = None,
         keep_outputs: bool = False,
+        derivation: Derivation | None = None,
+        assess: bool = False,
     ) -> None:
         self.region = region
         self.defaults = defaults or Defaults()
@@ -147,8 +105,12 @@ class Replay:
         self._events: TypeAdapter[Any] = TypeAdapter(unions.CountyEvent)
         self.positions: dict[int, int] = {}
         self.read = 0
+        self.county_events = 0  # the events among the messages read, a broadcast one once
         self.undecodable = 0
         self.outputs: list[Output] | None = [] if keep_outputs else None
+        self.derivation = derivation
+        self.assessment: AssessmentState | None = AssessmentState() if assess else None
+        self.derive = keep_outputs or derivation is not None or assess
         self.first_event: dt.datetime | None = None
         self.last_event: dt.datetime | None = None
 
@@ -159,7 +121,7 @@ class Replay:
                 number,
                 self.region,
                 defaults=self.defaults,
-                derive=self.outputs is not None,
+                derive=self.derive,
                 as_of=self.as_of,
             )
         return replay
@@ -177,7 +139,9 @@ class Replay:
                 self.undecodable += 1
                 self.positions[partition] = offset + 1
                 continue
-            self.apply(replay, event)
+            if counts_once(event.event_type, partition):
+                self.county_events += 1
+            self.apply(replay, event, offset, value)
             if not replay.cut:
                 self.positions[partition] = offset + 1
         return replay.cut
@@ -203,14 +167,25 @@ class Replay:
         event = self.codec.decode(value).event
         return event
 
-    def apply(self, replay: PartitionReplay, event: Envelope) -> None:
+    def apply(
+        self, replay: PartitionReplay, event: Envelope, offset: int = 0, value: bytes | None = None
+    ) -> None:
+        """Apply one decoded event read at ``offset`` (its bytes ``value``)."""
         outputs = replay.apply(event)
-        if not replay.cut:
-            at = event.occurred_at
-            if self.first_event is None or at < self.first_event:
-                self.first_event = at
-            if self.last_event is None or at > self.last_event:
-                self.last_event = at
+        if replay.cut:
+            return
+        at = event.occurred_at
+        if self.first_event is None or at < self.first_event:
+            self.first_event = at
+        if self.last_event is None or at > self.last_event:
+            self.last_event = at
+        if self.assessment is not None:
+            if scorecards.folds_input(value):
+                assessment_rules.fold(self.assessment, event)
+            for out in outputs:
+                assessment_rules.fold(self.assessment, out)
+        if self.derivation is not None and outputs:
+            self.derivation.add(replay.partition, offset, event, outputs)
         if self.outputs is not None:
             self.outputs.extend(outputs)
 
@@ -231,28 +206,4 @@ class Replay:
         return max(ticks, default=None)
 
     def summary(self) -> Summary:
-        rows = self.rows()
-        coverage: dict[str, tuple[int, int]] = {}
-        for p in self.partitions.values():
-            for period, scopes in p.coverage.periods.items():
-                flows, covered = scopes.get(coverage_rules.REGION_SCOPE, [0, 0])[:2]
-                old = coverage.get(period, (0, 0))
-                coverage[period] = (old[0] + flows, old[1] + covered)
-        clock = self.clock()
-        obligations = [ob for case in self.cases() for ob in case.obligations]
-        return Summary(
-            events=self.read,
-            applied=sum(p.applied for p in self.partitions.values()),
-            undecodable=self.undecodable,
-            cases=sum(len(p.cases) for p in self.partitions.values()),
-            obligations=len(rows),
-            counts=vocabulary.counts(obligations, clock),
-            clock=clock,
-            alerts=len(self.alert_ids()),
-            coverage=coverage,
-            positions=dict(self.positions),
-            cut=tuple(sorted(n for n, p in self.partitions.items() if p.cut)),
-            digest=digest_module.digest(rows),
-            first_event=self.first_event,
-            last_event=self.last_event,
-        )
+        return Outcome.of(self).summary()

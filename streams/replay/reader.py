@@ -1,8 +1,9 @@
 """Reading the validated topic for a replay, and where the live system stands on it.
 
 The reader is a plain ``AIOKafkaConsumer`` with no group (``group_id=None``): partitions are
-assigned by hand and read from the earliest offset up to end offsets fixed at the start, so
-a replay never joins, commits for or disturbs the live consumer group. Batches come from
+assigned by hand (all of them, or the ones a replay process was given) and read from the
+earliest offset up to end offsets fixed at the start, so a replay never joins, commits for
+or disturbs the live consumer group. Batches come from
 ``getmany`` (thousands of records per call), each partition's records in offset order.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from typing import Any, TextIO
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -45,7 +46,7 @@ class Progress:
             return
         self.shown = now
         line = (
-            f"replay: {events:,} events  {self.rate(events):,.0f} events/s  "
+            f"replay: {events:,} messages  {self.rate(events):,.0f} messages/s  "
             f"partitions {done}/{self.partitions} done"
         )
         if self.tty:
@@ -63,9 +64,11 @@ class ValidatedReader:
         *,
         batch_records: int = BATCH_RECORDS,
         client_options: Mapping[str, Any] | None = None,
+        only: Collection[int] | None = None,
     ) -> None:
         self.topic = topic
         self.batch_records = batch_records
+        self.only = None if only is None else frozenset(only)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap_servers,
             group_id=None,
@@ -87,7 +90,13 @@ class ValidatedReader:
         except BaseException:
             await self._consumer.stop()
             raise
-        self.partitions = [TopicPartition(self.topic, p) for p in sorted(found)]
+        if self.only is not None and not self.only <= set(found):
+            await self._consumer.stop()
+            raise LookupError(
+                f"{self.topic} has no partition {min(self.only - set(found))} (it has {len(found)})"
+            )
+        chosen = sorted(found if self.only is None else self.only)
+        self.partitions = [TopicPartition(self.topic, p) for p in chosen]
         self._consumer.assign(self.partitions)
 
     async def stop(self) -> None:

@@ -32,6 +32,7 @@ from contracts import divisions
 from contracts.envelope import Envelope
 from contracts.events.registry import CountyRegistered
 from streams.county_node import CountyNode
+from streams.event_counts import COUNTY_EVENTS, MESSAGES
 from streams.keys import generate_key_file, load_key_file
 from streams.signing import public_key_b64
 from streams.simulation.scenario import SimEvent, SimulationConfig, generate, involved_counties
@@ -66,7 +67,7 @@ class SimulationReport:
         rate = self.events / self.elapsed_s if self.elapsed_s > 0 else 0.0
         head = [
             f"registered {self.counties} counties",
-            f"published {self.events} events ({self.county_event_messages} messages) "
+            f"published {self.events} {COUNTY_EVENTS} ({self.county_event_messages} {MESSAGES}) "
             f"in {self.elapsed_s:.1f} s, {rate:.0f} events/s",
         ]
         width = max((len(t) for t in self.events_by_type), default=0)

@@ -81,7 +81,11 @@ async def client(dsn: str) -> AsyncIterator[Client]:
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{person_key}", P1)
+    return (
+        path.replace("{person_key}", P1)
+        .replace("{campaign_id}", "qc-2026q1")
+        .replace("{event_id}", "00000000-0000-0000-0000-000000000000")
+    )
 
 
 async def test_every_protected_route_needs_a_session(client: Client) -> None:
@@ -143,14 +147,16 @@ async def test_region_sees_everything(client: Client) -> None:
         "escalated": 1,
         "cancelled": 0,
     }
-    assert s["vocabulary"]["breached"] == {"zh": "已违约", "en": "Breached"}
-    assert {(f["origin"], f["destination"]) for f in s["flows"]} == {
+    assert s["vocabulary"]["breached"] == {"zh": "逾期", "en": "Breached"}
+    status, pairs = await client.get("/api/flows?level=county", token)
+    assert status == 200
+    assert {(f["origin"], f["destination"]) for f in pairs["pairs"]} == {
         (HANBIN, BAOAN),
         (HANYIN, YANTA),
     }
     assert s["dead_letters"]["total"] == 3
-    assert s["coverage"]["region"]["ratio"] == pytest.approx(0.7)
-    assert s["coverage"]["headline"] == s["coverage"]["region"]
+    assert s["coverage"]["headline"]["scope"] == "region"
+    assert s["coverage"]["headline"]["ratio"] == pytest.approx(0.7)
     assert s["coverage"]["meets_target"] is False
     # The region's own counties by default (宝安区 is Shenzhen's); every county on request.
     assert [r["county"] for r in s["scorecards"]["table"]] == [HANBIN, HANYIN]
@@ -164,7 +170,9 @@ async def test_region_sees_everything(client: Client) -> None:
     ]
     assert (await client.get("/api/scorecards?scope=world", token))[0] == 400
     assert s["campaigns"][0]["progress"] == pytest.approx(0.5)
-    assert s["names"][BAOAN]["en"] == "Bao'an District"
+    assert s["campaigns"][0]["status"] == "open"  # its deadline is after the clock
+    assert pairs["names"][BAOAN]["en"] == "Bao'an District"
+    assert s["names"][HANYIN] == {"zh": "汉阴县", "en": "Hanyin County"}
     status, ob = await client.get("/api/obligations?state=breached", token)
     assert status == 200
     # Breached means ever breached: the escalated one too, due first.
@@ -174,7 +182,7 @@ async def test_region_sees_everything(client: Client) -> None:
     for state, count in s["obligations"]["counts"].items():
         status, listed = await client.get(f"/api/obligations?state={state}", token)
         assert status == 200, state
-        assert len(listed["items"]) == count, state  # the list and the tile agree
+        assert len(listed["items"]) == listed["total"] == count, state  # list and tile agree
     status, ob = await client.get("/api/obligations", token)
     assert (ob["state"], len(ob["items"])) == ("open", 3)
     for path in (
@@ -197,18 +205,26 @@ async def test_county_sees_only_what_it_is_party_to(client: Client, dsn: str) ->
     status, s = await client.get("/api/summary", token)
     assert status == 200
     assert s["dead_letters"] is None
-    assert [(f["origin"], f["destination"]) for f in s["flows"]] == [(HANBIN, BAOAN)]
+    pairs = (await client.get("/api/flows", token))[1]
+    assert pairs["level"] == "county"  # a county operator starts at counties
+    assert [(f["origin"], f["destination"]) for f in pairs["pairs"]] == [(HANBIN, BAOAN)]
     assert s["obligations"]["counts"]["escalated"] == 0  # P2's is Hanyin's and Yanta's
     assert s["obligations"]["counts"]["breached"] == 1
     assert s["obligations"]["counts"]["open"] == 2
-    assert [c["scope"] for c in s["coverage"]["counties"]] == [HANBIN]
+    coverage = (await client.get("/api/coverage?which=all", token))[1]
+    assert [c["scope"] for c in coverage["page"]["items"]] == [HANBIN]
     # Every figure is the county's own: its coverage (4 of 4), never the region's 70%, and
     # the archived events it is party to, not the whole archive; no system-wide figures.
     assert s["coverage"]["headline"]["scope"] == HANBIN
     assert s["coverage"]["headline"]["ratio"] == pytest.approx(1.0)
-    assert s["coverage"]["region"] is None
     assert s["coverage"]["history"] == [
-        {"period": "2026-02", "flows": 4, "covered": 4, "ratio": 1.0}
+        {
+            "period": "2026-02",
+            "flows": 4,
+            "covered": 4,
+            "ratio": 1.0,
+            "label": {"zh": "2026年2月", "en": "February 2026"},
+        }
     ]
     region_token = await client.token("region")
     everything = (await client.get("/api/summary", region_token))[1]["totals"]["events"]

@@ -145,7 +145,7 @@ class Seeder:
             """INSERT INTO obligations (obligation_id, person_key, kind, responsible_county,
                 counterpart_county, opened_at, due_at, remind_at, escalate_at, urgent, state,
                 breached_at, escalated_at, last_event_id)
-               VALUES ($1, $2, 'register_arrival', $3, $4, $5, $6, $6, $6, false, $7, $8, $9,
+               VALUES ($1, $2, 'arrival_registration', $3, $4, $5, $6, $6, $6, false, $7, $8, $9,
                        $10)""",
             oid,
             person,

@@ -48,4 +48,6 @@ def test_the_demo_runs_reports_and_stops_cleanly(
     assert "lost_contact" in lines[tasks + 1] + lines[tasks + 2] + lines[tasks + 3]
     assert any(line.startswith("two-way assessment (双向考核)") for line in lines)
     assert any(line.startswith("dashboard at http://127.0.0.1:") for line in lines)
+    assert any(line.startswith("bulletin 2026-Q1 (通报)") for line in lines)
+    assert any(line.startswith("public page at http://127.0.0.1:") for line in lines)
     assert lines[-1] == "demo stopped cleanly"

@@ -2,10 +2,15 @@
 
 A smaller run of the scripted scenario (tests/integration/obligation_scenario.py, with fewer
 persons and ticks) goes through the gate and the cases agent; the projector writes it to a
-fresh database. Then: ``replay --verify`` finds the replayed digest equal to the live one;
-a corrupted obligations row makes it fail and name that obligation; replays as of three
-instants give the states the rules table says (computed here from the script, not from the
-agents' code); ``audit person`` prints the timeline with causes and is itself audited.
+fresh database. Then: ``replay --verify`` finds every derived topic, the projection and (with
+the assessment service run once) the scorecards equal to the replay's; one derived record
+changed in a copy of the derived topics, or one corrupted projection row, makes it fail and
+name that record; ``--verify --as-of`` proves the state at three instants, whose obligations
+are the ones the rules table gives (computed here from the script, not from the agents'
+code); one county's snapshot lists its obligations as the script says and is audited; two
+replay processes find what one finds; the signed record checks out, is recomputed from the
+log, and an edited one fails; ``audit person`` prints the timeline with causes and is itself
+audited.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from typing import Any
 
 import asyncpg
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from agents import assessment_config
+from agents.assessment import AssessmentService
 from infra.projection.projector import Projector
 from infra.settings import Settings
 from streams import audit
@@ -29,8 +37,12 @@ from streams.human_time import UTC
 from streams.identity import person_key
 from streams.replay import cmd_replay, replay_and_verify, replay_log
 from streams.replay.digest import ObligationRow, instant
+from streams.replay.reader import end_offsets
+from streams.replay.runner import Job, replay
+from streams.replay.verify import Request, verify
 from tests.integration import obligation_scenario as script
 from tests.integration.databases import empty_database
+from tests.integration.derived_copy import copy_derived
 from tests.integration.pipeline import REGION, SECRET, Pipeline
 from tests.integration.test_obligations_scenario import run_scenario
 
@@ -75,6 +87,10 @@ async def live(
     """The small scenario through a real worker, projected into a fresh database."""
     home = tmp_path_factory.mktemp("replay")
     pipeline = Pipeline(kafka_bootstrap, f"r{uuid.uuid4().hex[:8]}", home, PARTITIONS)
+    keys = home / "keys"  # the region's key: it signs the audit record
+    keys.mkdir()
+    pem = pipeline.region_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    (keys / "region.pem").write_bytes(pem)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(script, "PERSONS", PERSONS)
         patch.setattr(script, "TICK_DAYS", TICK_DAYS)
@@ -151,14 +167,22 @@ async def test_replay_digest_equals_the_live_projection(live: Live) -> None:
     )
 
 
-def test_replay_command_verifies_and_reports_json(
+def test_replay_command_verifies_every_derived_topic_and_reports_json(
     live: Live, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cmd_replay(live.settings(), verify=True, fmt="json") == 0
     captured = capsys.readouterr()
     report = json.loads(captured.out)
-    assert report["verify"]["ok"] is True
-    assert report["verify"]["live_digest"] == report["digest"]
+    verify = report["verify"]
+    assert verify["ok"] is True
+    checks = verify["checks"]
+    for name in ("obligations", "alerts"):
+        assert checks[name]["status"] == "match", checks[name]
+        assert checks[name]["replayed"] == checks[name]["live"]
+        assert checks[name]["replayed_records"] == checks[name]["live_records"] > 0
+    assert checks["projection"]["status"] == "match"
+    assert checks["projection"]["live"] == report["digest"]
+    assert verify["position"] == verify["log_end"]  # at rest: the whole log
     assert report["obligations"] == len(live.scenario.expected)
     counts = report["counts"]
     # The vocabulary's exclusive counts add up to every obligation.
@@ -168,7 +192,7 @@ def test_replay_command_verifies_and_reports_json(
     answered_late = sum(1 for e in live.scenario.expected if e.answer in ("late", "very_late"))
     assert counts["fulfilled_late"] == answered_late
     assert counts["breached"] == sum(1 for e in live.scenario.expected if e.answer != "on_time")
-    assert "events/s" in captured.err  # the progress line
+    assert "messages/s" in captured.err  # the progress line
     print(f"\nreplay: {report['events']} events at {report['events_per_second']} events/s")
 
 
@@ -183,13 +207,104 @@ def test_a_corrupted_projection_row_fails_verify_and_is_named(
     asyncio.run(sql(live.dsn, update, victim, "breached"))
     try:
         assert cmd_replay(live.settings(), verify=True) == 1
-        err = capsys.readouterr().err
-        assert f"obligation {victim}: state replayed='fulfilled' live='breached'" in err
-        assert "DIFFERENT (1 obligation(s))" in err
+        captured = capsys.readouterr()
+        assert "verify: projection DIFFERENT (1 obligation(s)); first: " in captured.err
+        assert f"obligation {victim}: state replayed='fulfilled' live='breached'" in captured.err
+        assert "obligations      match" in captured.out  # the derived topics are untouched
     finally:
         asyncio.run(sql(live.dsn, update, victim, "fulfilled"))
     assert cmd_replay(live.settings(), verify=True) == 0
-    assert cmd_replay(live.settings(), verify=True, as_of=AS_OF[0]) == 2  # refused
+
+
+def test_a_changed_derived_record_is_found_and_named(
+    live: Live, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The derived topics copied under a throwaway prefix with one obligation's due instant
+    changed: the verification names that record, where it is and what caused it."""
+    position = asyncio.run(validated_end(live))
+    copy = f"t{uuid.uuid4().hex[:8]}"
+    tampered = asyncio.run(copy_derived(live.bootstrap, live.prefix, copy, PARTITIONS, position))
+    assert cmd_replay(live.settings(), verify=True, derived_prefix=copy, wait_s=0) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"verify: obligations DIFFERENT; first: obligations: obligation_opened {tampered.event_id}"
+        in err
+    )
+    assert (
+        f"at {tampered.where} differs from the replay (due_at); caused by {tampered.cause} (" in err
+    )
+    assert "alerts DIFFERENT" not in err
+
+
+async def validated_end(live: Live) -> dict[int, int]:
+    ends = await end_offsets(live.bootstrap, f"{live.prefix}.validated")
+    return {tp.partition: n for tp, n in ends.items()}
+
+
+def test_two_replay_processes_find_what_one_finds(live: Live) -> None:
+    position = asyncio.run(validated_end(live))
+    job = Job(
+        live.bootstrap,
+        live.prefix,
+        REGION,
+        position,
+        tuple(sorted(position)),
+        digests=True,
+        config=assessment_config.load(),
+    )
+    one, two = replay(job, 1), replay(job, 2)
+    assert two.summary() == one.summary()
+    assert two.digests == one.digests
+    assert two.scorecards(job.config or assessment_config.load()) == one.scorecards(
+        job.config or assessment_config.load()
+    )
+    assert one.summary().obligations == len(live.scenario.expected)
+
+
+async def test_the_scorecards_replay_digest_equals_the_live_scorecards_topic(live: Live) -> None:
+    """The assessment service folds the live topics once and publishes; the replay's
+    scorecards (the same fold of what the replay derived) are the same."""
+    config = assessment_config.load()
+    service = AssessmentService(live.bootstrap, live.prefix, region=REGION, config=config)
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    try:
+        await asyncio.wait_for(service.caught_up.wait(), 60)
+    finally:
+        stop.set()
+        await task
+    assert service.sent > 0
+    request = Request(live.bootstrap, live.prefix, REGION, config, wait_s=5)
+    result = await asyncio.to_thread(verify, request)
+    check = result.scorecard_check
+    assert check.status == "match", check
+    assert check.replayed == check.live
+    assert check.cards == service.sent
+    cards = {(c.county, c.period) for c in result.cards}
+    assert {period for _, period in cards} == {"2026-03", "2026-Q1"}  # obligations opened in March
+
+
+def test_the_signed_record_checks_out_and_is_recomputed_from_the_log(
+    live: Live, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "audit.json"
+    assert cmd_replay(live.settings(), verify=True, report=path) == 0
+    assert f"signed record written to {path}" in capsys.readouterr().err
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["ok"] is True
+    assert record["code_version"].startswith("git ")
+    assert record["signed_by"] == f"{REGION}/region"
+    assert record["topics"]["obligations"]["status"] == "match"
+    assert cmd_replay(live.settings(), check_report=path, recompute=True) == 0
+    out = capsys.readouterr().out
+    assert "signature valid" in out
+    assert "recomputed: the log gives the record's digests" in out
+
+    record["topics"]["alerts"]["replayed"] = "0" * 64
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(record), encoding="utf-8")
+    assert cmd_replay(live.settings(), check_report=edited) == 1
+    assert "the record was changed after signing" in capsys.readouterr().err
 
 
 # --- replay --as-of ---------------------------------------------------------------------------
@@ -208,6 +323,24 @@ async def test_replay_as_of_matches_the_rules_table(live: Live, at: dt.datetime)
     states = {r.state for r in rows.values()}
     assert len(states) >= 2  # each instant sees obligations in several states
     assert replay.summary().cut == tuple(range(PARTITIONS))
+
+
+@pytest.mark.parametrize("at", AS_OF, ids=["day10", "day35", "day62"])
+def test_verify_as_of_proves_the_state_at_the_instant(
+    live: Live, at: dt.datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cmd_replay(live.settings(), verify=True, as_of=at, fmt="json") == 0
+    report = json.loads(capsys.readouterr().out)
+    verify = report["verify"]
+    assert verify["ok"] is True
+    for name in ("obligations", "alerts"):
+        check = verify["checks"][name]
+        assert check["status"] == "match", check
+    # Derived from what came after the instant: in the live topic, left out.
+    assert verify["checks"]["obligations"]["live_records_past_position"] > 0
+    assert verify["checks"]["projection"]["status"] == "not compared"
+    assert all(verify["position"][p] < verify["log_end"][p] for p in verify["position"])
+    assert report["obligations"] == sum(1 for e in live.scenario.expected if e.opened_at <= at)
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -346,3 +479,49 @@ def test_replay_as_of_outside_the_log_says_so(
     assert cmd_replay(live.settings(), as_of=script.T0 - 30 * DAY) == 1
     err = capsys.readouterr().err
     assert "error: the log has no event by 2026-01-30 08:00 UTC+8 (its first is at" in err
+
+
+# --- one county's snapshot (its reads land in the audit log after the audit tests') -------
+
+
+def test_a_countys_snapshot_as_of_an_instant_is_the_rules_tables_and_is_audited(
+    live: Live, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIUDONG_OPERATOR", "auditor-9")
+    county, at = script.DESTINATIONS[0], AS_OF[1]
+    assert cmd_replay(live.settings(), county=county, as_of=at, fmt="json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    mine = [
+        e
+        for e in live.scenario.expected
+        if e.opened_at <= at and county in (e.responsible, e.counterpart)
+    ]
+    assert len(doc["obligations"]) == len(mine) > 0
+    shown = {
+        (o["kind"], o["person_key"], o["responsible"], o["counterpart"]): o
+        for o in doc["obligations"]
+    }
+    for e in mine:
+        key = person_key(script.national_id(e.person, e.origin), SECRET)
+        o = shown[(e.kind, key, e.responsible, e.counterpart)]
+        state, reminded, breached, escalated, late = expected_at(e, at)
+        assert (o["state"], o["reminded"], o["breached"], o["escalated"], o["late"]) == (
+            state,
+            reminded,
+            breached,
+            escalated,
+            late,
+        )
+        assert o["due_at"].endswith("+08:00")
+    assert doc["as_of"] == at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat()
+    assert doc["cases"]
+    assert cmd_replay(live.settings(), county=county, as_of=at) == 0
+    table = capsys.readouterr().out
+    assert table.startswith(f"县 county {county} ")
+    assert "义务 obligations" in table
+    log = asyncio.run(sql(live.dsn, "SELECT * FROM audit_log WHERE operator = 'auditor-9'"))
+    assert [(r["command"], r["subject"], r["as_of"]) for r in log] == [
+        ("replay county", county, at),
+        ("replay county", county, at),
+    ]
+    assert log[0]["rows_returned"] == len(doc["cases"]) + len(mine) + len(doc["scorecards"])

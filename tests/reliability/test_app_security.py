@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
 )
 
+from contracts import obligation_vocabulary as vocabulary
 from contracts.events.migration import OutflowRegistered
 from contracts.events.registry import PublisherRegistered
 from contracts.identity import InvalidNationalId
@@ -47,7 +48,7 @@ from infra.projection.migrate import migrate
 from infra.projection.projector import Projector
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
-from streams.dashboard import queries, scope
+from streams.dashboard import campaign_view, flows, queries, scope, worklist
 from streams.dashboard.api import ROUTES
 from streams.dashboard.auth import Principal, add_user
 from streams.signing import public_key_b64
@@ -78,23 +79,16 @@ PARTITIONS = 3
 
 # (file, function) -> (the pieces allowed into SQL text there, why they are safe)
 ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
-    **{
-        ("streams/dashboard/queries.py", fn): (
-            frozenset({"w.sql", "tw.sql", "cw.sql"}),
-            "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
-        )
-        for fn in (
-            "flows_sql",
-            "campaign_sql",
-            "coverage_sql",
-        )
-    },
+    ("streams/dashboard/queries.py", "coverage_sql"): (
+        frozenset({"w.sql"}),
+        "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
+    ),
     **{
         ("streams/dashboard/scope.py", fn): (
             frozenset({"a", "_alias(alias)", "arg"}),
             "a table alias checked against _ALIAS_OK, and the int of a $n placeholder",
         )
-        for fn in ("obligations", "flows", "tasks", "campaigns", "coverage")
+        for fn in ("obligations", "flow_ends", "tasks", "campaigns", "coverage")
     },
     ("streams/dashboard/scope.py", "events"): (
         frozenset({"a", "arg", "f", "fields"}),
@@ -104,9 +98,50 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         frozenset({"w.sql"}),
         "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
     ),
-    ("streams/dashboard/queries.py", "obligation_list_sql"): (
-        frozenset({"w.sql", "predicate"}),
-        "a scope.Scoped fragment, and a vocabulary count's predicate (constants, $n)",
+    # The dashboard's lists: every value is added with sql_args.Args.add, which returns its
+    # "$n" placeholder; the rest is constants, scope fragments and vocabulary predicates.
+    ("streams/dashboard/worklist.py", "_days_overdue"): (
+        frozenset({"clock", "vocabulary.sql('breached', alias='o')"}),
+        "the vocabulary's breached predicate, and the clock's $n placeholder",
+    ),
+    ("streams/dashboard/worklist.py", "total_sql"): (
+        frozenset({"clause"}),
+        "where(): the vocabulary's predicate, a scope fragment and $n placeholders",
+    ),
+    ("streams/dashboard/worklist.py", "rows_sql"): (
+        frozenset({"COLUMNS", "clause", "days", "args.add(limit)", "args.add(offset)"}),
+        "constant columns, where()'s clause, _days_overdue() and $n placeholders",
+    ),
+    ("streams/dashboard/flows.py", "flows_sql"): (
+        frozenset({"FLOW_EVENTS", "clause", "n"}),
+        "a constant subquery, scope and _within() fragments of $n placeholders, and the int "
+        "prefix length of a level (PREFIX)",
+    ),
+    ("streams/dashboard/campaign_view.py", "<module>"): (
+        frozenset({"vocabulary.sql('overdue', alias='o')"}),
+        "the vocabulary's overdue predicate: constants only",
+    ),
+    **{
+        ("streams/dashboard/campaign_view.py", fn): (
+            frozenset(
+                {
+                    "TASK_OVERDUE",
+                    "tw.sql",
+                    "cw.sql",
+                    "clause",
+                    "clock_arg",
+                    "args.add(campaign_id)",
+                    "args.add(limit)",
+                    "args.add(offset)",
+                }
+            ),
+            "the constant overdue test, scope fragments and $n placeholders",
+        )
+        for fn in ("campaigns_sql", "by_county_sql", "unanswered_sql")
+    },
+    ("streams/dashboard/dead_letter_view.py", "list_sql"): (
+        frozenset({"clause", "args.add(limit)", "args.add(offset)"}),
+        "TRUE or a reason code's $n placeholder, and $n placeholders",
     ),
     ("contracts/obligation_vocabulary.py", "sql"): (
         frozenset({"alias", "listed", "str(int(horizon_arg))"}),
@@ -228,16 +263,19 @@ def test_every_sql_statement_in_the_tree_is_parameterized() -> None:
 def test_allowed_fragments_carry_the_county_only_as_a_parameter() -> None:
     """The allow-list's reasons, checked: a hostile county value never enters SQL text."""
     hostile = Principal("mallory", "county", "610902' OR TRUE --")
-    built: list[tuple[str, tuple[Any, ...]]] = [
+    clock = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    every = worklist.Filter("due_soon", "610921", "inquiry_answer", 3)
+    built: list[tuple[str, Any]] = [
         queries.obligation_counts_sql(hostile),
-        queries.obligation_list_sql(hostile, "overdue"),
-        queries.obligation_list_sql(hostile, "due_soon"),
+        worklist.total_sql(hostile, worklist.Filter("overdue"), clock),
+        worklist.rows_sql(hostile, every, clock, 50, 0),
         queries.county_totals_sql(hostile),
-        queries.flows_sql(hostile),
+        flows.flows_sql(hostile, flows.FlowQuery("county", "610000"))[1:],
         queries.coverage_sql(hostile),
+        campaign_view.campaigns_sql(hostile),
+        campaign_view.by_county_sql(hostile, "qingcha"),
+        campaign_view.unanswered_sql(hostile, "qingcha", None, clock, 20, 0)[::2],
     ]
-    tasks_sql, campaigns_sql, targs, cargs = queries.campaign_sql(hostile)
-    built += [(tasks_sql, targs), (campaigns_sql, cargs)]
     check = scope.may_read_case(hostile)
     assert check is not None
     built.append(check)
@@ -294,31 +332,37 @@ async def api(seeded: str) -> AsyncIterator[Api]:
 
 def test_only_sign_in_and_the_api_document_are_public() -> None:
     public = {(r.method, r.path) for r in ROUTES if r.roles is None}
-    assert public == {("POST", "/api/login"), ("GET", "/api/openapi.json")}
+    assert public == {
+        ("POST", "/api/login"),
+        ("GET", "/api/session"),
+        ("GET", "/api/openapi.json"),
+    }
 
 
 @pytest.mark.integration
 async def test_county_scope_holds_on_every_view_and_the_stream(api: Api) -> None:
     token = await api.token("hanbin")
-    # The query string cannot widen the scope: ?county= is not a parameter anyone reads.
-    status, flows = await api.get(f"/api/flows?county={HANYIN}", token)
+    # The query string cannot widen the scope: ?county= narrows the worklist to a responsible
+    # county within the operator's scope, and no other view reads it.
+    status, pairs = await api.get(f"/api/flows?level=county&county={HANYIN}", token)
     assert status == 200
-    assert {(f["origin"], f["destination"]) for f in flows["flows"]} == {(HANBIN, BAOAN)}
+    assert {(f["origin"], f["destination"]) for f in pairs["pairs"]} == {(HANBIN, BAOAN)}
     seen_obligations = set()
-    for state in queries.STATE_FILTERS:
-        status, body = await api.get(f"/api/obligations?state={state}&county={HANYIN}", token)
-        assert status == 200, state
-        for item in body["items"]:
-            assert HANBIN in (item["responsible_county"], item["counterpart_county"]), item
-            seen_obligations.add(item["obligation_id"])
+    for state in vocabulary.NAMES:
+        for county in ("", HANYIN):
+            status, body = await api.get(f"/api/obligations?state={state}&county={county}", token)
+            assert status == 200, state
+            for item in body["items"]:
+                assert HANBIN in (item["responsible_county"], item["counterpart_county"]), item
+                seen_obligations.add(item["obligation_id"])
     assert seen_obligations == {"ob-p1-arrival", "ob-p1-receipt"}  # not Hanyin's ob-p2
-    status, coverage = await api.get("/api/coverage", token)
+    status, coverage = await api.get("/api/coverage?which=all", token)
     assert status == 200
-    assert [c["scope"] for c in coverage["counties"]] == [HANBIN]
+    assert [c["scope"] for c in coverage["page"]["items"]] == [HANBIN]
     status, campaigns = await api.get("/api/campaigns", token)
     assert status == 200
     (campaign,) = campaigns["campaigns"]
-    assert (campaign["tasks"], campaign["reported"]) == (1, 1)  # task-2 is Hanyin's
+    assert (campaign["assigned"], campaign["answered"]) == (1, 1)  # task-2 is Hanyin's
     assert (await api.get(f"/api/cases/{P2}", token))[0] == 403
     assert (await api.get(f"/api/cases/{P1}", token))[0] == 200
     assert (await api.get("/api/dead-letters", token))[0] == 403
@@ -336,8 +380,8 @@ async def test_county_scope_holds_on_every_view_and_the_stream(api: Api) -> None
                 break
     assert summary is not None
     assert summary["dead_letters"] is None
-    assert {(f["origin"], f["destination"]) for f in summary["flows"]} == {(HANBIN, BAOAN)}
     assert summary["obligations"]["counts"]["escalated"] == 0
+    assert summary["coverage"]["scope"] == HANBIN
 
 
 @pytest.mark.integration

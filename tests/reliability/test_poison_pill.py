@@ -286,16 +286,12 @@ async def test_a_dead_letter_topic_refusing_every_record_stops_the_worker_with_o
     assert "output_send_retry" not in "\n".join(lines)
 
 
-async def publish_with_a_bad_one(pipeline: Pipeline) -> list[OutflowRegistered]:
+async def publish_with_a_bad_one(pipeline: Pipeline, origin: CountyNode) -> list[OutflowRegistered]:
     """Four valid outflows and, between them, one message the gate refuses."""
-    origin = await registered_origin(pipeline)
     valid = [outflow(origin, n) for n in range(4)]
-    try:
-        await origin.publish_many(valid[:2])
-        await produce(pipeline.bootstrap, f"{pipeline.prefix}.county-events", b"{", 0)
-        await origin.publish_many(valid[2:])
-    finally:
-        await origin.stop()
+    await origin.publish_many(valid[:2])
+    await produce(pipeline.bootstrap, f"{pipeline.prefix}.county-events", b"{", 0)
+    await origin.publish_many(valid[2:])
     return valid
 
 
@@ -338,21 +334,26 @@ async def test_a_send_retried_resends_nothing_else_and_sigterm_still_stops(
     await ensure_topics(
         pipeline.bootstrap, prefix=pipeline.prefix, partitions=PARTITIONS, replication_factor=1
     )
-    # A worker starts only with every topic there: it is running when the topic goes.
+    # The worker checks its topics when it starts: once it has admitted a first event it is
+    # past that check, and the dead-letter topic is taken away under it. Every send of a
+    # dead letter then fails (metadata never comes), an error that could pass, so it is
+    # retried.
     pipeline.start_worker()
-    log_path = pipeline.home / "worker.log"
-    assigned = await log_shows(log_path, ('"partition_assigned"', '"gate"'), PARTITIONS, 120)
-    assert assigned >= PARTITIONS
-    # The dead-letter topic is gone: every send of a dead letter fails (metadata never
-    # comes), an error that could pass, so it is retried.
-    admin = AIOKafkaAdminClient(bootstrap_servers=pipeline.bootstrap)
-    await admin.start()
+    origin = await registered_origin(pipeline)
     try:
-        await admin.delete_topics([f"{pipeline.prefix}.dead-letters"])
+        first = outflow(origin, 10)
+        await origin.publish(first)
+        await wait_for_ids(pipeline, {str(first.event_id)}, 120)
+        admin = AIOKafkaAdminClient(bootstrap_servers=pipeline.bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([f"{pipeline.prefix}.dead-letters"])
+        finally:
+            await admin.close()
+        valid = [first, *await publish_with_a_bad_one(pipeline, origin)]
     finally:
-        await admin.close()
-    valid = await publish_with_a_bad_one(pipeline)
-    validated, _ = await wait_for_ids(pipeline, {str(e.event_id) for e in valid}, 120)
+        await origin.stop()
+    log_path = pipeline.home / "worker.log"
     await log_shows(log_path, ("output_send_retry", f"{pipeline.prefix}.dead-letters"), 2, 150)
     status, took = await sigterm(pipeline)
     after = await read_topic(
@@ -373,5 +374,4 @@ async def test_a_send_retried_resends_nothing_else_and_sigterm_still_stops(
     assert len(retried) >= 2
     assert (retried[-1]["topics"], retried[-1]["records"]) == (dead_letter_topic, 1)
     assert sorted(ids_on(after)) == sorted(str(e.event_id) for e in valid)
-    assert sorted(ids_on(validated)) == sorted(ids_on(after))
     assert took <= STOP_GRACE_S + 5

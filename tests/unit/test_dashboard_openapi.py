@@ -28,7 +28,7 @@ def test_every_route_is_documented_with_its_errors() -> None:
 
 def test_only_sign_in_and_the_document_are_public() -> None:
     public = {r.path for r in ROUTES if r.roles is None}
-    assert public == {"/api/login", "/api/openapi.json"}
+    assert public == {"/api/login", "/api/session", "/api/openapi.json"}
     assert all(r.path.startswith("/api/") for r in ROUTES)
     region_only = {r.path for r in ROUTES if r.roles == frozenset({"region"})}
-    assert region_only == {"/api/dead-letters"}
+    assert region_only == {"/api/dead-letters", "/api/dead-letters/{event_id}"}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from contracts import divisions
 from streams.dashboard import cli, names, queries
 from streams.dashboard.lag import compute_lag, unavailable
 from streams.dashboard.live import Throughput
@@ -25,18 +26,31 @@ def test_county_names_in_both_languages() -> None:
     assert names.english("610921") == "Hanyin County"
     assert names.english("610981") == "Xunyang City"
     assert names.english("110105") == "Chaoyang District"
-    assert names.english("130102") == "长安区 (130102)"  # no pinyin entry: Chinese and code
+    assert names.english("130102") == "Chang'an District"  # Shijiazhuang's, as Xi'an's
+    assert names.english("422828") == "Hefeng County"
     assert names.english("000000") == "County 000000"
-
-
-def test_every_simulated_county_has_an_english_name() -> None:
-    from streams.simulation.geography import ANKANG, CORRIDORS, corridor_counties
-
-    codes = set(ANKANG).union(*(corridor_counties(c) for c in CORRIDORS))
-    assert len(codes) > 50
-    missing = {c for c in codes if c not in names.PINYIN and c not in names.FULL}
-    assert not missing
     assert names.english("310115") == "Pudong New Area"
+    # A municipality's districts group under the municipality, by name.
+    assert names.chinese("110100") == "北京市"
+    assert names.english("110100") == "Beijing"
+    assert names.english("610000") == "Shaanxi"
+
+
+def test_every_division_has_one_english_name_and_one_chinese_name() -> None:
+    for division in divisions.all_divisions():
+        english = names.english(division.code)
+        assert english, division
+        assert not english.startswith("County "), division
+        assert english.isascii(), (division, english)
+        assert names.chinese(division.code)
+
+
+def test_a_county_groups_into_its_prefecture_and_province() -> None:
+    assert names.group_of("610902", "county") == "610902"
+    assert names.group_of("610902", "prefecture") == "610900"
+    assert names.group_of("610902", "province") == "610000"
+    assert names.group_of("110105", "prefecture") == "110100"
+    assert names.chinese(names.group_of("469001", "prefecture")) == "海南省直辖县"
 
 
 def _card(county: str, period: str, origin: Any, destination: Any, combined: Any) -> Any:

@@ -124,8 +124,8 @@ def test_transitions_move_only_from_the_states_they_may() -> None:
 def test_labels_in_both_languages_for_every_count() -> None:
     labels = vocabulary.labels()
     assert list(labels) == list(vocabulary.NAMES)
-    assert labels["breached"] == {"zh": "已违约", "en": "Breached"}
-    assert labels["fulfilled_late"] == {"zh": "逾期履行", "en": "Fulfilled late"}
+    assert labels["breached"] == {"zh": "逾期", "en": "Breached"}
+    assert labels["fulfilled_late"] == {"zh": "逾期办结", "en": "Fulfilled late"}
     assert all(v["zh"] and v["en"] for v in labels.values())
 
 
