@@ -1,6 +1,6 @@
 """One partition's cases, driven event by event. Pure: no I/O, no Faust, no await.
 
-The live cases agent (:mod:`agents.cases`) and the audit replay (:mod:`streams.replay`)
+The live cases agent (:mod:`agents.cases`) and the audit replay (:mod:`audit.replay`)
 both feed their partition's events through :meth:`PartitionCases.apply`, so they cannot
 drift apart: they differ only in where cases are kept (a Faust table, or a dict) and in
 what happens to the outputs (sent to Kafka, or collected).

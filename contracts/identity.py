@@ -1,12 +1,14 @@
 """National ID numbers (GB 11643-1999) checked at the county node, before hashing.
 
 The raw number never leaves the node: only :func:`person_key` of it does (see
-``streams.county_node``). This module only validates and normalizes.
+``streams.county_node``), a keyed hash of the normalized number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -78,3 +80,8 @@ def mask_national_ids(text: str) -> tuple[str, int]:
         return MASK * len(number)
 
     return _CANDIDATE.sub(mask, text), count
+
+
+def person_key(national_id: str, secret: bytes) -> str:
+    """HMAC-SHA256 of the normalized number; raises InvalidNationalId for a bad number."""
+    return hmac.new(secret, normalize_national_id(national_id).encode(), hashlib.sha256).hexdigest()

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import Envelope
 from contracts.events.migration import PersonEvent
+from contracts.identity import person_key
 from contracts.publishers import node_id
 from streams import codec, routing, signing, topics
-from streams.identity import person_key
 
 E = TypeVar("E", bound=Envelope)
 log = structlog.get_logger(__name__)

@@ -13,7 +13,8 @@ FOREVER = -1  # retention.ms: the log is the system of record, replay reads it f
 # A broker's ``max.message.bytes`` bounds a record *batch*, not a record: a batch's header
 # (61 bytes) and one record's framing and key (a person key: 64 bytes), with room to spare.
 RECORD_OVERHEAD_BYTES = 1024
-# The workers' producer batches (streams.app): topics the workers write must take them whole.
+# The workers' producer batches (bootstrap.worker_app): topics the workers write must take
+# them whole.
 WORKER_BATCH_BYTES = 1024 * 1024
 
 
@@ -146,7 +147,7 @@ class WorkerTable:
 
     def changelog(self, prefix: str) -> str:
         # Faust names a table's changelog <app id>-<table>-changelog; the workers' app id is
-        # <prefix>-workers (streams.app).
+        # <prefix>-workers (bootstrap.worker_app).
         return f"{prefix}-workers-{self.name}-changelog"
 
 

@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from streams.dashboard.auth import add_user
-from streams.dashboard.server import DashboardConfig, DashboardServer
+from dashboard.auth import add_user
+from dashboard.server import DashboardConfig, DashboardServer
 from tests.browser.datasets import DataSet, build_demo, build_national
 from tests.integration.databases import empty_database
 from tests.integration.pipeline import REGION

@@ -8,7 +8,7 @@ database the session fixtures start.
 * **national**: the simulator with 2,100 origin counties (2,201 counties in the projection).
   Running that through a worker would take most of a CI run, so its records are derived
   from the simulator's signed events by the cases agent's own engine (the replay's
-  :class:`streams.replay.engine.Replay`, which the live agent shares) and written to the
+  :class:`audit.replay.engine.Replay`, which the live agent shares) and written to the
   topics where the worker writes them: the events to the validated topic on the partition
   the gate gives them, the derived events to the obligations and alerts topics, keyed as the
   cases agent keys them. The assessment service and the projector then run on those topics
@@ -36,27 +36,27 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agents.assessment import AssessmentService
 from agents.assessment_config import load as load_assessment_config
+from audit.replay.engine import Replay
+from audit.replay.reader import committed_offsets, end_offsets
 from contracts.events.derived import (
     AgreementCoveragePublished,
     AlertRaised,
     CampaignProgressPublished,
 )
 from contracts.events.migration import PersonEvent
+from entrypoints.demo import publish_bad_examples
 from infra.projection.projector import Projector
-from streams import codec, routing, topics
-from streams.admin import ensure_topics
-from streams.demo import publish_bad_examples
-from streams.replay.engine import Replay
-from streams.replay.reader import committed_offsets, end_offsets
-from streams.signing import public_key_b64
-from streams.simulation.publisher import (
+from simulation.publisher import (
     CountySigners,
     EventIds,
     county_key,
     county_registrations,
     run_simulation,
 )
-from streams.simulation.scenario import SimulationConfig, generate, involved_counties
+from simulation.scenario import SimulationConfig, generate, involved_counties
+from streams import codec, routing, topics
+from streams.admin import ensure_topics
+from streams.signing import public_key_b64
 from tests.integration.pipeline import REGION, SECRET, Pipeline
 
 PARTITIONS = 3
@@ -95,7 +95,7 @@ class DataSet:
 
     def cli(self, *argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "streams.cli", *argv],
+            [sys.executable, "-m", "entrypoints.cli", *argv],
             env=self.env(),
             capture_output=True,
             text=True,

@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from streams.dashboard.server import DashboardConfig, DashboardServer
+from dashboard.server import DashboardConfig, DashboardServer
 from tests.integration.test_dashboard_fixtures import (
     DAY,
     HANBIN,

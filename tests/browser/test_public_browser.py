@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 
-from streams.public.server import PublicServer
+from disclosure.public.server import PublicServer
 from tests.browser.test_dashboard_browser import FLAGS, chromium_path
 from tests.integration import bulletin_log
 from tests.integration.bulletin_log import QUARTER, SimulatedLog

@@ -18,10 +18,10 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from disclosure.bulletin.positions import TOPICS
+from simulation.publisher import run_simulation
+from simulation.scenario import SimulationConfig
 from streams.admin import ensure_topics
-from streams.bulletin.positions import TOPICS
-from streams.simulation.publisher import run_simulation
-from streams.simulation.scenario import SimulationConfig
 from streams.topic_reader import wait_for_partitions
 from tests.integration.pipeline import REGION, SECRET, Pipeline
 from tests.integration.test_cross_view import _worker_caught_up
@@ -51,7 +51,7 @@ class SimulatedLog:
 
     def cli(self, *argv: str, prefix: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "streams.cli", *argv],
+            [sys.executable, "-m", "entrypoints.cli", *argv],
             env=self.env(prefix),
             capture_output=True,
             text=True,

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from audit.replay.derived import DERIVED_TOPICS
+from audit.replay.positions import Position, cause_of
 from streams.admin import ensure_topics
-from streams.replay.derived import DERIVED_TOPICS
-from streams.replay.positions import Position, cause_of
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class Pipeline:
         )
         with (home / "worker.log").open("ab") as log:
             self.processes[index] = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "worker"],
+                [sys.executable, "-m", "entrypoints.cli", "worker"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -272,7 +272,7 @@ def test_scorecard_table_and_json(
 ) -> None:
     monkeypatch.setenv("LIUDONG_KAFKA_BOOTSTRAP", live.bootstrap)
     monkeypatch.setenv("LIUDONG_TOPIC_PREFIX", live.prefix)
-    from streams.cli import main
+    from entrypoints.cli import main
 
     assert main(["scorecard", "--period", "2026-Q1", "--scope", "all", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -330,7 +330,7 @@ def test_explain_lists_exactly_the_contributing_obligations(
 ) -> None:
     monkeypatch.setenv("LIUDONG_KAFKA_BOOTSTRAP", live.bootstrap)
     monkeypatch.setenv("LIUDONG_TOPIC_PREFIX", live.prefix)
-    from streams.cli import main
+    from entrypoints.cli import main
 
     recs = [*live.recs, LATE]
     argv = ["scorecard", "explain", "--county", script.HANYIN, "--period", "2026-Q1"]
@@ -357,7 +357,7 @@ def test_whatif_reranks_without_publishing(
 ) -> None:
     monkeypatch.setenv("LIUDONG_KAFKA_BOOTSTRAP", live.bootstrap)
     monkeypatch.setenv("LIUDONG_TOPIC_PREFIX", live.prefix)
-    from streams.cli import main
+    from entrypoints.cli import main
 
     before = asyncio.run(cards_on_topic(live))
     # Only breaches count, as a plain rate: the ranks follow breach-free shares.

@@ -22,8 +22,8 @@ from aiokafka import AIOKafkaProducer
 
 from agents import assessment_config as cfg
 from contracts import divisions
-from streams.bulletin import content, log_reader, positions, verify
-from streams.bulletin.inputs import extract
+from disclosure.bulletin import content, log_reader, positions, verify
+from disclosure.bulletin.inputs import extract
 from tests.integration import bulletin_log
 from tests.integration.bulletin_log import QUARTER, SimulatedLog
 

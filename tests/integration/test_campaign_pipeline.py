@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit.replay import replay_and_verify
+from audit.replay.engine import PartitionReplay
 from contracts import unions
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
@@ -35,8 +37,6 @@ from contracts.events.registry import CountyRegistered
 from infra.projection.projector import Projector
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
-from streams.replay import replay_and_verify
-from streams.replay.engine import PartitionReplay
 from streams.signing import public_key_b64
 from streams.topic_reader import read_all
 from tests.integration.databases import empty_database
@@ -254,7 +254,7 @@ def _campaign_status(pipeline: Pipeline) -> Any:
         LIUDONG_HOME=str(pipeline.home),
     )
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "campaign", "status", "--format", "json"],
+        [sys.executable, "-m", "entrypoints.cli", "campaign", "status", "--format", "json"],
         env=env,
         capture_output=True,
         text=True,

@@ -29,16 +29,16 @@ import asyncpg
 import pytest
 from aiokafka.errors import KafkaError
 
+from audit.replay import live_state
+from audit.replay.reader import committed_offsets, end_offsets
+from dashboard.auth import add_user
+from dashboard.server import DashboardConfig, DashboardServer
 from infra.projection import queries
 from infra.projection.projector import Projector
+from simulation.publisher import run_simulation
+from simulation.scenario import SimulationConfig
 from streams.admin import ensure_topics
-from streams.dashboard.auth import add_user
-from streams.dashboard.server import DashboardConfig, DashboardServer
-from streams.replay import live_state
-from streams.replay.reader import committed_offsets, end_offsets
 from streams.signing import public_key_b64
-from streams.simulation.publisher import run_simulation
-from streams.simulation.scenario import SimulationConfig
 from tests.integration.databases import empty_database
 from tests.integration.pipeline import REGION, SECRET, Pipeline
 
@@ -62,7 +62,7 @@ def cli(pipeline: Pipeline, dsn: str, *argv: str) -> dict[str, Any]:
         LIUDONG_LOG_FORMAT="json",
     )
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", *argv],
+        [sys.executable, "-m", "entrypoints.cli", *argv],
         env=env,
         capture_output=True,
         text=True,

@@ -13,9 +13,9 @@ import pytest
 from openapi_spec_validator import validate
 from prometheus_client.parser import text_string_to_metric_families
 
+from dashboard.api import ROUTES
+from dashboard.server import DashboardServer
 from infra.postgres import EmbeddedPostgres
-from streams.dashboard.api import ROUTES
-from streams.dashboard.server import DashboardServer
 from tests.integration.test_dashboard_fixtures import (
     BAOAN,
     DAY,

@@ -9,9 +9,9 @@ import aiohttp
 import asyncpg
 import pytest
 
-from streams.dashboard.cli import cmd_add_user
-from streams.dashboard.demo import start_demo_dashboard
-from streams.dashboard.lag import LagProbe
+from dashboard.cli import cmd_add_user
+from dashboard.demo import start_demo_dashboard
+from dashboard.lag import LagProbe
 from tests.integration.test_dashboard_fixtures import fresh_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]

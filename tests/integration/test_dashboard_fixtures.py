@@ -16,9 +16,9 @@ from typing import Any
 
 import asyncpg
 
+from dashboard.auth import add_user
+from dashboard.server import DashboardConfig, DashboardServer
 from infra.projection.migrate import migrate
-from streams.dashboard.auth import add_user
-from streams.dashboard.server import DashboardConfig, DashboardServer
 from tests.integration.databases import empty_database
 
 VALIDATED = "liudong.validated"

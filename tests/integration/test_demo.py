@@ -32,7 +32,7 @@ def test_the_demo_runs_reports_and_stops_cleanly(
     }
     env.update(LIUDONG_HOME=str(home), LIUDONG_LOG_FORMAT="json")
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "demo", "--duration", "1"],
+        [sys.executable, "-m", "entrypoints.cli", "demo", "--duration", "1"],
         env=env,
         capture_output=True,
         text=True,

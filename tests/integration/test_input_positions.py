@@ -18,7 +18,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
-from streams import obligation_view
+from audit import obligation_view
 from streams.admin import ensure_topics
 from tests.integration import obligation_scenario as script
 from tests.integration.pipeline import Pipeline

@@ -185,7 +185,7 @@ def test_explain_names_the_uncovered_move_and_its_person(
     monkeypatch.setenv("LIUDONG_TOPIC_PREFIX", pipeline.prefix)
     monkeypatch.setenv("LIUDONG_HOME", str(Path(pipeline.home)))
     monkeypatch.setenv("LIUDONG_REGION_CODE", REGION)
-    from streams.cli import main
+    from entrypoints.cli import main
 
     person = published["MovedOn"].person_key
     argv = ["scorecard", "explain", "--county", B, "--period", "2026-03"]
@@ -208,7 +208,7 @@ def test_edges_of_the_cli_are_one_line_and_exit_1(
     monkeypatch.setenv("LIUDONG_KAFKA_BOOTSTRAP", pipeline.bootstrap)
     monkeypatch.setenv("LIUDONG_TOPIC_PREFIX", pipeline.prefix)
     monkeypatch.setenv("LIUDONG_HOME", str(Path(pipeline.home)))
-    from streams.cli import main
+    from entrypoints.cli import main
 
     def one_line_error(argv: list[str], expected: str) -> None:
         assert main(argv) == 1, argv

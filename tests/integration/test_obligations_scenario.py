@@ -24,13 +24,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit import obligation_view
 from contracts import unions
 from contracts.envelope import Envelope
 from contracts.events.derived import AgreementCoveragePublished, AlertRaised
 from contracts.events.registry import CountyRegistered
-from streams import codec, obligation_view
+from contracts.identity import person_key
+from streams import codec
 from streams.admin import ensure_topics
-from streams.identity import person_key
 from streams.signing import public_key_b64
 from streams.topic_reader import read_all
 from tests.integration import obligation_scenario as script
@@ -330,7 +331,7 @@ def _list_obligations(pipeline: Pipeline, *, county: str, state: str) -> dict[st
         [
             sys.executable,
             "-m",
-            "streams.cli",
+            "entrypoints.cli",
             "obligations",
             "--county",
             county,

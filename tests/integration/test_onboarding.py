@@ -30,10 +30,9 @@ from contracts.events.registry import (
     PublisherRegistered,
     PublisherRevoked,
 )
-from contracts.identity import check_char
+from contracts.identity import check_char, person_key
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
-from streams.identity import person_key
 from streams.signing import public_key_b64
 from tests.integration.pipeline import REGION, Pipeline
 

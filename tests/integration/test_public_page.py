@@ -20,8 +20,8 @@ import aiohttp
 import pytest
 
 from agents import assessment_config as cfg
-from streams.bulletin.inputs import sha256_file
-from streams.public.server import PublicConfig, PublicServer
+from disclosure.bulletin.inputs import sha256_file
+from disclosure.public.server import PublicConfig, PublicServer
 from tests.integration import bulletin_log
 from tests.integration.bulletin_log import QUARTER, SimulatedLog
 from tests.integration.pipeline import REGION

@@ -32,7 +32,7 @@ def line(**fields: str) -> str:
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The CLI in its own process, as an integrator runs it (blocking is fine in a test)."""
-    cli = [sys.executable, "-m", "streams.cli"]
+    cli = [sys.executable, "-m", "entrypoints.cli"]
     return subprocess.run(
         [*cli, *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )

@@ -22,11 +22,11 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from agents import assessment_config
+from audit.replay.live import derived_position
+from audit.replay.reader import end_offsets
+from audit.replay.verify import DIFFERENT, MATCH, NOT_COMPARED, Request, verify
 from streams import topics
 from streams.admin import ensure_topics
-from streams.replay.live import derived_position
-from streams.replay.reader import end_offsets
-from streams.replay.verify import DIFFERENT, MATCH, NOT_COMPARED, Request, verify
 from tests.integration.derived_copy import copy_derived
 from tests.integration.pipeline import REGION, SECRET, Pipeline
 
@@ -55,7 +55,7 @@ def simulate(pipeline: Pipeline, home: Path) -> subprocess.Popen[bytes]:
     argv = ["simulate", "--counties", "3", "--persons", "600", "--months", "3"]
     with (home / "simulate.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", *argv, "--seed", "11", "--rate", str(RATE)],
+            [sys.executable, "-m", "entrypoints.cli", *argv, "--seed", "11", "--rate", str(RATE)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from audit import obligation_view
 from contracts import unions
-from streams import obligation_view
 from streams.topic_reader import read_all
 from streams.topics import WORKER_TABLES
 from tests.integration import obligation_scenario as script

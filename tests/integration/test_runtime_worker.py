@@ -28,9 +28,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
 
+from benchmarks import seed
+from benchmarks.corpus import read_topic
 from streams import cause
-from streams.bench import seed
-from streams.bench.corpus import read_topic
 from tests.integration.runtime_worker_app import PARTITIONS, changelog
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]

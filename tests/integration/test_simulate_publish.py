@@ -13,9 +13,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from simulation.publisher import SimulationProgress, run_simulation
+from simulation.scenario import SimulationConfig, generate, involved_counties
 from streams.admin import ensure_topics
-from streams.simulation.publisher import SimulationProgress, run_simulation
-from streams.simulation.scenario import SimulationConfig, generate, involved_counties
 
 pytestmark = pytest.mark.integration
 

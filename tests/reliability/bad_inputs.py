@@ -26,9 +26,8 @@ from contracts.events.clock import ClockTicked
 from contracts.events.cooperation import InquirySent
 from contracts.events.migration import InflowRegistered, OutflowRegistered
 from contracts.events.registry import CountyRegistered
-from contracts.identity import InvalidNationalId, check_char
+from contracts.identity import InvalidNationalId, check_char, person_key
 from streams import codec, signing
-from streams.identity import person_key
 from streams.signing import public_key_b64
 
 ORIGIN = "610902"  # 汉滨区

@@ -44,13 +44,13 @@ from contracts import obligation_vocabulary as vocabulary
 from contracts.events.migration import OutflowRegistered
 from contracts.events.registry import PublisherRegistered
 from contracts.identity import InvalidNationalId
+from dashboard import campaign_view, flows, queries, scope, worklist
+from dashboard.api import ROUTES
+from dashboard.auth import Principal, add_user
 from infra.projection.migrate import migrate
 from infra.projection.projector import Projector
 from streams.admin import ensure_topics
 from streams.county_node import CountyNode
-from streams.dashboard import campaign_view, flows, queries, scope, worklist
-from streams.dashboard.api import ROUTES
-from streams.dashboard.auth import Principal, add_user
 from streams.signing import public_key_b64
 from tests.integration.databases import empty_database
 from tests.integration.pipeline import REGION, Pipeline
@@ -65,6 +65,7 @@ from tests.integration.test_dashboard_fixtures import (
     running_dashboard,
     seed,
 )
+from tests.packages import PACKAGES
 from tests.reliability.bad_inputs import DESTINATION, ORIGIN, THIRD, national_id
 from tests.reliability.bad_inputs import with_bad_check_digit as bad_check_digit
 from tests.reliability.sql_scan import Finding, scan
@@ -79,50 +80,50 @@ PARTITIONS = 3
 
 # (file, function) -> (the pieces allowed into SQL text there, why they are safe)
 ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
-    ("streams/dashboard/queries.py", "coverage_sql"): (
+    ("dashboard/queries.py", "coverage_sql"): (
         frozenset({"w.sql"}),
         "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
     ),
     **{
-        ("streams/dashboard/scope.py", fn): (
+        ("dashboard/scope.py", fn): (
             frozenset({"a", "_alias(alias)", "arg"}),
             "a table alias checked against _ALIAS_OK, and the int of a $n placeholder",
         )
         for fn in ("obligations", "flow_ends", "tasks", "campaigns", "coverage")
     },
-    ("streams/dashboard/scope.py", "events"): (
+    ("dashboard/scope.py", "events"): (
         frozenset({"a", "arg", "f", "fields"}),
         "a checked table alias, the int of a $n placeholder, column names from PARTY_FIELDS",
     ),
-    ("streams/dashboard/queries.py", "county_totals_sql"): (
+    ("dashboard/queries.py", "county_totals_sql"): (
         frozenset({"w.sql"}),
         "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
     ),
     # The dashboard's lists: every value is added with sql_args.Args.add, which returns its
     # "$n" placeholder; the rest is constants, scope fragments and vocabulary predicates.
-    ("streams/dashboard/worklist.py", "_days_overdue"): (
+    ("dashboard/worklist.py", "_days_overdue"): (
         frozenset({"clock", "vocabulary.sql('breached', alias='o')"}),
         "the vocabulary's breached predicate, and the clock's $n placeholder",
     ),
-    ("streams/dashboard/worklist.py", "total_sql"): (
+    ("dashboard/worklist.py", "total_sql"): (
         frozenset({"clause"}),
         "where(): the vocabulary's predicate, a scope fragment and $n placeholders",
     ),
-    ("streams/dashboard/worklist.py", "rows_sql"): (
+    ("dashboard/worklist.py", "rows_sql"): (
         frozenset({"COLUMNS", "clause", "days", "args.add(limit)", "args.add(offset)"}),
         "constant columns, where()'s clause, _days_overdue() and $n placeholders",
     ),
-    ("streams/dashboard/flows.py", "flows_sql"): (
+    ("dashboard/flows.py", "flows_sql"): (
         frozenset({"FLOW_EVENTS", "clause", "n"}),
         "a constant subquery, scope and _within() fragments of $n placeholders, and the int "
         "prefix length of a level (PREFIX)",
     ),
-    ("streams/dashboard/campaign_view.py", "<module>"): (
+    ("dashboard/campaign_view.py", "<module>"): (
         frozenset({"vocabulary.sql('overdue', alias='o')"}),
         "the vocabulary's overdue predicate: constants only",
     ),
     **{
-        ("streams/dashboard/campaign_view.py", fn): (
+        ("dashboard/campaign_view.py", fn): (
             frozenset(
                 {
                     "TASK_OVERDUE",
@@ -139,7 +140,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         )
         for fn in ("campaigns_sql", "by_county_sql", "unanswered_sql")
     },
-    ("streams/dashboard/dead_letter_view.py", "list_sql"): (
+    ("dashboard/dead_letter_view.py", "list_sql"): (
         frozenset({"clause", "args.add(limit)", "args.add(offset)"}),
         "TRUE or a reason code's $n placeholder, and $n placeholders",
     ),
@@ -177,7 +178,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         ),
         "the vocabulary's state guards: CASE expressions of constant state names",
     ),
-    ("streams/demo.py", "<module>"): (
+    ("entrypoints/demo.py", "<module>"): (
         frozenset({"vocabulary.sql('overdue')"}),
         "the vocabulary's overdue predicate: constants only",
     ),
@@ -188,7 +189,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         frozenset({"field"}),
         "the expected text of a fragment, compared, never run",
     ),
-    ("streams/dashboard/scope.py", "case_party_sql"): (
+    ("dashboard/scope.py", "case_party_sql"): (
         frozenset({"f", "fields"}),
         "column names from the constant PARTY_FIELDS",
     ),
@@ -205,7 +206,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
 
 def _tree_findings() -> list[Finding]:
     found: list[Finding] = []
-    for top in ("contracts", "streams", "agents", "infra", "tests"):
+    for top in (*PACKAGES, "tests"):
         for path in sorted((ROOT / top).rglob("*.py")):
             rel = path.relative_to(ROOT).as_posix()
             found += scan(path.read_text(encoding="utf-8"), rel)
@@ -626,7 +627,7 @@ def _publish_cli(
         LIUDONG_HOME=str(tmp_path / "cli-home"),
         LIUDONG_LOG_FORMAT="json",
     )
-    argv = [sys.executable, "-m", "streams.cli", "publish", "--county", ORIGIN]
+    argv = [sys.executable, "-m", "entrypoints.cli", "publish", "--county", ORIGIN]
     return subprocess.run(
         [*argv, "--key", str(key_file), str(export)],
         env=env,

@@ -27,12 +27,12 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from benchmarks.measure import GroupWatch
 from infra.postgres import EmbeddedPostgres
 from infra.projection.projector import PROJECTED, Projector
+from simulation.publisher import SimulationProgress, run_simulation
+from simulation.scenario import SimulationConfig
 from streams.admin import ensure_topics
-from streams.bench.measure import GroupWatch
-from streams.simulation.publisher import SimulationProgress, run_simulation
-from streams.simulation.scenario import SimulationConfig
 from tests.integration.pipeline import SECRET, Pipeline
 from tests.reliability.support import end_offsets
 
@@ -71,7 +71,7 @@ class ProjectorProcess:
         )
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli", "project"],
+                [sys.executable, "-m", "entrypoints.cli", "project"],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -426,7 +426,7 @@ def _start_worker(
     log_path = home / "worker.log"
     with log_path.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker"],
+            [sys.executable, "-m", "entrypoints.cli", "worker"],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -35,11 +35,11 @@ from aiokafka.errors import MessageSizeTooLargeError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.events.migration import OutflowRegistered
+from entrypoints.worker import STOP_GRACE_S
 from streams import dead_letters, topics
 from streams.admin import ensure_topics
 from streams.codec import DEFAULT_MAX_BYTES, encode
 from streams.county_node import CountyNode
-from streams.worker import STOP_GRACE_S
 from tests.integration.pipeline import REGION, Pipeline
 from tests.reliability.bad_inputs import DESTINATION, ORIGIN, national_id
 from tests.reliability.support import read_topic, register_counties

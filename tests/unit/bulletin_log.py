@@ -23,8 +23,8 @@ from contracts.events.campaigns import (
 )
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import AlertRaised, CampaignProgressPublished, ProgressFigure
+from disclosure.bulletin.log_fold import LogFold
 from streams import codec
-from streams.bulletin.log_fold import LogFold
 from tests.unit.test_assessment_rules import (
     DAY,
     HANBIN,

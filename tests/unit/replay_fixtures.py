@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit.replay.derived import topic_of
+from audit.replay.engine import PartitionReplay, Replay
+from audit.replay.positions import CAUSE_HEADER
 from contracts.events.migration import PersonEvent
+from simulation.publisher import CountySigners, EventIds
+from simulation.scenario import SimulationConfig, generate, involved_counties
 from streams import codec, routing, topics
 from streams.county_node import CountyNode
-from streams.replay.derived import topic_of
-from streams.replay.engine import PartitionReplay, Replay
-from streams.replay.positions import CAUSE_HEADER
-from streams.simulation.publisher import CountySigners, EventIds
-from streams.simulation.scenario import SimulationConfig, generate, involved_counties
 
 PREFIX = "live"
 VALIDATED = topics.VALIDATED.full_name(PREFIX)

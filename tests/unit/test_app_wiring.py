@@ -7,9 +7,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bootstrap.worker_app import build_app, group_instance_id
 from infra.settings import Settings
 from streams import topics
-from streams.app import build_app, group_instance_id
 from streams.runtime.faust_ports import RuntimeApp
 from streams.signing import public_key_b64
 

@@ -926,7 +926,7 @@ def test_period_bounds() -> None:
 def test_bad_cli_arguments(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from streams.cli import main
+    from entrypoints.cli import main
 
     try:
         code = main(argv)

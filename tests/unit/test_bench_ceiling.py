@@ -9,10 +9,10 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agents.registry import Registry
+from benchmarks import ceiling
+from benchmarks.corpus import Corpus, Message
 from contracts import unions
 from streams import signing
-from streams.bench import ceiling
-from streams.bench.corpus import Corpus, Message
 from streams.codec import Codec
 from tests.unit import factories as f
 

@@ -3,12 +3,12 @@ a wait; other threads are counted apart; the top frames name where the busy time
 
 from __future__ import annotations
 
-from streams.bench import profile
+from benchmarks import profile
 
 LOOP = ";".join(
     [
         "thread (0x1): MainThread",
-        "<module> (streams/cli.py:9)",
+        "<module> (entrypoints/cli.py:9)",
         "BaseEventLoop._run_once (asyncio/base_events.py:1922)",
     ]
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.bench.replay import Run, best, national_hours, rows
+from benchmarks.replay import Run, best, national_hours, rows
 
 
 def test_the_run_with_the_least_cpu_per_event_counts() -> None:
@@ -24,7 +24,7 @@ def test_the_rows_carry_the_targets_of_the_issue() -> None:
     one, two = Run(1, 20_000, 1.0, 1.0, 5), Run(2, 20_000, 0.6, 1.1, 5)
     verified = Run(1, 20_000, 4.0, 4.0, 5)
     table = {r.figure: r for r in rows(50_000.0, one, two, verified)}
-    single = table["replay (streams.replay), 1 process"]
+    single = table["replay (audit.replay), 1 process"]
     assert single.compared == pytest.approx(0.4)
     assert single.verdict is False  # >= 0.5x raw
     scaled = table["replay CPU per event, 2 processes"]

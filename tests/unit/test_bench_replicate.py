@@ -1,4 +1,4 @@
-"""The memory stage's state copies (streams.bench.replicate): valid cases, new identities."""
+"""The memory stage's state copies (benchmarks.replicate): valid cases, new identities."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import uuid
 
 from agents.case_rules import CaseState
-from streams.bench.replicate import (
+from benchmarks.replicate import (
     Record,
     cases_at_scale,
     copies_for,

@@ -1,4 +1,4 @@
-"""The memory stage's RocksDB seeding (streams.bench.seed): its pure parts."""
+"""The memory stage's RocksDB seeding (benchmarks.seed): its pure parts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.bench.seed import applied, check_ends, offset_value, worker_settings
+from benchmarks.seed import applied, check_ends, offset_value, worker_settings
 
 
 def test_offset_value_is_the_last_offset_as_faust_stores_it() -> None:

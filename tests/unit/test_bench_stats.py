@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.bench.stats import (
+from benchmarks.stats import (
     Row,
     Target,
     duration_text,
@@ -120,7 +120,7 @@ def test_shortfall_says_how_far_from_target() -> None:
 
 
 def test_extrapolate_two_points() -> None:
-    from streams.bench.stats import extrapolate_two_points
+    from benchmarks.stats import extrapolate_two_points
 
     assert extrapolate_two_points(1_000, 0.1, 101_000, 0.6, 1_001_000) == pytest.approx(5.1)
     assert extrapolate_two_points(1_000, 0.5, 101_000, 0.4, 1_001_000) == 0.4  # never shrinks

@@ -1,4 +1,4 @@
-"""A bulletin's figures (streams.bulletin.log_fold and content) by hand-computed cases.
+"""A bulletin's figures (disclosure.bulletin.log_fold and content) by hand-computed cases.
 
 The log is raw records, decoded and folded the way the bulletin reads the broker; the
 expected figures are worked out here from the scenarios' own numbers.
@@ -16,9 +16,9 @@ from agents import assessment_config as cfg
 from agents import assessment_rules as rules
 from contracts.events.campaigns import VerificationResultReported
 from contracts.events.clock import ClockTicked
+from disclosure.bulletin import content
+from disclosure.bulletin.log_fold import LogFold
 from streams import codec
-from streams.bulletin import content
-from streams.bulletin.log_fold import LogFold
 from tests.unit import bulletin_log
 from tests.unit.bulletin_log import CAMPAIGN, PARTITIONS, PERSONS, Record
 from tests.unit.test_assessment_rules import (

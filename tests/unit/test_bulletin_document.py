@@ -11,9 +11,9 @@ import re
 import pytest
 
 from agents import assessment_config as cfg
-from streams.bulletin import build, inputs, pdf, verify
-from streams.bulletin.log_fold import LogFold
-from streams.public import view
+from disclosure.bulletin import build, inputs, pdf, verify
+from disclosure.bulletin.log_fold import LogFold
+from disclosure.public import view
 from tests.unit import bulletin_log
 from tests.unit.bulletin_log import Record
 from tests.unit.test_assessment_rules import HANBIN, REGION, XUNYANG, _fair_scenario

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.bulletin import positions
+from disclosure.bulletin import positions
 
 
 def test_text_and_parse_round_trip() -> None:

@@ -1,10 +1,10 @@
-"""Small numbers withheld (streams.bulletin.suppression), by hand-worked cases."""
+"""Small numbers withheld (disclosure.bulletin.suppression), by hand-worked cases."""
 
 from __future__ import annotations
 
 import pytest
 
-from streams.bulletin import suppression
+from disclosure.bulletin import suppression
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import CampaignProgressPublished, ProgressFigure
-from streams import campaign_cmd
+from contracts.human_time import LOCAL, UTC
+from entrypoints import campaign_cmd
 from streams.county_node import CountyNode
-from streams.human_time import LOCAL, UTC
 
 T = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 

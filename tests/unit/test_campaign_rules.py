@@ -15,6 +15,7 @@ import pytest
 from agents.campaign_rules import CampaignBook
 from agents.case_rules import CaseState
 from agents.partition_cases import Output, PartitionCases
+from audit.replay.digest import digest, rows_of_cases
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
     CampaignClosed,
@@ -32,7 +33,6 @@ from contracts.events.derived import (
     ObligationFulfilled,
     ObligationOpened,
 )
-from streams.replay.digest import digest, rows_of_cases
 from tests.unit import campaign_fixtures as cf
 from tests.unit.case_fixtures import BAOAN, HANBIN, REGION, YANTA, day, make, tick
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.cli import main
+from entrypoints.cli import main
 
 
 @pytest.mark.parametrize(

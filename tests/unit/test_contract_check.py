@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.events.migration import OutflowRegistered
 from contracts.identity import check_char
+from entrypoints.cli import main
 from streams import codec
-from streams.cli import main
 from streams.county_node import CountyNode
 from streams.keys import generate_key_file
 

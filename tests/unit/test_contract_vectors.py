@@ -18,11 +18,10 @@ from agents.admission import Admission, Repeat
 from agents.gate_rules import Accepted, Rejected
 from agents.registry import Registry, RegistryRejection
 from contracts import unions
-from contracts.identity import InvalidNationalId
+from contracts.identity import InvalidNationalId, person_key
+from integrators.contract_vectors import private_key
 from streams import routing, signing
 from streams.codec import Codec
-from streams.contract_vectors import private_key
-from streams.identity import person_key
 
 VECTORS_FILE = Path(contracts.__file__).parent / "export" / "vectors.json"
 NODE_CHECK = Path(__file__).parent / "vectors_check.mjs"

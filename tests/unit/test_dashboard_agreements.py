@@ -9,9 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.events.agreements import AgreementSigned, AgreementTerms
+from dashboard import agreement_view
+from dashboard.auth import Principal
 from streams.county_node import CountyNode
-from streams.dashboard import agreement_view
-from streams.dashboard.auth import Principal
 
 T = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 HANBIN, BAOAN, HANYIN, YANTA = "610902", "440306", "610921", "610113"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.dashboard import auth
+from dashboard import auth
 
 
 def test_hash_verifies_the_password_and_nothing_else() -> None:

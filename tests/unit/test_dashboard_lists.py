@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from streams import campaign_status
-from streams.dashboard import dead_letter_view, flows, queries, worklist
-from streams.dashboard.auth import Principal
+from contracts import campaign_status
+from dashboard import dead_letter_view, flows, queries, worklist
+from dashboard.auth import Principal
 
 REGION = Principal("r", "region", None)
 T = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

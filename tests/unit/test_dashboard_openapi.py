@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from openapi_spec_validator import validate
 
-from streams.dashboard.api import ROUTES
-from streams.dashboard.openapi import document
+from dashboard.api import ROUTES
+from dashboard.openapi import document
 
 
 def test_document_is_valid_openapi() -> None:

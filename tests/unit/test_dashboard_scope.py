@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from streams.dashboard import campaign_view, dead_letter_view, flows, queries, scope, worklist
-from streams.dashboard.auth import Principal
+from dashboard import campaign_view, dead_letter_view, flows, queries, scope, worklist
+from dashboard.auth import Principal
 
 REGION = Principal("r", "region", None)
 HANBIN = Principal("h", "county", "610902")

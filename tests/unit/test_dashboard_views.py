@@ -10,10 +10,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts import divisions
-from streams.dashboard import cli, names, queries
-from streams.dashboard.lag import compute_lag, unavailable
-from streams.dashboard.live import Throughput
-from streams.dashboard.metrics import HttpMetrics, ProjectionMetrics, new_registry, render
+from dashboard import cli, names, queries
+from dashboard.lag import compute_lag, unavailable
+from dashboard.live import Throughput
+from dashboard.metrics import HttpMetrics, ProjectionMetrics, new_registry, render
 
 
 def test_county_names_in_both_languages() -> None:
@@ -182,7 +182,7 @@ def test_cli_parser_and_password_input() -> None:
 
 
 def test_the_server_binds_loopback_only() -> None:
-    from streams.dashboard.server import DashboardConfig
+    from dashboard.server import DashboardConfig
 
     assert DashboardConfig(dsn="postgresql://x", host="::1").host == "::1"
     with pytest.raises(ValueError, match="loopback"):

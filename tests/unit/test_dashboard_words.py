@@ -12,15 +12,16 @@ from typing import get_args, get_type_hints
 import pytest
 
 from agents.agreement_terms import AgreementStatus, Proposal
-from contracts import divisions, unions
+from contracts import campaign_status, divisions, unions
 from contracts import obligation_vocabulary as vocabulary
 from contracts.events.derived import AlertKind, ObligationKind
 from contracts.types import CheckKind, VerificationResult
-from streams import campaign_status, topics
-from streams.dashboard import words
+from dashboard import words
+from streams import topics
+from tests.packages import PACKAGES
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "streams" / "dashboard" / "static"
+STATIC = ROOT / "dashboard" / "static"
 
 
 def reason_codes() -> set[str]:
@@ -29,7 +30,7 @@ def reason_codes() -> set[str]:
     literal (gate, codec, registry, projector); and every code the README's account of the
     gate names (the gate's forwarding refusal and the cases agent's reused ids among them)."""
     found: set[str] = set()
-    for folder in ("agents", "streams", "infra"):
+    for folder in PACKAGES:
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text("utf-8"))):
                 if (
@@ -118,7 +119,7 @@ def test_the_chinese_page_speaks_as_an_office_does() -> None:
 
 
 def test_the_english_names_table_has_one_row_per_division() -> None:
-    shipped = (ROOT / "streams" / "dashboard" / "data" / "division_names_en.csv").read_text("utf-8")
+    shipped = (ROOT / "dashboard" / "data" / "division_names_en.csv").read_text("utf-8")
     assert shipped.startswith("# English names of the GB/T 2260 divisions")
     rows = [line.split(",")[:2] for line in shipped.splitlines()[4:]]
     expected = [[d.code, d.level] for d in divisions.all_divisions()]

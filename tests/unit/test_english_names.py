@@ -9,7 +9,7 @@ import pytest
 
 from contracts import divisions
 from contracts.divisions import Division
-from streams.dashboard import english_names
+from dashboard import english_names
 
 SOUNDS = {
     "汉": "han", "滨": "bin", "西": "xi", "安": "an", "长": "zhang", "阳": "yang", "恭": "gong",

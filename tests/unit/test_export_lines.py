@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from contracts.envelope import Envelope
 from contracts.events.migration import OutflowRegistered
+from integrators.export_lines import LineError, parse_line
 from streams import signing
 from streams.county_node import CountyNode
-from streams.export_lines import LineError, parse_line
 
 GOOD_ID = "11010519491231002X"  # GB 11643's own example number
 

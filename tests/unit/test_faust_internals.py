@@ -20,8 +20,8 @@ from faust.transport.consumer import ThreadDelegateConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
+from bootstrap.worker_app import build_app
 from infra.settings import Settings
-from streams.app import build_app
 from streams.runtime import faust_internals
 from streams.runtime.faust_ports import TableStore, runtime_table
 from streams.runtime.ports import Applied

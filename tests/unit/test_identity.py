@@ -11,8 +11,8 @@ from contracts.identity import (
     check_char,
     mask_national_ids,
     normalize_national_id,
+    person_key,
 )
-from streams.identity import person_key
 
 STANDARD_EXAMPLE = "11010519491231002X"  # the example number printed in GB 11643-1999
 

@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 
 from agents import assessment_config
+from audit.replay.county import CountySnapshot
+from audit.replay.engine import Replay
+from audit.replay.outcome import Outcome
 from contracts import obligation_vocabulary as vocabulary
-from streams.human_time import UTC
-from streams.replay.county import CountySnapshot
-from streams.replay.engine import Replay
-from streams.replay.outcome import Outcome
+from contracts.human_time import UTC
 from tests.unit.replay_fixtures import CONFIG, feed, simulated_log
 
 COUNTY = "610902"  # 汉滨区

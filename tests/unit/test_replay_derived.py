@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from streams.replay import derived
-from streams.replay.derived import Derivation, first_difference
-from streams.replay.engine import Replay
-from streams.replay.live import LiveTopic
-from streams.replay.positions import CAUSE_HEADER
+from audit.replay import derived
+from audit.replay.derived import Derivation, first_difference
+from audit.replay.engine import Replay
+from audit.replay.live import LiveTopic
+from audit.replay.positions import CAUSE_HEADER
 from tests.unit.replay_fixtures import (
     CONFIG,
     PREFIX,

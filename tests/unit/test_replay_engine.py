@@ -13,6 +13,8 @@ import structlog.testing
 from agents.agreement_terms import AgreementBook
 from agents.case_rules import CaseState
 from agents.cases import CASE
+from audit.replay import digest
+from audit.replay.engine import PartitionReplay, Replay
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementSigned, AgreementTerms
 from contracts.events.clock import ClockTicked
@@ -20,8 +22,6 @@ from contracts.events.cooperation import InquiryAnswered, InquirySent
 from contracts.events.derived import AgreementCoveragePublished, AlertRaised
 from contracts.events.migration import InflowRegistered, OutflowRegistered
 from streams import codec
-from streams.replay import digest
-from streams.replay.engine import PartitionReplay, Replay
 from tests.unit.case_fixtures import BAOAN, HANBIN, HANYIN, REGION, YANTA, day, make, run, tick
 from tests.unit.cases_policy import DictStore, Fed, live_policy
 

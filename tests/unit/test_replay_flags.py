@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit.replay import report
+from entrypoints.cli import main
 from streams import signing
-from streams.cli import main
-from streams.replay import report
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from agents import assessment_config
+from audit.replay import digest
+from audit.replay.derived import Derivation
+from audit.replay.engine import Replay
+from audit.replay.outcome import Outcome, merge, party
+from audit.replay.runner import split
 from contracts import obligation_vocabulary as vocabulary
-from streams.replay import digest
-from streams.replay.derived import Derivation
-from streams.replay.engine import Replay
-from streams.replay.outcome import Outcome, merge, party
-from streams.replay.runner import split
 from tests.unit.replay_fixtures import CONFIG, feed, simulated_log
 
 REGION = CONFIG.region

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.replay.positions import (
+from audit.replay.positions import (
     CAUSE_HEADER,
     Cause,
     PositionError,

@@ -12,12 +12,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agents import assessment_config
-from streams import signing
-from streams.replay import derived, report, scorecards
-from streams.replay.derived import Derivation
-from streams.replay.engine import Replay
-from streams.replay.outcome import Outcome
-from streams.replay.verify import (
+from audit.replay import derived, report, scorecards
+from audit.replay.derived import Derivation
+from audit.replay.engine import Replay
+from audit.replay.outcome import Outcome
+from audit.replay.verify import (
     MATCH,
     NOT_COMPARED,
     ProjectionCheck,
@@ -26,6 +25,7 @@ from streams.replay.verify import (
     TopicCheck,
     Verification,
 )
+from streams import signing
 from tests.unit.replay_fixtures import CONFIG, PREFIX, feed, simulated_log
 
 REGION = CONFIG.region

@@ -13,13 +13,13 @@ from agents import assessment_config
 from agents import assessment_rules as rules
 from agents.assessment import WANTED
 from agents.assessment_config import AssessmentConfig
+from audit.replay import scorecards
+from audit.replay.engine import Replay
+from audit.replay.outcome import Outcome, merge
 from contracts import unions
 from contracts.events.derived import IndicatorValue, ScorecardPublished
 from streams import topics
 from streams.codec import Codec
-from streams.replay import scorecards
-from streams.replay.engine import Replay
-from streams.replay.outcome import Outcome, merge
 from tests.unit.replay_fixtures import CONFIG, Log, Record, feed, live_records, simulated_log
 
 REGION = CONFIG.region

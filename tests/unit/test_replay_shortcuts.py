@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from agents.partition_cases import PartitionCases
+from audit.replay.engine import PartitionReplay, Replay
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
     CampaignClosed,
@@ -21,7 +22,6 @@ from contracts.events.campaigns import (
 )
 from streams import codec
 from streams.codec import DecodeError
-from streams.replay.engine import PartitionReplay, Replay
 from tests.unit import campaign_fixtures as cf
 from tests.unit.case_fixtures import REGION, day, make, tick
 from tests.unit.test_codec import BAD_INPUTS, as_bytes, outflow_json, outflow_v1

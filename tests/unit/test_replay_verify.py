@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 
 from agents import assessment_config
-from streams.replay.derived import Derivation
-from streams.replay.engine import Replay
-from streams.replay.live import LiveTopic
-from streams.replay.outcome import Outcome
-from streams.replay.verify import (
+from audit.replay.derived import Derivation
+from audit.replay.engine import Replay
+from audit.replay.live import LiveTopic
+from audit.replay.outcome import Outcome
+from audit.replay.verify import (
     DIFFERENT,
     MATCH,
     NOT_COMPARED,

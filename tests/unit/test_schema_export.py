@@ -20,7 +20,7 @@ from contracts.events.clock import ClockTicked
 from contracts.events.derived import DeadLettered
 from contracts.events.migration import OutflowRegistered
 from contracts.unions import ALL_EVENTS
-from streams import schema_export
+from integrators import schema_export
 from streams.topics import CATALOG
 
 EXPORT_DIR = Path(contracts.__file__).parent / "export"

@@ -15,11 +15,9 @@ from agents.registry import Registry
 from contracts import divisions, unions
 from contracts.events.clock import ClockTicked
 from contracts.identity import normalize_national_id
-from streams.codec import Codec, encode
-from streams.county_node import CountyNode
-from streams.simulation.geography import ANKANG, REGION, origin_counties
-from streams.simulation.publisher import CountySigners, EventIds, county_registrations
-from streams.simulation.scenario import (
+from simulation.geography import ANKANG, REGION, origin_counties
+from simulation.publisher import CountySigners, EventIds, county_registrations
+from simulation.scenario import (
     INQUIRY_DAYS,
     AnomalyRates,
     ResponseRates,
@@ -29,6 +27,8 @@ from streams.simulation.scenario import (
     generate,
     involved_counties,
 )
+from streams.codec import Codec, encode
+from streams.county_node import CountyNode
 
 COUNTY_FIELDS = (
     "origin_county",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from streams.bench.soak import Sample, bounded, growth_per_thousand, scenario_for
-from streams.cli import build_parser
+from benchmarks.soak import Sample, bounded, growth_per_thousand, scenario_for
+from entrypoints.cli import build_parser
 
 
 @pytest.mark.parametrize("minutes", ["0", "-1", "abc", "nan", "inf", "1441"])

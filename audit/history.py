@@ -1,0 +1,624 @@
+"""``liudong audit``: a person's or a county's history with the causes of every decision.
+
+- ``audit person ID-OR-KEY [--as-of INSTANT]``: the person's events from the projector's
+  archive (what counties reported and what the agents derived), as of the instant, each
+  derived event with its causation chain (``causation_id`` -> the cause event -> its cause,
+  up to :data:`MAX_CHAIN`), and the person's obligations as they stood at the instant.
+  ID-OR-KEY is a 64-hex person key, any unique prefix of one (at least 8 hex characters;
+  an ambiguous prefix is an error listing the keys it matches), or a raw national ID number
+  that is hashed here with the region's person-key secret (the raw number is never stored
+  or logged). A person the log does not know is an error (exit 1), as is an instant before
+  their first event; an instant past the log's end says so.
+- ``audit county CODE --period P``: the obligations the county is party to (responsible or
+  counterpart) that were live at some moment of the period (opened before its end, not
+  closed before its start), each with its lifecycle events and their causes. ``P`` is a
+  :mod:`contracts.periods` period: a month (``2026-03``), a quarter (``2026-Q1``) or a year
+  (``2026``), in UTC. A county party to nothing in the log, or a period that begins after
+  the log's clock, is an error (exit 1); a period not yet over says when it ends.
+- ``audit log [--limit N]``: the newest audit-log rows.
+
+Times are shown in Beijing time (``--utc``: UTC), with the zone named; person keys in full.
+
+Every read of personal data (both queries above: person keys are pseudonymous personal
+data) writes one ``audit_log`` row in the same transaction as the read: who (the
+``LIUDONG_OPERATOR`` environment variable, else the OS user), when (the database's clock),
+what (command, person key or county and period, the as-of instant) and how many rows were
+returned. Nothing is printed unless that row was committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import getpass
+import json
+import os
+import re
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from audit import obligation_view
+from contracts import obligation_vocabulary as vocabulary
+from contracts import periods, unions
+from contracts.human_time import LOCAL, Zone
+from contracts.identity import InvalidNationalId, person_key
+from infra.projection import queries
+from infra.projection.migrate import migrate
+from infra.settings import Settings
+from streams import topics
+from streams.codec import Codec, DecodeError
+
+EXIT_ERROR = 2
+EXIT_NOTHING = 1
+MAX_CHAIN = 8
+MIN_PREFIX = 8
+_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+_PREFIX = re.compile(r"^[0-9a-fA-F]{8,63}$")
+_ENVELOPE = frozenset(
+    {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "recorded_at",
+        "source_county",
+        "publisher_id",
+        "correlation_id",
+        "causation_id",
+        "signature",
+        "person_key",
+    }
+)
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def operator() -> str:
+    """Who is reading: ``LIUDONG_OPERATOR``, else the OS user."""
+    configured = os.environ.get("LIUDONG_OPERATOR", "").strip()
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid
+        return f"uid:{os.getuid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who ``audit person`` was asked about: a full key, or a prefix still to look up."""
+
+    key: str | None = None
+    prefix: str | None = None
+
+
+def resolve_person(subject: str, secret: bytes | None) -> Subject:
+    """A person key, a key prefix (8 to 63 hex characters) or a raw national ID (hashed
+    here); raises ValueError (one line) if it is none of these."""
+    text = subject.strip()
+    if _KEY.match(text):
+        return Subject(key=text.lower())
+    if _PREFIX.match(text) and not _looks_like_id(text):
+        return Subject(prefix=text.lower())
+    if secret is None:
+        raise ValueError(
+            "no person-key secret (LIUDONG_PERSON_KEY_SECRET or the keys dir): "
+            "give the person key (or a unique prefix of at least 8 hex characters) instead"
+        )
+    try:
+        return Subject(key=person_key(text, secret))
+    except InvalidNationalId as exc:
+        raise ValueError(
+            f"neither a person key (or a prefix of at least {MIN_PREFIX} hex characters) "
+            f"nor a valid ID number: {exc}"
+        ) from None
+
+
+def _looks_like_id(text: str) -> bool:
+    # An 18-character ID number is all digits (or ends in X); as hex it would be a prefix.
+    return len(text) == 18 and text[:17].isdigit()
+
+
+def parse_period(text: str) -> tuple[dt.datetime, dt.datetime]:
+    """A :mod:`contracts.periods` period -> [start, end) in UTC; PeriodError otherwise."""
+    period = periods.parse(text)
+    return period.start, period.end
+
+
+class NotInLog(LookupError):
+    """What was asked for is not in the log; the message is one line (exit 1)."""
+
+
+async def person_by_prefix(conn: Any, prefix: str, who: str) -> str:
+    """The one person key starting with ``prefix``; NotInLog if none or several (listed).
+
+    The lookup is itself a read of personal data (it may list keys), so it is audited.
+    """
+    read = queries.AuditedRead(who, "audit person (prefix)", "person", prefix)
+    async with queries.audited(conn, read):
+        keys = await queries.person_keys_like(conn, prefix, limit=11)
+        read.rows = len(keys)
+    if not keys:
+        raise NotInLog(f"no person in the log has a key starting {prefix}")
+    if len(keys) > 1:
+        more = " ..." if len(keys) > 10 else ""
+        raise NotInLog(
+            f"{prefix} is ambiguous: it starts {len(keys[:10])}{'+' if more else ''} person keys: "
+            + ", ".join(keys[:10])
+            + more
+        )
+    return str(keys[0])
+
+
+# --- what is read --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    event_id: str
+    event_type: str
+    occurred_at: dt.datetime | None  # None: not in the archive (not projected yet)
+    publisher_id: str | None
+
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "occurred_at": zone.iso(self.occurred_at),
+            "publisher_id": self.publisher_id,
+        }
+
+    def label(self, zone: Zone = LOCAL) -> str:
+        at = f" {zone.minutes(self.occurred_at)}" if self.occurred_at else ""
+        return f"{self.event_type} {self.event_id}{at}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    event_id: str
+    event_type: str
+    derived: bool  # written by the region's agents (not reported by a county)
+    occurred_at: dt.datetime
+    source_county: str
+    publisher_id: str
+    fields: dict[str, Any]
+    causes: tuple[Cause, ...]  # the causation chain, nearest cause first
+
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "derived": self.derived,
+            "occurred_at": zone.iso(self.occurred_at),
+            "source_county": self.source_county,
+            "publisher_id": self.publisher_id,
+            "fields": self.fields,
+            "causation_chain": [c.as_json(zone) for c in self.causes],
+        }
+
+    def detail(self, width: int = 70) -> str:
+        text = ", ".join(f"{k}={_short(v)}" for k, v in sorted(self.fields.items()))
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass
+class PersonReport:
+    person_key: str
+    as_of: dt.datetime | None
+    timeline: list[Entry] = field(default_factory=list)
+    obligations: list[obligation_view.ObligationRow] = field(default_factory=list)
+    read: queries.AuditedRead | None = None
+
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
+        return {
+            "person_key": self.person_key,
+            "as_of": zone.iso(self.as_of),
+            "timeline": [e.as_json(zone) for e in self.timeline],
+            "obligations": [r.as_json(zone) for r in self.obligations],
+            "audit": _audit_json(self.read, zone),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CountyObligation:
+    record: dict[str, Any]
+    lifecycle: tuple[Entry, ...]
+
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
+        return {
+            **{k: _jsonable(v, zone) for k, v in self.record.items()},
+            "status": vocabulary.status(vocabulary.Row.of(self.record)),
+            "lifecycle": [e.as_json(zone) for e in self.lifecycle],
+        }
+
+
+@dataclass
+class CountyReport:
+    county: str
+    period: str
+    start: dt.datetime
+    end: dt.datetime
+    obligations: list[CountyObligation] = field(default_factory=list)
+    read: queries.AuditedRead | None = None
+
+    def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
+        return {
+            "county": self.county,
+            "period": self.period,
+            "from": zone.iso(self.start),
+            "until": zone.iso(self.end),
+            "obligations": [o.as_json(zone) for o in self.obligations],
+            "audit": _audit_json(self.read, zone),
+        }
+
+
+# --- the audited reads ---------------------------------------------------------------------------
+
+
+async def read_person(
+    conn: Any,
+    key: str,
+    *,
+    as_of: dt.datetime | None,
+    prefix: str,
+    who: str,
+    command: str = "audit person",
+) -> PersonReport:
+    read = queries.AuditedRead(who, command, "person", key, as_of=as_of)
+    validated = topics.VALIDATED.full_name(prefix)
+    async with queries.audited(conn, read):
+        records = await queries.person_timeline(conn, key, as_of, validated)
+        timeline = await _entries(conn, records, validated)
+        read.rows = len(records)
+    report = PersonReport(key, as_of, timeline, _obligations_of(records), read)
+    return report
+
+
+async def read_county(
+    conn: Any, county: str, *, period: str, prefix: str, who: str, command: str = "audit county"
+) -> CountyReport:
+    start, end = parse_period(period)
+    read = queries.AuditedRead(who, command, "county", county, period=period)
+    validated = topics.VALIDATED.full_name(prefix)
+    async with queries.audited(conn, read):
+        rows = await queries.county_obligations(conn, county, start, end)
+        ids = [r["obligation_id"] for r in rows]
+        events = await queries.obligation_events(conn, ids)
+        entries = await _entries(conn, events, validated)
+        read.rows = len(rows)
+    by_obligation: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_obligation.setdefault(str(entry.fields.get("obligation_id")), []).append(entry)
+    report = CountyReport(county, period, start, end, read=read)
+    report.obligations = [
+        CountyObligation(dict(r), tuple(by_obligation.get(r["obligation_id"], []))) for r in rows
+    ]
+    return report
+
+
+async def _entries(conn: Any, records: Sequence[Any], validated: str) -> list[Entry]:
+    """The records as entries, each with its causation chain read from the archive."""
+    known: dict[uuid.UUID, Any] = {r["event_id"]: r for r in records}
+    wanted = {r["causation_id"] for r in records if r["causation_id"] is not None}
+    for _ in range(MAX_CHAIN):
+        missing = [i for i in wanted if i not in known]
+        if not missing:
+            break
+        found = await queries.events_by_id(conn, missing)
+        for r in found:
+            known[r["event_id"]] = r
+        unknown = set(missing) - {r["event_id"] for r in found}
+        for i in unknown:
+            known[i] = None  # not in the archive: the chain stops there
+        wanted = {r["causation_id"] for r in found if r["causation_id"] is not None}
+    return [_entry(r, known, validated) for r in records]
+
+
+def _entry(record: Any, known: dict[uuid.UUID, Any], validated: str) -> Entry:
+    payload = queries.payload(record)
+    chain: list[Cause] = []
+    cause_id = record["causation_id"]
+    seen: set[uuid.UUID] = {record["event_id"]}
+    while cause_id is not None and cause_id not in seen and len(chain) < MAX_CHAIN:
+        seen.add(cause_id)
+        cause = known.get(cause_id)
+        if cause is None:
+            chain.append(Cause(str(cause_id), "(not in the archive)", None, None))
+            break
+        chain.append(
+            Cause(str(cause_id), cause["event_type"], cause["occurred_at"], cause["publisher_id"])
+        )
+        cause_id = cause["causation_id"]
+    return Entry(
+        event_id=str(record["event_id"]),
+        event_type=record["event_type"],
+        derived=record["topic"] != validated,
+        occurred_at=record["occurred_at"],
+        source_county=record["source_county"],
+        publisher_id=record["publisher_id"],
+        fields={k: v for k, v in payload.items() if k not in _ENVELOPE},
+        causes=tuple(chain),
+    )
+
+
+_OBLIGATION_CODEC: Codec[Any] = Codec(unions.ObligationEvent, max_bytes=10 * 1024 * 1024)
+
+
+def _obligations_of(records: Iterable[Any]) -> list[obligation_view.ObligationRow]:
+    """The person's obligations folded from their lifecycle events (as of the instant)."""
+    events = []
+    for r in records:
+        if not str(r["event_type"]).startswith("obligation_"):
+            continue
+        try:
+            events.append(_OBLIGATION_CODEC.decode(json.dumps(queries.payload(r)).encode()).event)
+        except DecodeError:
+            continue  # the archive holds only decoded events; a newer schema would land here
+    rows = obligation_view.fold(events).values()
+    return sorted(rows, key=lambda r: (r.opened_at, r.obligation_id))
+
+
+async def audit_rows(conn: Any, limit: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await queries.audit_log(conn, limit)]
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+
+def person_table(report: PersonReport, zone: Zone = LOCAL) -> list[str]:
+    as_of = zone.show(report.as_of) if report.as_of else "now"
+    out = [f"person {report.person_key}  as of {as_of}", ""]
+    out.append(f"{'when (' + zone.name + ')':<16}  {'event':<28} {'by':<22} detail")
+    for e in report.timeline:
+        name = ("↳ " if e.derived else "") + e.event_type
+        out.append(f"{zone.minutes(e.occurred_at)}  {name:<28} {e.publisher_id:<22} {e.detail()}")
+        if e.causes:
+            out.append(f"{'':<18}  caused by " + " <- ".join(c.label(zone) for c in e.causes))
+    out += ["", f"obligations as of {as_of}:"]
+    out += obligation_table(report.obligations, zone)
+    return out
+
+
+def obligation_table(
+    rows: Iterable[obligation_view.ObligationRow], zone: Zone = LOCAL
+) -> list[str]:
+    out = [
+        f"  {'due (' + zone.name + ')':<16}  {'status':<17} {'kind':<24} {'on':<7} {'for':<7} flags"
+    ]
+    for r in rows:
+        out.append(
+            f"  {zone.minutes(r.due_at)}  {r.status:<17} {r.kind:<24} "
+            f"{r.responsible:<7} {r.counterpart:<7} {','.join(r.flags()) or '-'}"
+        )
+    return out
+
+
+def county_table(report: CountyReport, zone: Zone = LOCAL) -> list[str]:
+    out = [
+        f"county {report.county}  period {report.period} "
+        f"[{zone.show(report.start)}, {zone.show(report.end)})  "
+        f"{len(report.obligations)} obligation(s)"
+    ]
+    for ob in report.obligations:
+        r = ob.record
+        due = zone.minutes(r["due_at"]) if r["due_at"] else "?"
+        status = vocabulary.status(vocabulary.Row.of(r))
+        out.append("")
+        out.append(
+            f"{r['obligation_id']}  {r['kind'] or '?'}  on {r['responsible_county']} "
+            f"for {r['counterpart_county'] or '?'}  due {due} {zone.name}  {status}  "
+            f"person {r['person_key']}"
+        )
+        for e in ob.lifecycle:
+            causes = " <- ".join(c.label(zone) for c in e.causes) or "-"
+            out.append(f"  {zone.minutes(e.occurred_at)}  {e.event_type:<22} caused by {causes}")
+    return out
+
+
+def log_table(rows: Sequence[dict[str, Any]], zone: Zone = LOCAL) -> list[str]:
+    out = [
+        f"{'read at (' + zone.name + ')':<19}  {'operator':<14} {'command':<14} "
+        f"{'subject':<24} rows"
+    ]
+    for r in rows:
+        subject = str(r["subject"])
+        if r["subject_kind"] == "person":
+            subject = f"person {subject}"
+        else:
+            subject = f"county {subject} {r['period'] or ''}".rstrip()
+        as_of = f" as of {zone.show(r['as_of'])}" if r["as_of"] else ""
+        out.append(
+            f"{zone.at(r['read_at']):%Y-%m-%d %H:%M:%S}  {r['operator']:<14} "
+            f"{r['command']:<14} {subject:<24} {r['rows_returned']}{as_of}"
+        )
+    return out
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def cmd_audit_person(
+    settings: Settings,
+    subject: str,
+    *,
+    as_of: dt.datetime | None = None,
+    fmt: str = "table",
+    zone: Zone = LOCAL,
+) -> int:
+    try:
+        asked = resolve_person(subject, _secret(settings))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    async def go(conn: Any) -> tuple[PersonReport, queries.LogSpan, Any]:
+        who = operator()
+        key = asked.key or await person_by_prefix(conn, asked.prefix or "", who)
+        report = await read_person(conn, key, as_of=as_of, prefix=settings.topic_prefix, who=who)
+        return report, await queries.log_span(conn), await queries.person_span(conn, key)
+
+    try:
+        done = _run(settings, go)
+    except NotInLog as exc:
+        return _nothing(str(exc))
+    if done is None:
+        return EXIT_ERROR
+    report, span, first_seen = done
+    if not report.timeline:
+        if first_seen is None:
+            return _nothing(f"no person with key {report.person_key} in the log")
+        return _nothing(
+            f"person {report.person_key} has no events by {zone.show(as_of)}: "
+            f"the first is at {zone.show(first_seen)}"
+        )
+    if as_of is not None and span.last is not None and as_of > span.last:
+        print(
+            f"note: {zone.show(as_of)} is after the log's last event ({zone.show(span.last)}): "
+            "this is the person's whole history so far",
+            file=sys.stderr,
+        )
+    if fmt == "json":
+        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(person_table(report, zone)))
+        print(f"{len(report.timeline)} event(s); this read is in the audit log", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_county(
+    settings: Settings, county: str, *, period: str, fmt: str = "table", zone: Zone = LOCAL
+) -> int:
+    try:
+        asked = periods.parse(period)
+    except periods.PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    async def go(conn: Any) -> tuple[CountyReport | None, queries.LogSpan, bool]:
+        span = await queries.log_span(conn)
+        known = await queries.county_is_party(conn, county)
+        if not known or span.clock is None or asked.start > span.clock:
+            return None, span, known
+        report = await read_county(
+            conn, county, period=asked.text, prefix=settings.topic_prefix, who=operator()
+        )
+        return report, span, known
+
+    done = _run(settings, go)
+    if done is None:
+        return EXIT_ERROR
+    report, span, known = done
+    if not known:
+        return _nothing(f"county {county} is party to no obligation in the log")
+    if report is None:
+        return _nothing(
+            f"period {asked.text} begins after the log's clock ({zone.show(span.clock)}): "
+            "nothing to show"
+        )
+    if span.clock is not None and span.clock < asked.end:
+        print(
+            f"note: period {asked.text} is not over: the log's clock is at "
+            f"{zone.show(span.clock)}, the period ends at {zone.show(asked.end)}",
+            file=sys.stderr,
+        )
+    if fmt == "json":
+        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(county_table(report, zone)))
+    if not report.obligations:
+        return _nothing(f"no obligation of county {county} was live in {asked.text}")
+    return 0
+
+
+def cmd_audit_log(
+    settings: Settings, *, limit: int = 50, fmt: str = "table", zone: Zone = LOCAL
+) -> int:
+    async def go(conn: Any) -> list[dict[str, Any]]:
+        return await audit_rows(conn, limit)
+
+    rows = _run(settings, go)
+    if rows is None:
+        return EXIT_ERROR
+    if fmt == "json":
+        doc = [{k: _jsonable(v, zone) for k, v in r.items()} for r in rows]
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(log_table(rows, zone)))
+    return 0
+
+
+def log_read(settings: Settings, read: queries.AuditedRead) -> queries.AuditedRead | None:
+    """Record a read made elsewhere (a replay's county snapshot) in the audit log, with its
+    ``rows``; the read as recorded, or None (with one ``error:`` line) when it could not be:
+    the caller then shows nothing."""
+
+    async def go(conn: Any) -> queries.AuditedRead:
+        async with queries.audited(conn, read):
+            pass
+        return read
+
+    done: queries.AuditedRead | None = _run(settings, go)
+    return done
+
+
+def _nothing(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_NOTHING
+
+
+def _run(settings: Settings, work: Any) -> Any:
+    """Connect (migrating, so the audit log exists), run ``work(conn)``; None on failure."""
+    from infra.postgres import resolve_dsn
+
+    async def go() -> Any:
+        conn = await asyncpg.connect(resolve_dsn(settings))
+        try:
+            await migrate(conn)
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(go())
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"error: the projection database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+
+
+def _secret(settings: Settings) -> bytes | None:
+    """The person-key secret if one is configured or was generated; never generates one."""
+    configured = settings.person_key_secret
+    if configured is not None:
+        return configured.get_secret_value().encode()
+    path = settings.keys_dir / "person-key.secret"
+    return path.read_text().strip().encode() if path.exists() else None
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text[:24] + "…" if len(text) > 25 else text
+
+
+def _jsonable(value: Any, zone: Zone = LOCAL) -> Any:
+    if isinstance(value, dt.datetime):
+        return zone.iso(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _audit_json(read: queries.AuditedRead | None, zone: Zone = LOCAL) -> dict[str, Any] | None:
+    if read is None:
+        return None
+    return {
+        "read_id": str(read.read_id),
+        "operator": read.operator,
+        "read_at": zone.iso(read.read_at),
+        "rows_returned": read.rows,
+    }

@@ -1,0 +1,124 @@
+"""``liudong public [--port P] [--config FILE]``: the public disclosure page, on loopback.
+
+Import-light (argparse only at import). Off unless ``LIUDONG_PUBLIC_PAGE=on``: then it says
+so in one line and exits 2. A log it cannot read: one line, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from disclosure.public.server import PublicConfig
+    from infra.settings import Settings
+
+EXIT_USAGE = 2
+DEFAULT_PORT = 8766
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
+    return port
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"loopback port (default {DEFAULT_PORT}; 0: a free one)",
+    )
+    parser.add_argument("--config", type=Path, help="weight file (default: the shipped one)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from agents import assessment_config as cfg
+
+    if not settings.public_page:
+        print(
+            "error: the public page is switched off: set LIUDONG_PUBLIC_PAGE=on to serve it",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        config = cfg.load(args.config)
+    except cfg.ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from entrypoints.cli import resolve_bootstrap
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    from aiokafka.errors import KafkaError
+
+    from disclosure.bulletin.inputs import sha256_file
+    from disclosure.bulletin.log_reader import LogError
+    from disclosure.public.server import PublicConfig
+    from infra.kafka.client_security import aiokafka_options
+
+    public = PublicConfig(
+        bootstrap=bootstrap,
+        prefix=settings.topic_prefix,
+        region=settings.region_code,
+        folder=settings.public_bulletins,
+        config=config,
+        weights_sha256=sha256_file(args.config or cfg.DEFAULT_PATH),
+        threshold=settings.public_suppress_below,
+        port=args.port,
+        client_options=aiokafka_options(settings),
+    )
+    try:
+        return asyncio.run(serve(public))
+    except (LogError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KafkaError as exc:
+        print(f"error: cannot read the log at {bootstrap}: {exc}", file=sys.stderr)
+        return 1
+
+
+async def serve(config: PublicConfig) -> int:
+    from disclosure.public.server import PublicServer
+
+    server = PublicServer(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    url = await server.start()
+    print(f"public page at {url} (bulletins from {config.folder})", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+    return 0
+
+
+async def wait_until_up(url: str, timeout_s: float = 60.0) -> bool:
+    """Whether the page at ``url`` answers within ``timeout_s`` (a server just started)."""
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with aiohttp.ClientSession() as session:
+        while loop.time() < deadline:
+            try:
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return True
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.5)  # not listening yet
+                continue
+            await asyncio.sleep(0.5)
+    return False

@@ -1,0 +1,1 @@
+"""The entry points: the `liudong` command, each command's entry point, the worker, the demo."""

@@ -1,0 +1,277 @@
+"""``liudong campaign open|extend|close|status``: the region's clean-up campaigns (清理清查).
+
+Opening, extending and closing publish a signed region event (broadcast to every partition,
+like a tick); the agents then find the tasks in their live state (agents.campaign_rules).
+``status`` sums each agent partition's newest ``campaign_progress_published`` figures, and
+shows each campaign's period, deadline and state by the logical clock (an open campaign past
+its deadline says so: :mod:`contracts.campaign_status`), read from the validated topic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from contracts import unions
+from contracts.campaign_status import state_of
+from contracts.envelope import Envelope
+from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
+from contracts.events.clock import ClockTicked
+from contracts.events.derived import CampaignProgressPublished
+from contracts.human_time import LOCAL, Zone, zone
+from contracts.types import CheckKind
+from streams.county_node import CountyNode
+
+EXIT_USAGE = 2
+CHECKS: tuple[str, ...] = get_args(CheckKind)
+
+
+def configure(
+    parser: argparse.ArgumentParser,
+    *,
+    instant: Callable[[str], dt.datetime],
+    county_code: Callable[[str], str],
+    parser_class: type[argparse.ArgumentParser],
+) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=parser_class)
+
+    def codes(value: str) -> tuple[str, ...]:
+        return tuple(county_code(code.strip()) for code in value.split(",") if code.strip())
+
+    def checks(value: str) -> tuple[str, ...]:
+        wanted = tuple(c.strip() for c in value.split(",") if c.strip())
+        unknown = [c for c in wanted if c not in CHECKS]
+        if unknown or not wanted:
+            raise argparse.ArgumentTypeError(f"checks are some of {', '.join(CHECKS)}")
+        return wanted
+
+    at_help = "the event's instant (default: now; the campaign's own clock is the ticks)"
+    opened = sub.add_parser("open", help="open a campaign over some counties")
+    opened.add_argument("--id", required=True, help="campaign id, e.g. qingcha-2026-h1")
+    opened.add_argument(
+        "--counties", type=codes, required=True, help="county codes, comma-separated"
+    )
+    opened.add_argument("--start", type=instant, required=True, help="period start (ISO instant)")
+    opened.add_argument("--end", type=instant, required=True, help="period end (ISO instant)")
+    opened.add_argument("--deadline", type=instant, required=True, help="tasks are due then")
+    opened.add_argument("--checks", type=checks, default=CHECKS, help="comma-separated kinds")
+    opened.add_argument("--at", type=instant, help=at_help)
+    extended = sub.add_parser("extend", help="move a campaign's deadline later")
+    extended.add_argument("--id", required=True)
+    extended.add_argument("--deadline", type=instant, required=True)
+    extended.add_argument("--at", type=instant, help=at_help)
+    closed = sub.add_parser("close", help="close a campaign; unanswered tasks are cancelled")
+    closed.add_argument("--id", required=True)
+    closed.add_argument("--early", action="store_true", help="closed before its deadline")
+    closed.add_argument("--at", type=instant, help=at_help)
+    status = sub.add_parser("status", help="tasks assigned, answered and overdue")
+    status.add_argument("--id", help="one campaign (default: all)")
+    status.add_argument("--format", choices=("table", "json"), default="table")
+    status.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")
+
+
+def build_event(region: CountyNode, args: argparse.Namespace, now: dt.datetime) -> Envelope:
+    """The region event for ``open``/``extend``/``close``; ValidationError if inconsistent."""
+    at = args.at or now
+    if args.action == "open":
+        return region.build(
+            CampaignOpened,
+            occurred_at=at,
+            campaign_id=args.id,
+            counties=args.counties,
+            period_start=args.start,
+            period_end=args.end,
+            deadline=args.deadline,
+            checks=args.checks,
+        )
+    if args.action == "extend":
+        return region.build(
+            CampaignExtended, occurred_at=at, campaign_id=args.id, deadline=args.deadline
+        )
+    return region.build(CampaignClosed, occurred_at=at, campaign_id=args.id, early=args.early)
+
+
+async def publish(region: CountyNode, args: argparse.Namespace) -> int:
+    try:
+        event = build_event(region, args, dt.datetime.now(dt.UTC))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"error: {first['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    async with region:
+        await region.publish(event)
+    print(f"{event.event_type} {args.id} at {event.occurred_at.isoformat()}")
+    return 0
+
+
+def progress(events: Sequence[Any], campaign_id: str | None) -> dict[str, dict[str, Any]]:
+    """Per campaign: the sum over partitions of each one's newest figures, by county and kind."""
+    newest: dict[tuple[str, int], CampaignProgressPublished] = {}
+    for e in events:
+        if not isinstance(e, CampaignProgressPublished):
+            continue
+        if campaign_id is not None and e.campaign_id != campaign_id:
+            continue
+        key = (e.campaign_id, e.partition)
+        if key not in newest or e.occurred_at >= newest[key].occurred_at:
+            newest[key] = e
+    out: dict[str, dict[str, Any]] = {}
+    for (cid, _), e in sorted(newest.items()):
+        doc = out.setdefault(cid, {"closed": False, "figures": {}})
+        doc["closed"] = doc["closed"] or e.closed
+        for f in e.figures:
+            row = doc["figures"].setdefault((f.county, f.check), [0, 0, 0])
+            row[0] += f.assigned
+            row[1] += f.answered
+            row[2] += f.overdue
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """What the region published about a campaign: its counties, period and deadline."""
+
+    campaign_id: str
+    counties: tuple[str, ...]
+    period_start: dt.datetime
+    period_end: dt.datetime
+    deadline: dt.datetime
+    closed: bool = False
+    early: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    campaigns: dict[str, Campaign]
+    clock: dt.datetime | None  # the logical clock: the newest tick
+
+
+def book(events: Sequence[Any]) -> Book:
+    """The campaigns as the region's events left them, and the logical clock (pure)."""
+    campaigns: dict[str, Campaign] = {}
+    clock: dt.datetime | None = None
+    for e in events:
+        if isinstance(e, ClockTicked):
+            clock = e.occurred_at if clock is None else max(clock, e.occurred_at)
+        elif isinstance(e, CampaignOpened) and e.campaign_id not in campaigns:
+            campaigns[e.campaign_id] = Campaign(
+                e.campaign_id, e.counties, e.period_start, e.period_end, e.deadline
+            )
+        elif isinstance(e, CampaignExtended) and e.campaign_id in campaigns:
+            c = campaigns[e.campaign_id]
+            if e.deadline > c.deadline and not c.closed:
+                campaigns[e.campaign_id] = replace(c, deadline=e.deadline)
+        elif isinstance(e, CampaignClosed) and e.campaign_id in campaigns:
+            campaigns[e.campaign_id] = replace(campaigns[e.campaign_id], closed=True, early=e.early)
+    return Book(campaigns, clock)
+
+
+STATE_WORDS = {
+    "open": "open",
+    "overdue_open": "OPEN PAST ITS DEADLINE: extend or close it",
+    "closed": "closed",
+}
+
+
+def _state(doc: dict[str, Any], known: Campaign | None, clock: dt.datetime | None) -> str:
+    closed = doc["closed"] or (known is not None and known.closed)
+    return state_of(closed, None if known is None else known.deadline, clock)
+
+
+def status_lines(
+    report: dict[str, dict[str, Any]], books: Book | None = None, shown: Zone = LOCAL
+) -> list[str]:
+    if not report:
+        return ["no campaign progress published yet"]
+    known = books or Book({}, None)
+    lines = []
+    for cid, doc in report.items():
+        rows = doc["figures"]
+        total = [sum(r[i] for r in rows.values()) for i in range(3)]
+        campaign = known.campaigns.get(cid)
+        state = _state(doc, campaign, known.clock)
+        head = f"{cid} ({STATE_WORDS[state]})"
+        if state == "overdue_open" and campaign is not None and known.clock is not None:
+            late = (known.clock - campaign.deadline).days
+            head = f"{cid} (OPEN PAST ITS DEADLINE by {late} days: extend or close it)"
+        lines.append(f"{head}: {total[0]} assigned, {total[1]} answered, {total[2]} overdue")
+        if campaign is not None:
+            lines.append(
+                f"  period   {shown.minutes(campaign.period_start)} to "
+                f"{shown.minutes(campaign.period_end)} {shown.name}"
+            )
+            lines.append(
+                f"  deadline {shown.show(campaign.deadline)}"
+                f" (logical clock {shown.show(known.clock)})"
+            )
+        lines.append(
+            f"  {'county':<6}  {'check':<18}  {'assigned':>8}  {'answered':>8}  {'overdue':>7}"
+        )
+        for (county, check), (assigned, answered, overdue) in sorted(rows.items()):
+            lines.append(f"  {county:<6}  {check:<18}  {assigned:>8}  {answered:>8}  {overdue:>7}")
+    return lines
+
+
+def status_json(
+    report: dict[str, dict[str, Any]], books: Book | None = None, shown: Zone = LOCAL
+) -> str:
+    known = books or Book({}, None)
+    doc = {}
+    for cid, d in report.items():
+        campaign = known.campaigns.get(cid)
+        figures = [
+            {"county": c, "check": k, "assigned": a, "answered": n, "overdue": o}
+            for (c, k), (a, n, o) in sorted(d["figures"].items())
+        ]
+        doc[cid] = {
+            "closed": d["closed"] or (campaign is not None and campaign.closed),
+            "state": _state(d, campaign, known.clock),
+            "clock": shown.iso(known.clock),
+            "period_start": None if campaign is None else shown.iso(campaign.period_start),
+            "period_end": None if campaign is None else shown.iso(campaign.period_end),
+            "deadline": None if campaign is None else shown.iso(campaign.deadline),
+            "counties": [] if campaign is None else list(campaign.counties),
+            "assigned": sum(f["assigned"] for f in figures),
+            "answered": sum(f["answered"] for f in figures),
+            "overdue": sum(f["overdue"] for f in figures),
+            "figures": figures,
+        }
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+# The region's events a status needs from the validated topic (a byte test before decoding).
+REGION_EVENTS = (
+    b'"campaign_opened"',
+    b'"campaign_extended"',
+    b'"campaign_closed"',
+    b'"clock_ticked"',
+)
+
+
+async def status(
+    bootstrap: str, topic: str, args: argparse.Namespace, validated: str, **options: Any
+) -> int:
+    from streams.topic_reader import read_all
+
+    events = await read_all(bootstrap, topic, unions.AlertEvent, client_options=options)
+    report = progress(events, args.id)
+    if args.id is not None and not report:
+        print(f"error: no campaign {args.id!r} in the log (no progress published)", file=sys.stderr)
+        return 1
+    region = await read_all(
+        bootstrap, validated, unions.CountyEvent, client_options=options, wanted=REGION_EVENTS
+    )
+    books = book(region)
+    shown = zone(getattr(args, "utc", False))
+    if args.format == "json":
+        print(status_json(report, books, shown))
+    else:
+        print("\n".join(status_lines(report, books, shown)))
+    return 0

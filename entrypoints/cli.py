@@ -1,0 +1,717 @@
+"""The ``liudong`` command: one entry point for operators, county integrators and the demo.
+
+Bad arguments get one line on stderr and exit code 2; expected failures (no broker, bad key
+file) get one ``error:`` line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+
+from contracts import divisions
+from infra.settings import Settings
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def county_code(value: str) -> str:
+    if divisions.county(value) is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a current GB/T 2260 county-level code")
+    return value
+
+
+def positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not math.isfinite(number):  # float() reads "nan" and "inf", which no option means
+        raise argparse.ArgumentTypeError(f"{value!r} is not a finite number")
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be positive")
+    return number
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be positive")
+    return number
+
+
+def soak_minutes(value: str) -> float:
+    minutes = positive_float(value)
+    if minutes > 24 * 60:
+        raise argparse.ArgumentTypeError(f"{value!r} is more than a day (1440 minutes)")
+    return minutes
+
+
+def instant(value: str) -> dt.datetime:
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 instant") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs a time zone, e.g. +08:00 or Z")
+    return parsed.astimezone(dt.UTC)
+
+
+def period(value: str) -> str:
+    from contracts import periods
+
+    try:
+        return periods.parse(value).text
+    except periods.PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def utc_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="liudong", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    kafka = sub.add_parser("kafka", help="run Apache Kafka (KRaft) from Maven Central jars")
+    kafka_sub = kafka.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    start = kafka_sub.add_parser("start", help="start a cluster on free loopback ports")
+    start.add_argument("--nodes", type=int, choices=(1, 3), default=1)
+    kafka_sub.add_parser("stop", help="stop the cluster started by `kafka start`")
+    kafka_sub.add_parser("status", help="exit 0 if the cluster is running")
+
+    schema = sub.add_parser("schema", help="JSON Schema and AsyncAPI for county integrators")
+    schema_sub = schema.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    export = schema_sub.add_parser(
+        "export", help="write the schemas, asyncapi.json and vectors.json to DIR"
+    )
+    export.add_argument("directory", type=Path)
+    export.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
+
+    from entrypoints import onboarding_cmd
+
+    contract = sub.add_parser("contract", help="check a county's output against the contract")
+    contract_sub = contract.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = contract_sub.add_parser(
+        "check", help="offline: each problem with its line number and the gate's reason code"
+    )
+    check.add_argument("--county", type=county_code, required=True)
+    check.add_argument("--publisher", help="publisher id (default: <county>/node)")
+    check.add_argument("--key", type=Path, help="the publisher's key (PEM): to check signatures")
+    check.add_argument(
+        "--scope",
+        type=onboarding_cmd.event_types_arg,
+        default=(),
+        help="a department's event types, comma-separated",
+    )
+    check.add_argument("--stationed-in", type=county_code, help="an outposted office's county")
+    check.add_argument("source", help="JSON lines: an export or signed messages; - for stdin")
+
+    topics = sub.add_parser("topics", help="the topic catalog on the cluster")
+    topics_sub = topics.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    topics_sub.add_parser("ensure", help="create what is missing (idempotent); check partitions")
+
+    onboarding_cmd.configure_region(
+        sub.add_parser("region", help="the region's onboarding: counties, publishers, keys"),
+        instant=instant,
+        county_code=county_code,
+        parser_class=_Parser,
+    )
+    onboarding_cmd.configure_county(
+        sub.add_parser("county", help="a county node's own registrations"),
+        instant=instant,
+        county_code=county_code,
+        parser_class=_Parser,
+    )
+
+    keys = sub.add_parser("keys", help="Ed25519 keys for publishers")
+    keys_sub = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    generate = keys_sub.add_parser("generate", help="write a new private key; print its public key")
+    generate.add_argument("file", type=Path)
+
+    publish = sub.add_parser("publish", help="sign and publish a county system's JSON-lines export")
+    publish.add_argument("--county", type=county_code, required=True)
+    publish.add_argument(
+        "--key", type=Path, required=True, help="the publisher's private key (PEM)"
+    )
+    publish.add_argument("--publisher", help="publisher id (default: <county>/node)")
+    publish.add_argument("source", nargs="?", default="-", help="JSON-lines file, or - for stdin")
+
+    sub.add_parser("worker", help="run a Faust worker with every agent")
+
+    simulate = sub.add_parser("simulate", help="publish simulated counties' events, signed")
+    simulate.add_argument("--counties", type=positive_int, default=10, help="origin counties")
+    simulate.add_argument("--persons", type=positive_int, default=1000)
+    simulate.add_argument("--months", type=positive_int, default=12)
+    simulate.add_argument("--seed", type=int, default=2026)
+    simulate.add_argument("--rate", type=positive_float, help="events per second (default: max)")
+
+    sub.add_parser("project", help="keep the PostgreSQL read models up to date")
+
+    from dashboard.cli import configure_parser as configure_dashboard
+
+    configure_dashboard(
+        sub.add_parser("dashboard", help="the operators' dashboard on loopback; add-user")
+    )
+
+    from audit.replay import flags as replay_flags
+
+    replay_flags.configure(
+        sub.add_parser("replay", help="rebuild derived state from the log; prove it equals live")
+    )
+
+    audit = sub.add_parser("audit", help="timelines with their causes; reads are audited")
+    audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    person = audit_sub.add_parser("person", help="a person's events and decisions")
+    person.add_argument(
+        "subject", help="a national ID number, a person key or a unique prefix (8+ hex) of one"
+    )
+    person.add_argument("--as-of", type=instant)
+    county = audit_sub.add_parser("county", help="a county's obligations in a period")
+    county.add_argument("county", type=county_code)
+    county.add_argument("--period", required=True, type=period, help="2026-03, 2026-Q1 or 2026")
+    audit_log = audit_sub.add_parser("log", help="who read which personal data, when")
+    audit_log.add_argument("--limit", type=positive_int, default=50)
+    for each in (person, county, audit_log):
+        each.add_argument("--format", choices=("table", "json"), default="table")
+        utc_flag(each)
+
+    clock = sub.add_parser("clock", help="publish the region's logical clock ticks")
+    clock.add_argument(
+        "--every",
+        type=positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds between ticks (default 60)",
+    )
+    clock.add_argument("--at", type=instant, help="publish one tick at this ISO instant")
+    clock.add_argument("--count", type=int, help="stop after this many ticks")
+
+    from entrypoints import campaign_cmd
+
+    campaign_cmd.configure(
+        sub.add_parser(
+            "campaign", help="clean-up campaigns (清理清查): open, extend, close, status"
+        ),
+        instant=instant,
+        county_code=county_code,
+        parser_class=_Parser,
+    )
+
+    from entrypoints import obligations_cmd
+
+    obligations_cmd.configure(
+        sub.add_parser("obligations", help="list and count obligations, in the vocabulary's words"),
+        county_code=county_code,
+    )
+
+    from entrypoints import assessment_cmd
+
+    assessment_cmd.configure_assess(sub.add_parser("assess", help="publish the scorecards"))
+    assessment_cmd.configure_scorecard(
+        sub.add_parser("scorecard", help="two-way assessment: league table, explain, what-if")
+    )
+
+    from disclosure.bulletin import cmd as bulletin_cmd
+
+    bulletin_cmd.configure(sub.add_parser("bulletin", help="a period's bulletin (通报); --verify"))
+    from disclosure.public import cmd as public_cmd
+
+    public_cmd.configure(sub.add_parser("public", help="the public disclosure page (no sign-in)"))
+
+    bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
+    bench.add_argument("--quick", action="store_true", help="smaller counts (about 6-8 minutes)")
+    bench.add_argument(
+        "--only",
+        choices=["memory", "pipeline", "replay"],
+        help="memory: only the stages the state figures need (event set, one worker, memory, "
+        "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency; "
+        "replay: raw consume, one worker and the replays",
+    )
+    bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
+    soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")
+    soak.add_argument("--minutes", type=soak_minutes, default=10.0, help="how long (default 10)")
+    soak.add_argument("--rate", type=positive_float, default=50.0, help="events/s (default 50)")
+    soak.add_argument(
+        "--sample-every", type=positive_float, default=10.0, metavar="SECONDS", help="default 10"
+    )
+
+    demo = sub.add_parser("demo", help="broker, database, gate and a small scenario")
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=20.0,
+        help="seconds to keep running after the scenario (0: until Ctrl-C)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(
+            f"error: bad LIUDONG_* setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        return _dispatch(args, settings)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.logging import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    if args.command == "kafka":
+        from infra.kafka import cli as kafka_cli
+
+        if args.action == "start":
+            return kafka_cli.cmd_kafka_start(settings, args.nodes)
+        return (
+            kafka_cli.cmd_kafka_stop(settings)
+            if args.action == "stop"
+            else kafka_cli.cmd_kafka_status(settings)
+        )
+    if args.command == "schema":
+        from integrators.schema_export import cmd_schema_export
+
+        return cmd_schema_export(args.directory, args.check)
+    if args.command == "contract":
+        return _contract_check(args, settings)
+    if args.command == "topics":
+        return _topics_ensure(settings)
+    if args.command in ("region", "county"):
+        return _onboarding(args, settings)
+    if args.command == "keys":
+        return _keys_generate(args.file)
+    if args.command == "publish":
+        return _publish(args, settings)
+    if args.command == "simulate":
+        return _simulate(args, settings)
+    if args.command == "project":
+        return _project(settings)
+    if args.command == "bench":
+        if args.bench_action == "soak":
+            from benchmarks.soak import cmd_soak
+
+            return cmd_soak(settings, args.minutes, args.rate, args.sample_every)
+        from benchmarks import cmd_bench  # lazy: it pulls in Kafka, the replay and asyncpg
+
+        return cmd_bench(settings, args.quick, args.only)
+    if args.command == "dashboard":
+        from dashboard.cli import run as run_dashboard
+
+        return run_dashboard(args, settings)
+    if args.command == "replay":
+        from audit.replay import flags as replay_flags
+
+        return replay_flags.run(args, settings)
+    if args.command == "audit":
+        return _audit(args, settings)
+    if args.command == "clock":
+        return _clock(args, settings)
+    if args.command == "campaign":
+        return _campaign(args, settings)
+    if args.command == "obligations":
+        return _obligations(args, settings)
+    if args.command in ("bulletin", "public"):
+        from disclosure.bulletin import cmd as bulletin_cmd
+        from disclosure.public import cmd as public_cmd
+
+        if args.command == "bulletin":
+            return bulletin_cmd.run(args, settings)
+        return public_cmd.run(args, settings)
+    if args.command in ("assess", "scorecard"):
+        from entrypoints import assessment_cmd
+
+        run = (
+            assessment_cmd.run_assess if args.command == "assess" else assessment_cmd.run_scorecard
+        )
+        return run(args, settings)
+    if args.command == "worker":
+        bootstrap = resolve_bootstrap(settings)
+        if bootstrap is None or not _catalog_ready(settings, bootstrap):
+            return 1
+        from entrypoints.worker import run_worker  # Faust: imported only once the topics are there
+
+        return run_worker(settings.model_copy(update={"kafka_bootstrap": bootstrap}))
+    from entrypoints.demo import Demo
+
+    return Demo(settings, args.duration).run()
+
+
+def _catalog_ready(settings: Settings, bootstrap: str, needed: Sequence[Any] | None = None) -> bool:
+    """True if the topics ``needed`` (default: the whole catalog and the workers' changelogs)
+    exist; else one line on stderr saying what to run."""
+    from streams.admin import CatalogError, require_catalog
+
+    try:
+        asyncio.run(
+            require_catalog(
+                bootstrap,
+                prefix=settings.topic_prefix,
+                needed=needed,
+                client_options=_kafka_options(settings),
+            )
+        )
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _topics_ensure(settings: Settings) -> int:
+    from entrypoints.topics_cmd import ensure
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    return asyncio.run(
+        ensure(
+            bootstrap,
+            prefix=settings.topic_prefix,
+            partitions=settings.partitions,
+            replication_factor=settings.replication_factor,
+            client_options=_kafka_options(settings),
+        )
+    )
+
+
+def _contract_check(args: argparse.Namespace, settings: Settings) -> int:
+    from integrators.contract_check import cmd_contract_check
+    from streams.keys import KeyFileError, load_key_file
+
+    try:
+        key = load_key_file(args.key) if args.key else None
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return cmd_contract_check(
+        args.source,
+        county=args.county,
+        publisher_id=args.publisher,
+        key=key,
+        event_types=args.scope,
+        stationed_in=args.stationed_in,
+        region_code=settings.region_code,
+    )
+
+
+def _onboarding(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.registry import Registry
+    from contracts.publishers import node_id, region_id
+    from entrypoints import onboarding_cmd
+    from infra.region import region_key_path, region_public_key
+    from streams import signing, topics
+    from streams.county_node import CountyNode
+    from streams.keys import KeyFileError, load_key_file
+    from streams.registry_reader import RegistryReader
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    if args.command == "region":
+        county, publisher_id = settings.region_code, region_id(settings.region_code)
+        key_path = args.region_key or region_key_path(settings)
+    else:
+        county = onboarding_cmd.county_of(args.publisher)
+        publisher_id, key_path = node_id(county), args.key
+    try:
+        key = load_key_file(key_path)
+        root = signing.load_public_key(region_public_key(settings))
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not _catalog_ready(settings, bootstrap, [topics.REGISTRY]):
+        return 1
+    signer = CountyNode(
+        county=county,
+        private_key=key,
+        person_key_secret=b"",
+        bootstrap_servers=bootstrap,
+        publisher_id=publisher_id,
+        topic_prefix=settings.topic_prefix,
+        client_options=_kafka_options(settings),
+    )
+    topic = topics.REGISTRY.full_name(settings.topic_prefix)
+
+    async def read_registry() -> Registry:
+        reader = RegistryReader(
+            Registry(settings.region_code, root),
+            bootstrap_servers=bootstrap,
+            topic=topic,
+            client_options=_kafka_options(settings),
+        )
+        await reader.start()
+        await reader.stop()
+        return reader.registry
+
+    return asyncio.run(
+        onboarding_cmd.submit(signer, args, read_registry=read_registry, registry_topic=topic)
+    )
+
+
+def _keys_generate(path: Path) -> int:
+    from streams.keys import generate_key_file
+    from streams.signing import public_key_b64
+
+    if path.exists():
+        print(f"error: {path} exists; refusing to overwrite a key", file=sys.stderr)
+        return EXIT_USAGE
+    print(public_key_b64(generate_key_file(path)))
+    return 0
+
+
+def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.publish_cmd import run_publish
+    from streams import topics
+    from streams.county_node import CountyNode
+    from streams.keys import KeyFileError, load_key_file
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    try:
+        key = load_key_file(args.key)
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
+        return 1
+    secret = _person_secret(settings)
+
+    async def go() -> int:
+        node = CountyNode(
+            county=args.county,
+            private_key=key,
+            person_key_secret=secret,
+            bootstrap_servers=bootstrap,
+            publisher_id=args.publisher,
+            topic_prefix=settings.topic_prefix,
+            client_options=_kafka_options(settings),
+        )
+        return await run_publish(node, args.source)
+
+    return asyncio.run(go())
+
+
+def _person_secret(settings: Settings) -> bytes:
+    from streams.keys import person_key_secret
+
+    configured = settings.person_key_secret
+    return person_key_secret(
+        configured.get_secret_value() if configured else None, settings.keys_dir
+    )
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.region import region_private_key
+    from simulation.publisher import SimulationProgress, run_simulation
+    from simulation.scenario import SimulationConfig
+    from streams.admin import ensure_topics
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    try:
+        config = SimulationConfig(
+            counties=args.counties,
+            persons=args.persons,
+            months=args.months,
+            seed=args.seed,
+            region=settings.region_code,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(p: SimulationProgress) -> None:
+        print(
+            f"{p.events} events, {p.messages} messages, event time {p.event_time:%Y-%m-%d}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    async def go() -> int:
+        await ensure_topics(
+            bootstrap,
+            prefix=settings.topic_prefix,
+            partitions=settings.partitions,
+            replication_factor=settings.replication_factor,
+            max_event_bytes=settings.max_event_bytes,
+            client_options=_kafka_options(settings),
+        )
+        report = await run_simulation(
+            config,
+            bootstrap_servers=bootstrap,
+            topic_prefix=settings.topic_prefix,
+            keys_dir=settings.keys_dir / "simulation",
+            region_key=region_private_key(settings, create=True),
+            person_key_secret=_person_secret(settings),
+            rate=args.rate,
+            progress=progress,
+            client_options=_kafka_options(settings),
+        )
+        print("\n".join(report.lines()))
+        return 0
+
+    return asyncio.run(go())
+
+
+def _project(settings: Settings) -> int:
+    import signal
+
+    from infra.postgres import resolve_dsn
+    from infra.projection.projector import PROJECTED, Projector
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    if not _catalog_ready(settings, bootstrap, PROJECTED):
+        return 1
+
+    async def go() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await Projector(
+            resolve_dsn(settings),
+            bootstrap,
+            settings.topic_prefix,
+            client_options=_kafka_options(settings),
+        ).run(stop)
+        return 0
+
+    return asyncio.run(go())
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from audit import history
+    from contracts.human_time import zone
+
+    shown = zone(args.utc)
+    if args.action == "person":
+        return history.cmd_audit_person(
+            settings, args.subject, as_of=args.as_of, fmt=args.format, zone=shown
+        )
+    if args.action == "county":
+        return history.cmd_audit_county(
+            settings, args.county, period=args.period, fmt=args.format, zone=shown
+        )
+    return history.cmd_audit_log(settings, limit=args.limit, fmt=args.format, zone=shown)
+
+
+def _clock(args: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.clock_cmd import run_clock
+
+    region = _region_node(settings)
+    if region is None:
+        return EXIT_USAGE
+    return asyncio.run(run_clock(region, at=args.at, every_s=args.every, count=args.count))
+
+
+def _campaign(args: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints import campaign_cmd
+    from streams import topics
+
+    if args.action == "status":
+        bootstrap = resolve_bootstrap(settings)
+        if bootstrap is None:
+            return EXIT_USAGE
+        topic = topics.ALERTS.full_name(settings.topic_prefix)
+        validated = topics.VALIDATED.full_name(settings.topic_prefix)
+        return asyncio.run(
+            campaign_cmd.status(bootstrap, topic, args, validated, **_kafka_options(settings))
+        )
+    region = _region_node(settings)
+    if region is None:
+        return EXIT_USAGE
+    return asyncio.run(campaign_cmd.publish(region, args))
+
+
+def _region_node(settings: Settings) -> Any:
+    """The region's own publisher (ticks, campaigns), or None after saying why not."""
+    from contracts.publishers import region_id
+    from infra.region import region_private_key
+    from streams import topics
+    from streams.county_node import CountyNode
+    from streams.keys import KeyFileError
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return None
+    try:
+        key = region_private_key(settings)
+    except KeyFileError as exc:
+        print(f"error: the region key: {exc}", file=sys.stderr)
+        return None
+    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
+        return None
+    return CountyNode(
+        county=settings.region_code,
+        publisher_id=region_id(settings.region_code),
+        private_key=key,
+        person_key_secret=b"",
+        bootstrap_servers=bootstrap,
+        topic_prefix=settings.topic_prefix,
+        client_options=_kafka_options(settings),
+    )
+
+
+def _obligations(args: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints import obligations_cmd
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    return obligations_cmd.run(args, settings, bootstrap, _kafka_options(settings))
+
+
+def _kafka_options(settings: Settings) -> dict[str, Any]:
+    """SASL/SCRAM-over-TLS client options when configured (LIUDONG_KAFKA_SECURITY_PROTOCOL)."""
+    from infra.kafka.client_security import aiokafka_options  # lazy, as every heavy import here
+
+    return aiokafka_options(settings)
+
+
+def resolve_bootstrap(settings: Settings) -> str | None:
+    """LIUDONG_KAFKA_BOOTSTRAP, else the cluster `liudong kafka start` left running."""
+    if settings.kafka_bootstrap:
+        return settings.kafka_bootstrap
+    from infra.kafka.cluster import cluster_status
+
+    state = cluster_status(settings)
+    if state is None:
+        print(
+            "error: no Kafka: run `liudong kafka start` or set LIUDONG_KAFKA_BOOTSTRAP",
+            file=sys.stderr,
+        )
+        return None
+    return state.bootstrap
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""``liudong publish``: a county system's JSON-lines export, signed and published."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from aiokafka.errors import KafkaError
+
+from contracts.envelope import Envelope
+from integrators.export_lines import LineError, parse_line
+from streams.county_node import CountyNode
+
+PROGRESS_EVERY = 500
+
+
+@dataclass
+class PublishReport:
+    published: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_lines(source: str) -> Iterable[tuple[int, str]]:
+    stream: TextIO = sys.stdin if source == "-" else Path(source).open(encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, line
+
+
+async def publish_export(
+    node: CountyNode, lines: Iterable[tuple[int, str]], *, progress: TextIO
+) -> PublishReport:
+    report = PublishReport()
+    good: list[Envelope] = []
+    for number, line in lines:
+        try:
+            good.append(
+                parse_line(line, county=node.county, build=node.build, hash_id=node.person_key)
+            )
+        except LineError as exc:
+            report.rejected.append((number, str(exc)))
+    total = len(good)
+    for start in range(0, total, PROGRESS_EVERY):
+        await node.publish_many(good[start : start + PROGRESS_EVERY])
+        report.published = min(start + PROGRESS_EVERY, total)
+        print(f"published {report.published}/{total}", file=progress, flush=True)
+    return report
+
+
+async def run_publish(node: CountyNode, source: str) -> int:
+    try:
+        lines = list(read_lines(source))
+    except OSError as exc:
+        print(f"error: cannot read {source}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(f"error: {source} is not UTF-8 ({exc.reason} at byte {exc.start})", file=sys.stderr)
+        return 2
+    try:
+        async with node:
+            report = await publish_export(node, lines, progress=sys.stderr)
+    except KafkaError as exc:
+        print(f"error: publishing failed: {exc}", file=sys.stderr)
+        return 2
+    for number, reason in report.rejected:
+        print(f"line {number}: rejected: {reason}", file=sys.stderr)
+    print(f"published {report.published} events, rejected {len(report.rejected)} lines")
+    return 1 if report.rejected else 0

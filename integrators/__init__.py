@@ -1,0 +1,1 @@
+"""The county integrators' kit: schemas, the contract in words, vectors, the offline check."""
