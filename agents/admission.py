@@ -2,7 +2,7 @@
 
 Live, two agents judge a message: the gate decides whether it is admissible
 (:func:`agents.gate_rules.decide`), then the cases agent whether it is new where its id is
-remembered (:mod:`agents.event_ids`: a repeat is dropped, an id reused on other content is
+remembered (:mod:`contracts.event_ids`: a repeat is dropped, an id reused on other content is
 refused). Tools that judge offline (``liudong contract check``, the contract's test
 vectors, the bench's pure-work ceiling) take both steps here, so they answer as the running
 system would.
@@ -14,10 +14,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import event_ids
 from agents.gate_rules import Accepted, GateLimits, Rejected, decide
 from agents.registry import Registry
-from contracts import unions
+from contracts import event_ids, unions
 from streams.codec import Codec
 
 

@@ -15,7 +15,7 @@ that indicators which are not duties (agreement coverage, partner breaches) neve
 side by themselves. A side's score is the weighted mean of its applicable indicators, the
 combined score the side-weighted mean of the sides assessed. Scores are rounded to two
 decimals so that the figures published are stable across platforms. Ranks and the region
-average are the league's (:mod:`agents.league`).
+average are the league's (:mod:`contracts.league`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from contracts.league import Scores
 
 Side = Literal["origin", "destination"]
 Better = Literal["higher", "lower"]
@@ -209,13 +211,6 @@ def side_score(figures: Figures, side: Side, config: AssessmentConfig) -> float 
         total += rule.weight * score
         weights += rule.weight
     return round(total / weights, 2) if weights else None
-
-
-@dataclass(frozen=True, slots=True)
-class Scores:
-    origin: float | None
-    destination: float | None
-    combined: float | None
 
 
 def scores(figures: Figures, config: AssessmentConfig) -> Scores:

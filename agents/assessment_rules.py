@@ -26,9 +26,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from agents import assessment_config as cfg
-from agents import league as league_module
 from agents.assessment_config import AssessmentConfig, Side
 from contracts import divisions, periods
+from contracts import league as league_module
 from contracts import obligation_vocabulary as vocabulary
 from contracts.envelope import Envelope
 from contracts.events.cooperation import InquirySent

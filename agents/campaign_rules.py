@@ -36,9 +36,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from agents import case_rules, event_ids
-from agents.agreement_terms import AgreementBook, Defaults
-from agents.case_rules import CaseState, Derived, Registration, Task
+from agents import case_moves, case_state
+from agents.case_state import CaseState, Derived, Registration, Task
+from contracts import event_ids
+from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
     CampaignClosed,
@@ -87,7 +88,7 @@ class CampaignBook:
     """Every campaign seen; ``apply`` returns a new book (the same one for a repeat).
 
     ``events`` holds the id and fingerprint of every campaign event applied
-    (agents.event_ids): an id seen before changes nothing, and any new one changes the book,
+    (contracts.event_ids): an id seen before changes nothing, and any new one changes the book,
     if only by being remembered.
     """
 
@@ -231,7 +232,7 @@ def open_tasks(
     derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
     """A task (and its obligation) for each finding on this case; none twice."""
-    step = case_rules.Step(state, event, region, derive=derive)
+    step = case_state.Step(state, event, region, derive=derive)
     known = {t.task_id for t in state.tasks}
     terms = defaults.resolve(None, None)
     for finding in findings(state, campaign, book, event.occurred_at, rules):
@@ -282,7 +283,7 @@ def extend(
     derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
     """Unanswered tasks get a new obligation at the new deadline; the old one is cancelled."""
-    step = case_rules.Step(state, event, region, derive=derive)
+    step = case_state.Step(state, event, region, derive=derive)
     terms = defaults.resolve(None, None)
     for task in _unanswered(state, campaign.campaign_id):
         ob = step.get(task.obligation_id)
@@ -311,7 +312,7 @@ def close(
     region: str,
     derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
-    step = case_rules.Step(state, event, region, derive=derive)
+    step = case_state.Step(state, event, region, derive=derive)
     for task in _unanswered(state, campaign_id):
         ob = step.get(task.obligation_id)
         if not ob.closed:
@@ -326,7 +327,7 @@ def _unanswered(state: CaseState, campaign_id: str) -> list[Task]:
     ]
 
 
-def _replace_task(step: case_rules.Step, task: Task, **changes: object) -> None:
+def _replace_task(step: case_state.Step, task: Task, **changes: object) -> None:
     new = task.evolve(**changes)
     step.update(tasks=tuple(new if t.task_id == task.task_id else t for t in step.state.tasks))
 
@@ -335,7 +336,7 @@ def _replace_task(step: case_rules.Step, task: Task, **changes: object) -> None:
 
 
 def apply_answer(
-    step: case_rules.Step,
+    step: case_state.Step,
     event: VerificationResultReported | RecordsSplit,
     book: AgreementBook,
     defaults: Defaults,
@@ -346,7 +347,7 @@ def apply_answer(
     if isinstance(event, RecordsSplit):
         _split(step, task, event)
         return
-    if task.result is not None or case_rules.acting_county(event) != task.assignee:
+    if task.result is not None or case_state.acting_county(event) != task.assignee:
         return  # answered already, or not the assignee's to answer
     ob = step.get(task.obligation_id)
     if not ob.closed:
@@ -356,7 +357,7 @@ def apply_answer(
 
 
 def _apply_result(
-    step: case_rules.Step,
+    step: case_state.Step,
     task: Task,
     event: VerificationResultReported,
     book: AgreementBook,
@@ -369,33 +370,33 @@ def _apply_result(
         if task.check == "lost_contact":
             # The destination found them: that is the arrival the outflow waited for.
             step.fulfil_if(step.find("arrival_registration", county))
-            case_rules.register(step, county, step.cause_id)
+            case_moves.register(step, county, step.cause_id)
             step.update(pending_outflow=None, destination=county, owner=county)
         elif task.check == "unmatched_arrival":
             step.fulfil_if(step.find("origin_confirmation", county))
             step.update(pending_inflow=None)
     elif event.result == "moved_on" and event.moved_to is not None:
-        case_rules.handover(step, county, event.moved_to, book, defaults)
+        case_moves.handover(step, county, event.moved_to, book, defaults)
     elif event.result == "returned_home":
         home = state.origin or county
-        case_rules.close_left_duties(step, county)
-        case_rules.leave(step, county)
+        case_moves.close_left_duties(step, county)
+        case_moves.leave(step, county)
         step.update(destination=None, owner=home, pending_outflow=None, status="active")
     elif event.result == "not_found":
         step.fulfil_if(step.find("arrival_registration", county))
-        case_rules.leave(step, county)
+        case_moves.leave(step, county)
         step.update(status="lost_contact", pending_outflow=None)
     elif event.result == "deceased":
         for ob in step.state.open_obligations():
             step.cancel(ob, "the person died")
         for county_ in {r.county for r in step.state.registrations if r.active}:
-            case_rules.leave(step, county_)
+            case_moves.leave(step, county_)
         step.update(status="closed", pending_outflow=None, pending_inflow=None)
     elif event.result == "duplicate" and event.duplicate_of is not None:
         _merge(step, task, event.duplicate_of)
 
 
-def _merge(step: case_rules.Step, task: Task, keep: str) -> None:
+def _merge(step: case_state.Step, task: Task, keep: str) -> None:
     records = step.state.registrations
     if task.record_id is None or not any(r.record_id == keep for r in records):
         return
@@ -409,7 +410,7 @@ def _merge(step: case_rules.Step, task: Task, keep: str) -> None:
     )
 
 
-def _split(step: case_rules.Step, task: Task, event: RecordsSplit) -> None:
+def _split(step: case_state.Step, task: Task, event: RecordsSplit) -> None:
     step.update(
         registrations=tuple(
             r.evolve(active=True, merged_into=None, merged_by=None)

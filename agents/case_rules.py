@@ -38,8 +38,8 @@ Rules as implemented (days come from the agreement in force for the flow, else `
 - An obligation keeps the terms it opened with: amending or revoking the agreement later
   changes only obligations opened afterwards.
 - Idempotency: person events are remembered by id, each with a fingerprint of its content
-  (``agents.event_ids``): the same id again is a repeat and changes nothing; whether it
-  came with other content (an id reused) the caller asks ``agents.event_ids.novelty``.
+  (``contracts.event_ids``): the same id again is a repeat and changes nothing; whether it
+  came with other content (an id reused) the caller asks ``contracts.event_ids.novelty``.
   Ticks are not remembered (that would grow every case with every tick); they are
   idempotent anyway, each transition firing at most once.
 - Derived event ids and obligation ids name the person as well as the cause: two cases can
@@ -49,23 +49,26 @@ Rules as implemented (days come from the agreement in force for the flow, else `
 from __future__ import annotations
 
 import datetime as dt
-import json
-import uuid
-from collections.abc import Mapping
-from typing import Any, Literal, Self, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from agents import early_answers, event_ids
-from agents.agreement_terms import AgreementBook, Defaults, ResolvedTerms
-from agents.early_answers import EarlyAnswer
-from contracts import obligation_vocabulary as vocabulary
-from contracts import periods
+from agents import campaign_rules, early_answers
+from agents.case_moves import close_left_duties, flow_pair, handover, leave, register
+from agents.case_state import (
+    URGENT_SERVICES,
+    CaseState,
+    Derived,
+    Flow,
+    FlowRecord,
+    Step,
+    acting_county,
+    period_of,
+)
+from contracts import event_ids, periods
+from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
     RecordsSplit,
     VerificationResultReported,
-    VerificationTaskAssigned,
 )
 from contracts.events.clock import ClockTicked
 from contracts.events.cooperation import (
@@ -76,13 +79,6 @@ from contracts.events.cooperation import (
 )
 from contracts.events.derived import (
     AlertRaised,
-    ObligationBreached,
-    ObligationCancelled,
-    ObligationEscalated,
-    ObligationFulfilled,
-    ObligationKind,
-    ObligationOpened,
-    ObligationReminded,
 )
 from contracts.events.migration import (
     ArrivalNotFound,
@@ -94,360 +90,6 @@ from contracts.events.migration import (
     PersonEvent,
     ReturnedHome,
 )
-from contracts.types import CheckKind, VerificationResult
-
-# Fixed forever: derived event ids are uuid5 under it, so replays give the same ids.
-NAMESPACE = uuid.UUID("5b0f6c1e-6f4a-5d2c-9a51-7c3e2f1d8b40")
-URGENT_SERVICES = frozenset({"pregnancy", "birth"})
-CLOSED_STATES = vocabulary.CLOSED_STATES
-
-ObligationState = vocabulary.LifecycleState
-Derived = (
-    ObligationOpened
-    | ObligationReminded
-    | ObligationFulfilled
-    | ObligationBreached
-    | ObligationEscalated
-    | ObligationCancelled
-    | VerificationTaskAssigned
-    | AlertRaised
-)
-D = TypeVar("D", bound=Envelope)
-
-
-class _Frozen(BaseModel):
-    # Not strict: from_dict reads the JSON forms (ISO strings) a Faust table gives back.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def evolve(self, **changes: Any) -> Self:
-        """``model_copy(update=changes)``, cheaper: decisions copy the case at every change,
-        and pydantic's generic copy cost more than the rest of a decision.
-
-        As with ``model_copy``, values are not validated (callers pass values of the fields'
-        own types). The copy shares the original's fields-set, which only ``exclude_unset``
-        would read; equality and the JSON forms do not depend on it.
-        """
-        cls = type(self)
-        if not changes.keys() <= cls.__pydantic_fields__.keys():
-            raise TypeError(f"{cls.__name__} has no field among {sorted(changes)}")
-        new = object.__new__(cls)
-        _set = object.__setattr__
-        _set(new, "__dict__", {**self.__dict__, **changes})
-        _set(new, "__pydantic_fields_set__", self.__pydantic_fields_set__)
-        _set(new, "__pydantic_extra__", None)
-        _set(new, "__pydantic_private__", None)
-        return new
-
-
-class Obligation(_Frozen):
-    obligation_id: str
-    kind: ObligationKind
-    responsible: str
-    counterpart: str
-    ref: str | None = None  # inquiry or service id the answer must name
-    opened_at: dt.datetime
-    due_at: dt.datetime
-    remind_at: dt.datetime
-    escalate_at: dt.datetime
-    urgent: bool = False
-    agreement_id: str | None = None
-    state: ObligationState = "opened"
-    reminded: bool = False
-    breached: bool = False  # stays true when fulfilled late: the breach stands
-    escalated: bool = False
-    late: bool = False
-
-    @property
-    def closed(self) -> bool:
-        return self.state in CLOSED_STATES
-
-
-class Flow(_Frozen):
-    """An outflow or inflow not yet matched by the other side."""
-
-    origin: str
-    destination: str
-    event_id: str
-    at: dt.datetime
-
-
-class FlowRecord(_Frozen):
-    """A move between counties, counted once (at the first event that tells of it) for
-    agreement coverage."""
-
-    period: str
-    origin: str
-    destination: str
-    covered: bool
-
-
-class Registration(_Frozen):
-    """The person registered as living in ``county`` (an inflow there): one record."""
-
-    record_id: str  # the registering event's id
-    county: str
-    since: dt.datetime
-    active: bool = True
-    merged_into: str | None = None  # the record it was found to duplicate (undone by a split)
-    merged_by: str | None = None  # the task whose result merged it
-
-
-class Task(_Frozen):
-    """A campaign's verification task on this case; its obligation is ``obligation_id``."""
-
-    task_id: str
-    campaign_id: str
-    check: CheckKind
-    assignee: str
-    counterpart: str
-    obligation_id: str
-    record_id: str | None = None  # the record in question (the duplicate one, for duplicates)
-    result: VerificationResult | None = None
-    closed: bool = False  # the campaign closed before an answer
-
-
-class CaseState(_Frozen):
-    person_key: str
-    origin: str | None = None
-    destination: str | None = None
-    owner: str | None = None
-    obligations: tuple[Obligation, ...] = ()
-    # The person events applied: event id -> fingerprint of its content (agents.event_ids).
-    processed: Mapping[str, str] = Field(default_factory=dict)
-    pending_outflow: Flow | None = None
-    pending_inflow: Flow | None = None
-    pending_move: Flow | None = None  # a move on / return home not yet registered where it went
-    # Kept in the case (not in a per-partition tally) so that coverage and missing-agreement
-    # alerts are rebuilt from the cases table alone and can never disagree with it.
-    flows: tuple[FlowRecord, ...] = ()
-    # What the clean-up campaigns check and change (agents.campaign_rules).
-    registrations: tuple[Registration, ...] = ()
-    last_activity: dt.datetime | None = None
-    status: Literal["active", "lost_contact", "closed"] = "active"
-    tasks: tuple[Task, ...] = ()
-    # Answers that came before their questions (agents.early_answers).
-    early_answers: tuple[EarlyAnswer, ...] = ()
-
-    @field_validator("processed", mode="before")
-    @classmethod
-    def _ids_alone(cls, value: Any) -> Any:
-        # A case stored before fingerprints were kept lists the ids alone.
-        if isinstance(value, list | tuple | set | frozenset):
-            return dict.fromkeys(value, event_ids.UNKNOWN)
-        return value
-
-    def to_dict(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        data["processed"] = dict(sorted(self.processed.items()))  # one JSON order
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CaseState:
-        return cls.model_validate(data)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> CaseState:
-        return cls.model_validate_json(text)
-
-    def open_obligations(self) -> tuple[Obligation, ...]:
-        return tuple([o for o in self.obligations if o.state not in CLOSED_STATES])
-
-
-class Step:
-    """Accumulates one event's effects: the evolving state and the events derived so far.
-
-    ``derive=False`` builds no derived events (``out`` stays empty): for a caller that only
-    wants the state, as a replay that sends nothing. The state never depends on them.
-    """
-
-    def __init__(
-        self,
-        state: CaseState,
-        cause: Envelope,
-        region: str,
-        *,
-        derive: bool = True,
-        cause_id: str | None = None,
-    ) -> None:
-        self.state = state
-        self.cause = cause
-        self._cause_id = cause_id
-        self.region = region
-        self.derive = derive
-        self.out: list[Derived] = []
-        self.flow: FlowRecord | None = None  # the new flow this event recorded, if any
-
-    @property
-    def cause_id(self) -> str:
-        """The cause's event id as text (made once: a UUID's ``str`` is not free)."""
-        if self._cause_id is None:
-            self._cause_id = str(self.cause.event_id)
-        return self._cause_id
-
-    def emit(self, cls: type[Derived], key: str, transition: str, /, **fields: Any) -> None:
-        """Derive an event from the cause (unless ``derive`` is off)."""
-        if self.derive:
-            self.out.append(self.build(cls, key, transition, **fields))
-
-    def build(self, cls: type[D], key: str, transition: str, /, **fields: Any) -> D:
-        # Positional-only: the event's own fields include obligation_id.
-        cause = self.cause
-        name = f"{self.state.person_key}:{self.cause_id}:{key}:{transition}"
-        event_id = uuid.uuid5(NAMESPACE, name)
-        return cls.model_validate(
-            {
-                "event_id": event_id,
-                "schema_version": cls.SCHEMA_VERSION,
-                "occurred_at": cause.occurred_at,
-                "recorded_at": cause.occurred_at,  # event time: never the wall clock
-                "source_county": self.region,
-                "publisher_id": f"{self.region}/agents",
-                "correlation_id": cause.correlation_id,
-                "causation_id": cause.event_id,
-                **fields,
-            }
-        )
-
-    def replace(self, new: Obligation) -> None:
-        obligations = tuple(
-            new if o.obligation_id == new.obligation_id else o for o in self.state.obligations
-        )
-        self.state = self.state.evolve(obligations=obligations)
-
-    def get(self, obligation_id: str) -> Obligation:
-        return next(o for o in self.state.obligations if o.obligation_id == obligation_id)
-
-    def update(self, **fields: Any) -> None:
-        self.state = self.state.evolve(**fields)
-
-    def _base(self, ob: Obligation) -> dict[str, Any]:
-        return {
-            "person_key": self.state.person_key,
-            "obligation_id": ob.obligation_id,
-            "responsible_county": ob.responsible,
-        }
-
-    def open(
-        self,
-        kind: ObligationKind,
-        *,
-        responsible: str,
-        counterpart: str,
-        days: int,
-        terms: ResolvedTerms,
-        ref: str | None = None,
-        urgent: bool = False,
-        due_at: dt.datetime | None = None,
-        obligation_id: str | None = None,
-    ) -> Obligation:
-        """Open an obligation due ``days`` after the cause (or at ``due_at``)."""
-        at = self.cause.occurred_at
-        due = due_at if due_at is not None else at + dt.timedelta(days=days)
-        period = due - at
-        ob = Obligation(
-            obligation_id=obligation_id or f"{kind}:{self.cause_id}:{self.state.person_key}",
-            kind=kind,
-            responsible=responsible,
-            counterpart=counterpart,
-            ref=ref,
-            opened_at=at,
-            due_at=due,
-            remind_at=at + period * terms.remind_fraction,
-            escalate_at=due + dt.timedelta(days=terms.escalate_after_days),
-            urgent=urgent,
-            agreement_id=terms.agreement_id,
-        )
-        self.update(obligations=(*self.state.obligations, ob))
-        self.emit(
-            ObligationOpened,
-            ob.obligation_id,
-            "opened",
-            **self._base(ob),
-            kind=ob.kind,
-            opened_at=ob.opened_at,
-            due_at=ob.due_at,
-            remind_at=ob.remind_at,
-            escalate_at=ob.escalate_at,
-            counterpart_county=counterpart,
-            urgent=urgent,
-            agreement_id=terms.agreement_id,
-        )
-        return ob
-
-    def fulfil(self, ob: Obligation, *, by: str | None = None) -> None:
-        """``by``: the publisher whose act fulfils it, if not the cause's (an early answer)."""
-        late = self.cause.occurred_at > ob.due_at
-        if late and not ob.breached:
-            self.breach(ob)
-            ob = ob.evolve(breached=True)
-        self.replace(ob.evolve(state=vocabulary.after(ob.state, "fulfilled"), late=late))
-        self.emit(
-            ObligationFulfilled,
-            ob.obligation_id,
-            "fulfilled",
-            **self._base(ob),
-            late=late,
-            fulfilled_by_publisher=by or self.cause.publisher_id,
-        )
-
-    def cancel(self, ob: Obligation, reason: str) -> None:
-        self.replace(ob.evolve(state=vocabulary.after(ob.state, "cancelled")))
-        self.emit(
-            ObligationCancelled, ob.obligation_id, "cancelled", **self._base(ob), reason=reason
-        )
-
-    def breach(self, ob: Obligation) -> None:
-        self.replace(ob.evolve(state=vocabulary.after(ob.state, "breached"), breached=True))
-        self.emit(
-            ObligationBreached, ob.obligation_id, "breached", **self._base(ob), due_at=ob.due_at
-        )
-
-    def remind(self, ob: Obligation) -> None:
-        self.replace(ob.evolve(state=vocabulary.after(ob.state, "reminded"), reminded=True))
-        self.emit(
-            ObligationReminded, ob.obligation_id, "reminded", **self._base(ob), due_at=ob.due_at
-        )
-
-    def escalate(self, ob: Obligation) -> None:
-        self.replace(ob.evolve(state=vocabulary.after(ob.state, "escalated"), escalated=True))
-        self.emit(
-            ObligationEscalated,
-            ob.obligation_id,
-            "escalated",
-            **self._base(ob),
-            escalated_to=self.region,
-        )
-
-    def find(
-        self,
-        kind: ObligationKind,
-        responsible: str,
-        *,
-        counterpart: str | None = None,
-        ref: str | None = None,
-    ) -> Obligation | None:
-        for ob in self.state.open_obligations():
-            if ob.kind != kind or ob.responsible != responsible:
-                continue
-            if counterpart is not None and ob.counterpart != counterpart:
-                continue
-            if ref is not None and ob.ref != ref:
-                continue
-            return ob
-        return None
-
-    def fulfil_if(self, ob: Obligation | None) -> None:
-        if ob is not None:
-            self.fulfil(ob)
-
-
-def acting_county(event: Envelope) -> str:
-    """The county an event is the act of: its publisher's county (an office acts for its own)."""
-    county, _, _ = event.publisher_id.partition("/")
-    return county if county.isdigit() and len(county) == 6 else event.source_county
 
 
 def decide(
@@ -603,24 +245,6 @@ def _new_flow(step: Step, origin: str, destination: str, book: AgreementBook) ->
     )
 
 
-def register(step: Step, county: str, record_id: str) -> None:
-    """The person is registered as living in ``county``, unless a record there is active."""
-    if any(r.active and r.county == county for r in step.state.registrations):
-        return
-    record = Registration(record_id=record_id, county=county, since=step.cause.occurred_at)
-    step.update(registrations=(*step.state.registrations, record))
-
-
-def leave(step: Step, county: str) -> None:
-    """The person no longer lives in ``county``: its records there lapse."""
-    step.update(
-        registrations=tuple(
-            r.evolve(active=False) if r.active and r.county == county else r
-            for r in step.state.registrations
-        )
-    )
-
-
 def _flow(step: Step, origin: str, destination: str) -> Flow:
     return Flow(
         origin=origin, destination=destination, event_id=step.cause_id, at=step.cause.occurred_at
@@ -742,33 +366,6 @@ def _handover(
     step.update(pending_move=_flow(step, b, c))
 
 
-def flow_pair(event: MovedOn | ReturnedHome) -> tuple[str, str]:
-    """The (from, to) counties of a move on or a return home."""
-    if isinstance(event, MovedOn):
-        return event.from_county, event.to_county
-    return event.from_county, event.home_county
-
-
-def handover(step: Step, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
-    """The person left ``b`` for ``c`` (another county, or home): ``c`` takes the case over."""
-    close_left_duties(step, b)
-    leave(step, b)
-    terms = book.terms_for(b, c, step.cause.occurred_at, defaults)
-    step.open("case_takeover", responsible=c, counterpart=b, days=terms.handover_days, terms=terms)
-    step.update(destination=c, pending_outflow=None)
-
-
-def close_left_duties(step: Step, county: str) -> None:
-    """The person left ``county``: its duties to register or take them over lapse."""
-    for ob in step.state.open_obligations():
-        if ob.responsible != county or ob.kind not in ("arrival_registration", "case_takeover"):
-            continue
-        if ob.breached:
-            step.fulfil(ob)  # the notice is the county's (late) answer; the breach stands
-        else:
-            step.cancel(ob, f"the person left {county} before it was due")
-
-
 def _taken_over(step: Step, event: CaseTakenOver, book: AgreementBook, defaults: Defaults) -> None:
     by = acting_county(event)
     ob = step.find("case_takeover", by, counterpart=event.from_county)
@@ -812,15 +409,7 @@ def _apply(step: Step, event: PersonEvent, book: AgreementBook, defaults: Defaul
         case CaseTakenOver():
             _taken_over(step, event, book, defaults)
         case VerificationResultReported() | RecordsSplit():
-            # Imported here: campaign_rules builds on this module's steps and helpers.
-            from agents import campaign_rules
-
             campaign_rules.apply_answer(step, event, book, defaults)
-
-
-def period_of(at: dt.datetime) -> str:
-    """The calendar month of an instant (UTC), e.g. "2026-03": the alert period."""
-    return periods.month_text(at)
 
 
 def missing_agreement_alerts(

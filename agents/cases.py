@@ -19,7 +19,7 @@ raised. A tick applied twice fires nothing twice (each transition is recorded in
 This is where repeats and reused event ids are found (the gate keeps no event ids): an
 event its case or book already holds is dropped and counted as a duplicate if its content
 is the same, and refused as ``event_id_reused`` with a dead letter for its validated record
-if not (:mod:`agents.event_ids`). Counts: validated in = applied + duplicates + refused.
+if not (:mod:`contracts.event_ids`). Counts: validated in = applied + duplicates + refused.
 """
 
 from __future__ import annotations
@@ -31,23 +31,22 @@ from typing import Any
 
 import structlog
 
-from agents import event_ids
-from agents.agreement_terms import Defaults
 from agents.campaign_rules import CAMPAIGN_EVENTS
-from agents.case_rules import CaseState
+from agents.case_state import CaseState
 from agents.partition_cases import AGREEMENT_EVENTS, PartitionCases
 from agents.partition_cases import Output as Derived
-from contracts import unions
+from contracts import event_ids, unions
+from contracts.agreement_terms import Defaults
 from contracts.events.derived import (
     AgreementCoveragePublished,
     AlertRaised,
     CampaignProgressPublished,
 )
+from infra.worker_metrics import WorkerMetrics
 from streams import codec as codec_module
 from streams import dead_letters
 from streams.codec import Codec, DecodeError
 from streams.runtime import Output, Record, Refresh, State
-from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 

@@ -2,7 +2,7 @@
 in force when the flow was registered. Pure, no I/O.
 
 A flow is one person's move from one county to another (an outflow or inflow, a move on, a
-return home), counted once, at the first event that tells of it (``case_rules.FlowRecord``).
+return home), counted once, at the first event that tells of it (``case_state.FlowRecord``).
 It counts for the region and for both counties, and for each county by direction: a flow
 leaving it is one of its outflows (its side as origin), one arriving is one of its inflows
 (its side as destination). The tally of a partition is a function of its cases alone, so it
@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from agents.case_rules import CaseState, FlowRecord
+from agents.case_state import CaseState, FlowRecord
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import AgreementCoveragePublished, CoverageFigure
 

@@ -21,41 +21,14 @@ So an answer that came early neither leaves a duty open on the county that alrea
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
+from agents.case_state import CaseState, EarlyAnswer, Step, period_of
 from contracts.events.derived import AlertRaised, ObligationKind
-
-if TYPE_CHECKING:
-    from agents.case_rules import CaseState, Obligation, Step
 
 ANSWERABLE: frozenset[ObligationKind] = frozenset(
     {"inquiry_answer", "receipt_acknowledgement", "case_takeover"}
 )
 ALERT_KIND = "answer_without_question"
-
-
-class EarlyAnswer(BaseModel):
-    """An answer kept until its question comes, or its window passes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: ObligationKind  # the obligation it answers
-    responsible: str  # the county that answered
-    counterpart: str  # the county whose question it answers
-    ref: str | None = None  # the inquiry or service id (none for a takeover)
-    event_id: str
-    publisher_id: str
-    at: dt.datetime
-    until: dt.datetime  # the longest a question may come after it
-
-    def answers(self, ob: Obligation) -> bool:
-        """This answer is the one ``ob`` asks for, and ``ob`` came within its own period."""
-        if (ob.kind, ob.responsible) != (self.kind, self.responsible):
-            return False
-        same = ob.counterpart == self.counterpart if self.ref is None else ob.ref == self.ref
-        return same and ob.opened_at - self.at <= ob.due_at - ob.opened_at
 
 
 def keep(
@@ -111,7 +84,6 @@ def expire(step: Step, now: dt.datetime) -> None:
     step.update(early_answers=tuple(a for a in step.state.early_answers if a.until >= now))
     if not step.derive:
         return
-    from agents.case_rules import period_of  # case_rules builds on this module
 
     person = step.state.person_key
     for answer in passed:

@@ -32,13 +32,14 @@ from typing import Any
 import structlog
 
 from agents.gate_rules import Accepted, GateLimits, Rejected, decide
+from agents.registry import Registry
+from infra.worker_metrics import WorkerMetrics
 from streams import codec as codec_module
 from streams import dead_letters, routing
 from streams.codec import Codec
 from streams.registry_reader import RegistryReader
 from streams.runtime import Output, Record, Refresh, State
 from streams.runtime.kafka_sink import is_too_large
-from streams.worker_metrics import WorkerMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -85,7 +86,7 @@ class DeadLetters:
 class GatePolicy:
     """The county-events gate (a :class:`streams.runtime.Policy`)."""
 
-    reader: RegistryReader
+    reader: RegistryReader[Registry]
     codec: Codec[Any]
     limits: GateLimits
     validated: str  # the validated topic's name
@@ -171,7 +172,7 @@ class RegistryGatePolicy:
     :class:`streams.runtime.Policy` on the registry topic's one partition). The reader
     applies every change itself; this policy only waits until it has read the record."""
 
-    reader: RegistryReader
+    reader: RegistryReader[Registry]
     dead: DeadLetters
 
     def open(self, partition: int, state: State) -> RegistryGatePartition:

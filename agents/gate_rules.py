@@ -3,7 +3,7 @@
 Order matters for the reasons given: first the bytes, then who signed, then what they may
 say, then when. Whether an event is new is not the gate's question: it keeps no event ids
 (they would grow for ever); the cases agent, which holds each person's case and the books,
-tells repeats from reused ids there (agents.event_ids).
+tells repeats from reused ids there (contracts.event_ids).
 """
 
 from __future__ import annotations

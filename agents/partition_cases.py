@@ -30,10 +30,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from agents import campaign_rules, case_rules, coverage_rules, event_ids
-from agents.agreement_terms import AgreementBook, Defaults
+from agents import campaign_rules, case_rules, coverage_rules
 from agents.campaign_rules import CAMPAIGN_EVENTS, CampaignBook, CampaignRules
-from agents.case_rules import CaseState, Derived
+from agents.case_state import CaseState, Derived
+from contracts import event_ids
+from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementAmended, AgreementRevoked, AgreementSigned
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened

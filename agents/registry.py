@@ -33,6 +33,7 @@ from contracts.publishers import (
     node_id,
     region_id,
 )
+from contracts.refusal import Refusal
 from contracts.types import PublisherRole
 from streams import signing
 
@@ -90,11 +91,8 @@ def _key(key_b64: str) -> signing.PublicKey:
     return signing.load_public_key(key_b64)
 
 
-class RegistryRejection(ValueError):
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
+class RegistryRejection(Refusal):
+    """A registry change the registry does not admit (nothing changed)."""
 
 
 @dataclass

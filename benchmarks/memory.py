@@ -22,15 +22,38 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from benchmarks import corpus, measure, replicate, seed, stats
+from benchmarks.scale import Scale
 from benchmarks.stats import Row, Target
 from streams import topics
 from streams.signing import public_key_b64
 
-if TYPE_CHECKING:
-    from benchmarks.runner import Bench
+
+class Bench(Protocol):
+    """What this stage uses of the bench that runs it (:class:`benchmarks.runner.Bench`)."""
+
+    bootstrap: str
+    work: Path
+    scale: Scale
+    partitions: int
+    region_key: Ed25519PrivateKey
+    facts: dict[str, Any]
+
+    def say(self, text: str) -> None: ...
+
+    def env(
+        self, home: Path, prefix: str, store: str = ..., standbys: int = ...
+    ) -> dict[str, str]: ...
+
+    def watch(self, prefix: str) -> measure.GroupWatch: ...
+
+    async def ready(self, prefix: str, workers: int) -> None: ...
+
 
 GIB = 1024 * 1024  # KiB per GiB
 TARGET_PERSONS = 1_000_000

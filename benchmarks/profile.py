@@ -34,7 +34,7 @@ PURE = (
     "agents/partition_cases.py",
     "agents/campaign_rules.py",
     "agents/coverage_rules.py",
-    "agents/agreement_terms.py",
+    "contracts/agreement_terms.py",
     "contracts/",
     "pydantic/",
     "pydantic_core/",

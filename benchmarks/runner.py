@@ -52,45 +52,12 @@ from benchmarks import ceiling, corpus, measure, stats
 from benchmarks import profile as profiling
 from benchmarks.memory import MemoryStage
 from benchmarks.replay import ReplayStage
+from benchmarks.scale import DEPLOYED_STORE, FULL, PARTITIONS, PEAK_EVENTS_PER_S, QUICK, Scale
 from benchmarks.stats import Row, Target
 from infra.kafka.cluster import KafkaCluster
 from infra.settings import Settings
-from simulation.scenario import SimulationConfig
 from streams import signing, topics
 from streams.signing import public_key_b64
-
-PARTITIONS = 6
-PEAK_EVENTS_PER_S = 5_000.0  # the national Spring Festival peak one worker must carry
-
-
-@dataclass(frozen=True, slots=True)
-class Scale:
-    name: str
-    config: SimulationConfig
-    latency_s: float  # how long the paced latency run publishes
-    stage_timeout_s: float
-    state_persons: int  # persons of state in the memory stage
-    state_timeout_s: float  # its feeding
-
-
-QUICK = Scale(
-    "quick",
-    SimulationConfig(persons=6_500, months=6, tail_days=10),  # ~22,800 events
-    15.0,
-    300.0,
-    100_000,
-    300.0,
-)
-FULL = Scale(
-    "full",
-    SimulationConfig(counties=30, persons=48_000, months=12, tail_days=30),  # ~207,000 events
-    60.0,
-    1_200.0,
-    1_000_000,
-    1_200.0,
-)
-# The deployment's table store (infra/deploy): every bench worker runs on it.
-DEPLOYED_STORE = "rocksdb://"
 
 
 def cmd_bench(settings: Settings, quick: bool, only: str | None = None) -> int:

@@ -19,18 +19,18 @@ import structlog
 from faust.types import TP
 
 from agents import cases, gate
-from agents.agreement_terms import Defaults
 from agents.gate_rules import GateLimits
 from agents.registry import Registry
 from contracts import unions
+from contracts.agreement_terms import Defaults
 from infra.kafka import client_security
 from infra.settings import Settings
+from infra.worker_metrics import MetricsService, WorkerMetrics
 from streams import signing, topics
 from streams.codec import Codec
 from streams.registry_reader import RegistryReader, RegistryReaderService
 from streams.runtime import BatchDone, Policy, faust_internals
 from streams.runtime.faust_ports import AgentRuntime, RuntimeApp, runtime_table
-from streams.worker_metrics import MetricsService, WorkerMetrics
 
 log = structlog.get_logger(__name__)
 

@@ -2,7 +2,7 @@
 a signature, not yet binding, ended, revoked) and, for one still pending, what it waits for.
 
 The agreement events are read from the archive in log order and folded by
-:class:`agents.agreement_terms.AgreementBook`, the book the agents decide with, at the
+:class:`contracts.agreement_terms.AgreementBook`, the book the agents decide with, at the
 logical clock; the page gets each agreement's state, the book's reason, and the facts the
 reason is made of (who signed, whose signature is awaited, which fields two signatures
 differ in) so it can say them in Chinese or English. Folding is cached until the archive's
@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from agents.agreement_terms import REGION, AgreementBook
 from contracts import unions
+from contracts.agreement_terms import REGION, AgreementBook
 from dashboard.auth import Principal
 from dashboard.names import names
 from streams.codec import Codec, DecodeError

@@ -19,8 +19,8 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from agents.league import SCOPES
 from contracts import periods as periods_module
+from contracts.league import SCOPES
 from dashboard import (
     agreement_view,
     audit,

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from agents import league
+from contracts import league
 from dashboard import scope
 from dashboard.auth import Principal
 from dashboard.names import LEVELS, Level, group_of, names

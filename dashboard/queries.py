@@ -7,7 +7,7 @@ their UTC offset; the page shows them in Beijing time). Times shown as "now" are
 dashboard agrees with the decisions the agents made. A county operator's every figure is
 its own county's: the obligations, flows, tasks and events it is party to, its own agreement
 coverage. Obligations are counted and listed in the vocabulary's words
-(:mod:`contracts.obligation_vocabulary`); the league is :mod:`agents.league`'s.
+(:mod:`contracts.obligation_vocabulary`); the league is :mod:`contracts.league`'s.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from agents import league as league_module
-from agents.assessment_config import Scores
+from contracts import league as league_module
 from contracts import obligation_vocabulary as vocabulary
 from contracts import periods as periods_module
+from contracts.league import Scores
 from dashboard import campaign_view, dead_letter_view, scope
 from dashboard.auth import Principal
 from dashboard.flows import COVERAGE_TARGET, coverage_row, ratio
@@ -170,7 +170,7 @@ def league(
     offset: int = 0,
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """The league of ``period`` by :mod:`agents.league` (default: of the periods in which some
+    """The league of ``period`` by :mod:`contracts.league` (default: of the periods in which some
     county was assessed, the one that ended last, a quarter before its last month), one page
     of it, and each listed county's trend over the periods of the same kind up to it, with
     the region average's trend.

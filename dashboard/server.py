@@ -22,7 +22,8 @@ from dashboard.auth import DEFAULT_SESSION_TTL, Principal
 from dashboard.db import Database, DatabaseUnavailable
 from dashboard.lag import LagProbe
 from dashboard.live import Live
-from dashboard.metrics import HttpMetrics, ProjectionMetrics, metrics_route, new_registry
+from dashboard.metrics import HttpMetrics, ProjectionMetrics
+from infra.metrics import metrics_route, new_registry
 
 log = structlog.get_logger(__name__)
 

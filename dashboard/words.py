@@ -145,8 +145,8 @@ DETECTED_BY: Words = _words(
     }
 )
 
-# Where an agreement stands (agents.agreement_terms.AgreementStatus), and the fields two
-# signatures of it can differ in (agents.agreement_terms.Proposal).
+# Where an agreement stands (contracts.agreement_terms.AgreementStatus), and the fields two
+# signatures of it can differ in (contracts.agreement_terms.Proposal).
 AGREEMENT_STATES: Words = _words(
     {
         "pending": ("待签署", "Pending a signature"),

@@ -2,7 +2,7 @@
 
 * ``scorecard --period P [--county CODE] [--scope region|all] [--format table|json]``: the
   newest revision of every county's scorecard on the scorecards topic, as the league ranks it
-  (:mod:`agents.league`), with the region average; a side not assessed shows 不参评 (null
+  (:mod:`contracts.league`), with the region average; a side not assessed shows 不参评 (null
   in JSON);
 * ``scorecard explain --county CODE --period P --indicator NAME [--side S]``: folds the log
   and lists the obligations and events behind the value; for ``agreement_coverage``, the
@@ -28,15 +28,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from entrypoints.arguments import EXIT_USAGE
+
 if TYPE_CHECKING:
-    from agents.assessment_config import AssessmentConfig, Scores
+    from agents.assessment_config import AssessmentConfig
     from agents.assessment_rules import AssessmentState
-    from agents.league import League, Standing
     from contracts.events.derived import ScorecardPublished
     from contracts.human_time import Zone
+    from contracts.league import League, Scores, Standing
     from infra.settings import Settings
 
-EXIT_USAGE = 2
 EXIT_NOTHING = 1
 SIDES = ("origin", "destination")
 NOT_ASSESSED = "不参评"  # shown for a side with no score (JSON: null)
@@ -67,7 +68,7 @@ def configure_assess(parser: argparse.ArgumentParser) -> None:
 
 def configure_scorecard(parser: argparse.ArgumentParser) -> None:
     from agents.assessment_config import INDICATORS
-    from agents.league import SCOPES
+    from contracts.league import SCOPES
 
     parser.add_argument("--period", type=period_arg, help="a month (2026-03) or quarter (2026-Q1)")
     parser.add_argument("--county", type=county_arg)
@@ -106,7 +107,7 @@ class NothingToShow(LookupError):
 
 
 def _bootstrap(settings: Settings) -> str | None:
-    from entrypoints.cli import resolve_bootstrap
+    from infra.kafka.address import resolve_bootstrap
 
     return resolve_bootstrap(settings)
 
@@ -210,14 +211,13 @@ def newest_cards(bootstrap: str, prefix: str) -> dict[tuple[str, str], Scorecard
 
 
 def league_of(cards: list[ScorecardPublished], *, region: str, scope: str) -> League:
-    """The league of the newest cards of one period (:mod:`agents.league`)."""
-    from agents import assessment_config as cfg
-    from agents import league
+    """The league of the newest cards of one period (:mod:`contracts.league`)."""
+    from contracts import league
 
     rows = [
         league.Standing(
             card.county,
-            cfg.Scores(card.origin_score, card.destination_score, card.combined_score),
+            league.Scores(card.origin_score, card.destination_score, card.combined_score),
             card.revision,
         )
         for card in cards
@@ -412,7 +412,7 @@ def cmd_explain(bootstrap: str, settings: Settings, args: argparse.Namespace) ->
 
 
 def replayed_flows(bootstrap: str, settings: Settings) -> list[tuple[str, Any]]:
-    """Every flow the log records, with its person: (person key, ``case_rules.FlowRecord``).
+    """Every flow the log records, with its person: (person key, ``case_state.FlowRecord``).
 
     The coverage figures are sums; which flows they count is in the cases, rebuilt here by
     the audit replay (the cases agent's own decisions).

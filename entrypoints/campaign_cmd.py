@@ -20,16 +20,15 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from contracts import unions
-from contracts.campaign_status import state_of
+from contracts.campaign_status import progress, state_of
 from contracts.envelope import Envelope
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
 from contracts.events.clock import ClockTicked
-from contracts.events.derived import CampaignProgressPublished
 from contracts.human_time import LOCAL, Zone, zone
 from contracts.types import CheckKind
+from entrypoints.arguments import EXIT_USAGE
 from streams.county_node import CountyNode
 
-EXIT_USAGE = 2
 CHECKS: tuple[str, ...] = get_args(CheckKind)
 
 
@@ -109,29 +108,6 @@ async def publish(region: CountyNode, args: argparse.Namespace) -> int:
         await region.publish(event)
     print(f"{event.event_type} {args.id} at {event.occurred_at.isoformat()}")
     return 0
-
-
-def progress(events: Sequence[Any], campaign_id: str | None) -> dict[str, dict[str, Any]]:
-    """Per campaign: the sum over partitions of each one's newest figures, by county and kind."""
-    newest: dict[tuple[str, int], CampaignProgressPublished] = {}
-    for e in events:
-        if not isinstance(e, CampaignProgressPublished):
-            continue
-        if campaign_id is not None and e.campaign_id != campaign_id:
-            continue
-        key = (e.campaign_id, e.partition)
-        if key not in newest or e.occurred_at >= newest[key].occurred_at:
-            newest[key] = e
-    out: dict[str, dict[str, Any]] = {}
-    for (cid, _), e in sorted(newest.items()):
-        doc = out.setdefault(cid, {"closed": False, "figures": {}})
-        doc["closed"] = doc["closed"] or e.closed
-        for f in e.figures:
-            row = doc["figures"].setdefault((f.county, f.check), [0, 0, 0])
-            row[0] += f.assigned
-            row[1] += f.answered
-            row[2] += f.overdue
-    return out
 
 
 @dataclass(frozen=True, slots=True)

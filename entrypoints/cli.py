@@ -8,97 +8,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from pydantic import ValidationError
 
-from contracts import divisions
+from entrypoints.arguments import (
+    EXIT_USAGE,
+    UsageParser,
+    county_code,
+    instant,
+    period,
+    positive_float,
+    positive_int,
+    soak_minutes,
+    utc_flag,
+)
+from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
-
-EXIT_USAGE = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def county_code(value: str) -> str:
-    if divisions.county(value) is None:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a current GB/T 2260 county-level code")
-    return value
-
-
-def positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not math.isfinite(number):  # float() reads "nan" and "inf", which no option means
-        raise argparse.ArgumentTypeError(f"{value!r} is not a finite number")
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be positive")
-    return number
-
-
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"{value!r} must be positive")
-    return number
-
-
-def soak_minutes(value: str) -> float:
-    minutes = positive_float(value)
-    if minutes > 24 * 60:
-        raise argparse.ArgumentTypeError(f"{value!r} is more than a day (1440 minutes)")
-    return minutes
-
-
-def instant(value: str) -> dt.datetime:
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 instant") from None
-    if parsed.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{value!r} needs a time zone, e.g. +08:00 or Z")
-    return parsed.astimezone(dt.UTC)
-
-
-def period(value: str) -> str:
-    from contracts import periods
-
-    try:
-        return periods.parse(value).text
-    except periods.PeriodError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def utc_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="liudong", description=__doc__.splitlines()[0] if __doc__ else None)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = UsageParser(prog="liudong", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=UsageParser)
 
     kafka = sub.add_parser("kafka", help="run Apache Kafka (KRaft) from Maven Central jars")
-    kafka_sub = kafka.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    kafka_sub = kafka.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     start = kafka_sub.add_parser("start", help="start a cluster on free loopback ports")
     start.add_argument("--nodes", type=int, choices=(1, 3), default=1)
     kafka_sub.add_parser("stop", help="stop the cluster started by `kafka start`")
     kafka_sub.add_parser("status", help="exit 0 if the cluster is running")
 
     schema = sub.add_parser("schema", help="JSON Schema and AsyncAPI for county integrators")
-    schema_sub = schema.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    schema_sub = schema.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     export = schema_sub.add_parser(
         "export", help="write the schemas, asyncapi.json and vectors.json to DIR"
     )
@@ -108,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     from entrypoints import onboarding_cmd
 
     contract = sub.add_parser("contract", help="check a county's output against the contract")
-    contract_sub = contract.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    contract_sub = contract.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     check = contract_sub.add_parser(
         "check", help="offline: each problem with its line number and the gate's reason code"
     )
@@ -125,24 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("source", help="JSON lines: an export or signed messages; - for stdin")
 
     topics = sub.add_parser("topics", help="the topic catalog on the cluster")
-    topics_sub = topics.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    topics_sub = topics.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     topics_sub.add_parser("ensure", help="create what is missing (idempotent); check partitions")
 
     onboarding_cmd.configure_region(
         sub.add_parser("region", help="the region's onboarding: counties, publishers, keys"),
         instant=instant,
         county_code=county_code,
-        parser_class=_Parser,
+        parser_class=UsageParser,
     )
     onboarding_cmd.configure_county(
         sub.add_parser("county", help="a county node's own registrations"),
         instant=instant,
         county_code=county_code,
-        parser_class=_Parser,
+        parser_class=UsageParser,
     )
 
     keys = sub.add_parser("keys", help="Ed25519 keys for publishers")
-    keys_sub = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    keys_sub = keys.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     generate = keys_sub.add_parser("generate", help="write a new private key; print its public key")
     generate.add_argument("file", type=Path)
 
@@ -165,20 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("project", help="keep the PostgreSQL read models up to date")
 
-    from dashboard.cli import configure_parser as configure_dashboard
+    from entrypoints.dashboard_cmd import configure_parser as configure_dashboard
 
     configure_dashboard(
         sub.add_parser("dashboard", help="the operators' dashboard on loopback; add-user")
     )
 
-    from audit.replay import flags as replay_flags
+    from entrypoints import replay_flags
 
     replay_flags.configure(
         sub.add_parser("replay", help="rebuild derived state from the log; prove it equals live")
     )
 
     audit = sub.add_parser("audit", help="timelines with their causes; reads are audited")
-    audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     person = audit_sub.add_parser("person", help="a person's events and decisions")
     person.add_argument(
         "subject", help="a national ID number, a person key or a unique prefix (8+ hex) of one"
@@ -212,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         instant=instant,
         county_code=county_code,
-        parser_class=_Parser,
+        parser_class=UsageParser,
     )
 
     from entrypoints import obligations_cmd
@@ -229,10 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_parser("scorecard", help="two-way assessment: league table, explain, what-if")
     )
 
-    from disclosure.bulletin import cmd as bulletin_cmd
+    from entrypoints import bulletin_cmd
 
     bulletin_cmd.configure(sub.add_parser("bulletin", help="a period's bulletin (通报); --verify"))
-    from disclosure.public import cmd as public_cmd
+    from entrypoints import public_cmd
 
     public_cmd.configure(sub.add_parser("public", help="the public disclosure page (no sign-in)"))
 
@@ -245,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "restart); pipeline: raw consume, the ceilings, plain Faust, one worker and latency; "
         "replay: raw consume, one worker and the replays",
     )
-    bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=_Parser)
+    bench_sub = bench.add_subparsers(dest="bench_action", required=False, parser_class=UsageParser)
     soak = bench_sub.add_parser("soak", help="sustained load; worker memory and lag over time")
     soak.add_argument("--minutes", type=soak_minutes, default=10.0, help="how long (default 10)")
     soak.add_argument("--rate", type=positive_float, default=50.0, help="events/s (default 50)")
@@ -321,11 +265,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return cmd_bench(settings, args.quick, args.only)
     if args.command == "dashboard":
-        from dashboard.cli import run as run_dashboard
+        from entrypoints.dashboard_cmd import run as run_dashboard
 
         return run_dashboard(args, settings)
     if args.command == "replay":
-        from audit.replay import flags as replay_flags
+        from entrypoints import replay_flags
 
         return replay_flags.run(args, settings)
     if args.command == "audit":
@@ -337,8 +281,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "obligations":
         return _obligations(args, settings)
     if args.command in ("bulletin", "public"):
-        from disclosure.bulletin import cmd as bulletin_cmd
-        from disclosure.public import cmd as public_cmd
+        from entrypoints import bulletin_cmd, public_cmd
 
         if args.command == "bulletin":
             return bulletin_cmd.run(args, settings)
@@ -695,22 +638,6 @@ def _kafka_options(settings: Settings) -> dict[str, Any]:
     from infra.kafka.client_security import aiokafka_options  # lazy, as every heavy import here
 
     return aiokafka_options(settings)
-
-
-def resolve_bootstrap(settings: Settings) -> str | None:
-    """LIUDONG_KAFKA_BOOTSTRAP, else the cluster `liudong kafka start` left running."""
-    if settings.kafka_bootstrap:
-        return settings.kafka_bootstrap
-    from infra.kafka.cluster import cluster_status
-
-    state = cluster_status(settings)
-    if state is None:
-        print(
-            "error: no Kafka: run `liudong kafka start` or set LIUDONG_KAFKA_BOOTSTRAP",
-            file=sys.stderr,
-        )
-        return None
-    return state.bootstrap
 
 
 if __name__ == "__main__":

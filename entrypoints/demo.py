@@ -310,7 +310,7 @@ class Demo:
     async def _bulletin(self, bootstrap: str, env: dict[str, str]) -> None:
         """The quarter's bulletin (通报), both editions; the public page serving the public one."""
         from disclosure.bulletin.issue import issue_newest
-        from disclosure.public.cmd import wait_until_up
+        from entrypoints.public_cmd import wait_until_up
 
         issued = await issue_newest(
             bootstrap,

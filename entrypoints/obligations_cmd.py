@@ -20,10 +20,11 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from entrypoints.arguments import EXIT_USAGE
+
 if TYPE_CHECKING:
     from infra.settings import Settings
 
-EXIT_USAGE = 2
 EXIT_NOTHING = 1
 
 

@@ -30,9 +30,9 @@ from contracts.events.registry import (
 )
 from contracts.publishers import NODE_EVENT_TYPES
 from contracts.types import PublisherRole
+from entrypoints.arguments import EXIT_USAGE
 from streams.county_node import CountyNode
 
-EXIT_USAGE = 2
 DELEGATE_ROLES = tuple(r for r in get_args(PublisherRole) if r not in ("node", "region"))
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TextIO
 
 from aiokafka.errors import KafkaError
 
 from contracts.envelope import Envelope
-from integrators.export_lines import LineError, parse_line
+from integrators.export_lines import LineError, parse_line, read_lines
 from streams.county_node import CountyNode
 
 PROGRESS_EVERY = 500
@@ -21,14 +20,6 @@ PROGRESS_EVERY = 500
 class PublishReport:
     published: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
-
-
-def read_lines(source: str) -> Iterable[tuple[int, str]]:
-    stream: TextIO = sys.stdin if source == "-" else Path(source).open(encoding="utf-8")  # noqa: SIM115
-    with stream:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield number, line
 
 
 async def publish_export(

@@ -29,8 +29,7 @@ from agents.gate_rules import Accepted, Rejected
 from agents.registry import Registry, RegistryRejection
 from contracts.events.registry import CountyRegistered, PublisherRegistered, RegistryChange
 from contracts.publishers import NODE_EVENT_TYPES, node_id, region_id
-from entrypoints.publish_cmd import read_lines
-from integrators.export_lines import LineError, parse_line
+from integrators.export_lines import LineError, parse_line, read_lines
 from streams import codec as codec_module
 from streams import signing
 from streams.county_node import CountyNode

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from agents.admission import Admission, Judgement, Repeat
 from agents.gate_rules import Rejected
 from agents.registry import Registry, RegistryRejection
-from contracts import unions
+from contracts import canonical_json, unions
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementSigned
 from contracts.events.clock import ClockTicked
@@ -132,7 +132,7 @@ class _Vectors:
 
     def signature_part(self, obj: dict[str, Any]) -> dict[str, Any]:
         """The canonical bytes, and which key made the signature and whether it verifies."""
-        canonical = signing.canonical_bytes(obj)
+        canonical = canonical_json.canonical_bytes(obj)
         part: dict[str, Any] = {
             "canonical": canonical.decode(),
             "canonical_base64": base64.b64encode(canonical).decode(),

@@ -10,9 +10,11 @@ export twice publishes nothing new (the gate drops the repeats as duplicates).
 from __future__ import annotations
 
 import json
+import sys
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
 
 from pydantic import ValidationError
 
@@ -89,3 +91,11 @@ def _first_errors(exc: ValidationError, limit: int = 3) -> str:
         for err in exc.errors(include_url=False)[:limit]
     ]
     return "; ".join(parts)
+
+
+def read_lines(source: str) -> Iterable[tuple[int, str]]:
+    stream: TextIO = sys.stdin if source == "-" else Path(source).open(encoding="utf-8")  # noqa: SIM115
+    with stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, line

@@ -54,7 +54,7 @@ OFFICE_OPEN = 1_800  # 00:30 UTC = 08:30 Beijing time
 OFFICE_CLOSE = 34_200  # 09:30 UTC = 17:30 Beijing time
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
-# The rules' default deadlines, in days (agents.agreement_terms.Defaults): what "on time" means.
+# The rules' default deadlines, in days (contracts.agreement_terms.Defaults): what "on time" means.
 ARRIVAL_DAYS = 30
 ORIGIN_CONFIRMATION_DAYS = 15
 INQUIRY_DAYS = {"certificate": 7, "urgent": 15, "other": 30}

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar, get_args
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.envelope import Envelope
+from contracts.refusal import Refusal
 from contracts.upcasting import RawEvent, UnsupportedVersion, changes_since, upcast
 
 E = TypeVar("E", bound=Envelope)
@@ -26,11 +27,8 @@ E = TypeVar("E", bound=Envelope)
 DEFAULT_MAX_BYTES = 64 * 1024
 
 
-class DecodeError(ValueError):
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
+class DecodeError(Refusal):
+    """Bytes that are not a valid event of the topic's union."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import mode
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from agents.registry import Registry, RegistryRejection
 from contracts import unions
-from streams.codec import Codec, DecodeError
+from contracts.events.registry import RegistryChange
+from contracts.refusal import Refusal
+from streams.codec import Codec
 
 log = structlog.get_logger(__name__)
 
@@ -24,10 +25,20 @@ SYNC_TIMEOUT_S = 30.0
 T = TypeVar("T")
 
 
-class RegistryReader:
+class RegistryFold(Protocol):
+    """What the reader keeps up to date: the registry the gate decides with
+    (:class:`agents.registry.Registry`), which refuses a change by raising a Refusal."""
+
+    def apply(self, event: RegistryChange, raw: dict[str, Any]) -> None: ...
+
+
+R = TypeVar("R", bound=RegistryFold)
+
+
+class RegistryReader(Generic[R]):
     def __init__(
         self,
-        registry: Registry,
+        registry: R,
         *,
         bootstrap_servers: str,
         topic: str,
@@ -129,7 +140,7 @@ class RegistryReader:
         try:
             decoded = self._codec.decode(value)
             self.registry.apply(decoded.event, decoded.raw)
-        except (DecodeError, RegistryRejection) as exc:
+        except Refusal as exc:
             # The registry gate dead-letters it (refusal); here it is left out.
             self._refusals[offset] = (exc.code, exc.reason)
             log.info("registration_refused", offset=offset, reason_code=exc.code)
@@ -170,7 +181,7 @@ class RegistryReaderService(mode.Service):
     """Ties the reader's lifetime to the Faust app's: started (caught up) before the agents
     that depend on it, stopped when the worker stops."""
 
-    def __init__(self, reader: RegistryReader) -> None:
+    def __init__(self, reader: RegistryReader[Any]) -> None:
         super().__init__()
         self.reader = reader
 

@@ -133,7 +133,7 @@ def cmd_replay(
 
 
 def run(settings: Settings, o: Options) -> int:
-    from entrypoints.cli import resolve_bootstrap
+    from infra.kafka.address import resolve_bootstrap
 
     problem = usage_problem(o)
     if problem is not None:
@@ -420,7 +420,7 @@ def _verify(
 
 
 def _check_report(settings: Settings, o: Options, path: Path, config: AssessmentConfig) -> int:
-    from entrypoints.cli import resolve_bootstrap
+    from infra.kafka.address import resolve_bootstrap
     from infra.region import region_public_key
 
     try:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agents.case_rules import CaseState, Obligation
+from agents.case_state import CaseState, Obligation
 from audit.replay.scorecards import Card
 from contracts import divisions
 from contracts import obligation_vocabulary as vocabulary

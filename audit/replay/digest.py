@@ -42,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from agents.case_rules import CaseState, Obligation
+from agents.case_state import CaseState, Obligation
 from streams import routing
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

@@ -30,22 +30,21 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from agents import assessment_rules, case_rules
-from agents.agreement_terms import Defaults
 from agents.assessment_rules import AssessmentState
-from agents.case_rules import CaseState
+from agents.case_state import CaseState
 from agents.partition_cases import Output, PartitionCases
 from audit.replay import digest as digest_module
 from audit.replay import scorecards
 from audit.replay.derived import Derivation
-from audit.replay.outcome import Outcome, Summary
 from contracts import unions
+from contracts.agreement_terms import Defaults
 from contracts.envelope import Envelope
 from streams.codec import Codec, DecodeError
 from streams.event_counts import counts_once
 
 MAX_EVENT_BYTES = 10 * 1024 * 1024  # as the cases agent's codec
 
-__all__ = ["Output", "PartitionReplay", "Replay", "Summary"]
+__all__ = ["Output", "PartitionReplay", "Replay"]
 
 
 @dataclass
@@ -204,6 +203,3 @@ class Replay:
         """The logical clock the replay reached: the newest tick any partition applied."""
         ticks = [p.last_tick for p in self.partitions.values() if p.last_tick is not None]
         return max(ticks, default=None)
-
-    def summary(self) -> Summary:
-        return Outcome.of(self).summary()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agents import case_rules, coverage_rules
-from agents.case_rules import CaseState
+from agents.case_state import CaseState
 from audit.replay import digest as digest_module
 from audit.replay import scorecards
 from audit.replay.digest import ObligationRow

@@ -32,12 +32,12 @@ from typing import Any, TextIO
 
 import asyncpg
 
-from agents.agreement_terms import Defaults
 from audit.replay import digest
 from audit.replay.engine import Replay
 from audit.replay.live import workers_group
 from audit.replay.reader import committed_offsets, end_offsets
 from audit.replay.runner import replay_log
+from contracts.agreement_terms import Defaults
 from infra.projection import queries
 from streams import topics
 

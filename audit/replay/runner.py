@@ -27,12 +27,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from agents.agreement_terms import Defaults
 from agents.assessment_config import AssessmentConfig
 from audit.replay.derived import Derivation
 from audit.replay.engine import Replay
 from audit.replay.outcome import Outcome, merge
 from audit.replay.reader import BATCH_RECORDS, Progress, ValidatedReader
+from contracts.agreement_terms import Defaults
 from streams import topics
 
 GC_THRESHOLD = 100_000  # allocations between two collections of the youngest generation

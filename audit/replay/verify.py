@@ -39,7 +39,6 @@ from typing import Any, Literal, TextIO
 
 import asyncpg
 
-from agents.agreement_terms import Defaults
 from agents.assessment_config import AssessmentConfig
 from audit.replay import derived, projection, scorecards
 from audit.replay.digest import Difference as RowDifference
@@ -49,6 +48,7 @@ from audit.replay.outcome import Outcome
 from audit.replay.positions import Position, check_within
 from audit.replay.runner import Job, replay, replay_log
 from contracts import unions
+from contracts.agreement_terms import Defaults
 from streams import routing, topics
 from streams.topic_reader import read_all
 

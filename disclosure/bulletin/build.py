@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.assessment_config import AssessmentConfig
-from agents.league import Scope
+from contracts.league import Scope
 from disclosure.bulletin import content as content_module
 from disclosure.bulletin import render
 from disclosure.bulletin.inputs import Edition, Inputs, code_version

@@ -1,11 +1,11 @@
 """Every figure of a bulletin, computed from the folded log and the weight file. Pure.
 
 Nothing is counted here that the project counts elsewhere: the league is
-:func:`agents.assessment_rules.standings` (ranked by :mod:`agents.league`), the indicators
+:func:`agents.assessment_rules.standings` (ranked by :mod:`contracts.league`), the indicators
 are :func:`agents.assessment_rules.tally` and :func:`~agents.assessment_rules.values`,
 scores :mod:`agents.assessment_config`, periods :mod:`contracts.periods`, breaches and
 escalations the vocabulary's counts (:mod:`contracts.obligation_vocabulary`), campaign
-progress :func:`entrypoints.campaign_cmd.progress`. What this module adds is the selection and
+progress :func:`contracts.campaign_status.progress`. What this module adds is the selection and
 arrangement a bulletin needs: which counties (the league's scope), the region's coverage,
 the previous period, which campaigns ran in the period.
 """
@@ -19,13 +19,13 @@ from typing import get_args
 
 from agents import assessment_config as cfg
 from agents import assessment_rules as rules
-from agents import league as league_module
 from agents.assessment_config import AssessmentConfig, Side
+from contracts import league as league_module
 from contracts import obligation_vocabulary as vocabulary
 from contracts import periods
+from contracts.campaign_status import progress as campaign_progress
 from contracts.events.derived import ObligationKind
 from disclosure.bulletin.log_fold import CampaignRecord, LogFold
-from entrypoints.campaign_cmd import progress as campaign_progress
 
 KINDS: tuple[str, ...] = get_args(ObligationKind)
 COUNTED: tuple[vocabulary.CountName, ...] = ("breached", "escalated")

@@ -15,10 +15,10 @@ from html import escape
 from importlib import resources
 
 from agents import assessment_config as cfg
-from agents.league import Standing
 from contracts import divisions
 from contracts import obligation_vocabulary as vocabulary
 from contracts.human_time import LOCAL
+from contracts.league import Standing
 from disclosure.bulletin import charts, labels, suppression
 from disclosure.bulletin import positions as positions_module
 from disclosure.bulletin.content import (

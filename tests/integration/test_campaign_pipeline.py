@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit.replay import replay_and_verify
 from audit.replay.engine import PartitionReplay
+from audit.replay.outcome import Outcome
 from contracts import unions
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
@@ -234,7 +235,7 @@ async def test_answers_apply_and_the_replay_agrees_with_the_projection(
             run.pipeline.bootstrap, run.pipeline.prefix, dsn, region=REGION, wait_s=60
         )
     assert result.ok, result.difference.describe() if result.difference else ""
-    assert replay.summary().digest == result.live.digest
+    assert Outcome.of(replay).summary().digest == result.live.digest
     cases = {c.person_key: c for c in replay.cases()}
     assert cases[dup.person_key].registrations == _registrations_before_merge(run, dup)
     assert cases[stale.person_key].status == "lost_contact"

@@ -9,9 +9,9 @@ import aiohttp
 import asyncpg
 import pytest
 
-from dashboard.cli import cmd_add_user
 from dashboard.demo import start_demo_dashboard
 from dashboard.lag import LagProbe
+from entrypoints.dashboard_cmd import cmd_add_user
 from tests.integration.test_dashboard_fixtures import fresh_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]

@@ -33,6 +33,7 @@ from agents.assessment import AssessmentService
 from audit import history
 from audit.replay import cmd_replay, replay_and_verify, replay_log
 from audit.replay.digest import ObligationRow, instant
+from audit.replay.outcome import Outcome
 from audit.replay.reader import end_offsets
 from audit.replay.runner import Job, replay
 from audit.replay.verify import Request, verify
@@ -155,7 +156,7 @@ async def test_replay_digest_equals_the_live_projection(live: Live) -> None:
         live.bootstrap, live.prefix, live.dsn, region=REGION, wait_s=30
     )
     assert result.ok, result.difference.describe() if result.difference else ""
-    summary = replay.summary()
+    summary = Outcome.of(replay).summary()
     assert summary.digest == result.live.digest
     assert len(result.live.rows) == len(live.scenario.expected)
     assert {row_shape(r) for r in replay.rows()} == {shape(e) for e in live.scenario.expected}
@@ -322,7 +323,7 @@ async def test_replay_as_of_matches_the_rules_table(live: Live, at: dt.datetime)
         assert got == expected_at(e, at), (e, r)
     states = {r.state for r in rows.values()}
     assert len(states) >= 2  # each instant sees obligations in several states
-    assert replay.summary().cut == tuple(range(PARTITIONS))
+    assert Outcome.of(replay).summary().cut == tuple(range(PARTITIONS))
 
 
 @pytest.mark.parametrize("at", AS_OF, ids=["day10", "day35", "day62"])

@@ -6,8 +6,9 @@ import datetime as dt
 import uuid
 from typing import Any, TypeVar
 
-from agents.agreement_terms import AgreementBook, Defaults
-from agents.case_rules import CaseState, Derived, decide
+from agents.case_rules import decide
+from agents.case_state import CaseState, Derived
+from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.envelope import Envelope
 from contracts.events.campaigns import VerificationTaskAssigned
 from contracts.events.clock import ClockTicked

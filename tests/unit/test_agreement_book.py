@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from agents.agreement_terms import AgreementBook, AgreementStatus, Defaults, statuses
 from agents.partition_cases import PartitionCases
+from contracts.agreement_terms import AgreementBook, AgreementStatus, Defaults, statuses
 from contracts.events.agreements import (
     AgreementAmended,
     AgreementRevoked,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agents import assessment_config as cfg
+from contracts.league import Scores
 
 DEFAULT_TEXT = cfg.DEFAULT_PATH.read_text(encoding="utf-8")
 
@@ -127,7 +128,7 @@ def test_side_and_combined_scores_skip_what_does_not_apply() -> None:
     s = cfg.scores(figures, config)
     assert s.destination == round((10 * 0 + 10 * 100) / 20, 2)
     assert s.combined == round(((s.origin or 0) + (s.destination or 0)) / 2, 2)
-    assert cfg.scores({}, config) == cfg.Scores(None, None, None)
+    assert cfg.scores({}, config) == Scores(None, None, None)
 
 
 def test_a_side_is_assessed_only_on_enough_settled_obligations_of_its_own() -> None:
@@ -135,22 +136,22 @@ def test_a_side_is_assessed_only_on_enough_settled_obligations_of_its_own() -> N
     assert config.min_settled_obligations == 5  # the shipped default
     four = {("origin", "feedback_rate"): (4, 4), ("origin", "breaches"): (0, 4)}
     assert cfg.settled(four, "origin") == 4
-    assert cfg.scores(four, config) == cfg.Scores(None, None, None)
+    assert cfg.scores(four, config) == Scores(None, None, None)
     five = {("origin", "feedback_rate"): (5, 5), ("origin", "breaches"): (0, 5)}
-    assert cfg.scores(five, config) == cfg.Scores(100.0, None, 100.0)
+    assert cfg.scores(five, config) == Scores(100.0, None, 100.0)
     # Agreement coverage and partner breaches are not duties: alone they score no side.
     others = {
         ("origin", "agreement_coverage"): (32, 35),
         ("destination", "partner_breaches"): (0, 40),
         ("destination", "registration_coverage"): (9, 9),
     }
-    assert cfg.scores(others, config) == cfg.Scores(None, None, None)
+    assert cfg.scores(others, config) == Scores(None, None, None)
     lenient = cfg.parse(
         (cfg.DEFAULT_PATH.read_text(encoding="utf-8")).replace(
             "min_settled_obligations = 5", "min_settled_obligations = 4"
         )
     )
-    assert cfg.scores(four, lenient) == cfg.Scores(100.0, None, 100.0)
+    assert cfg.scores(four, lenient) == Scores(100.0, None, 100.0)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "1.5", '"five"'])

@@ -35,6 +35,7 @@ from contracts.events.derived import (
     ScorecardPublished,
 )
 from contracts.events.migration import ArrivalNotFound
+from contracts.league import Scores
 
 E = TypeVar("E", bound=Envelope)
 
@@ -733,7 +734,7 @@ def test_whatif_changes_ranks_as_expected_and_leaves_state_unchanged() -> None:
     assert (r[HANBIN].scores.combined, r[XUNYANG].scores.combined) == (50.0, 100.0)
     assert (t[HANBIN].rank, t[XUNYANG].rank, t[BAOAN].rank) == (1, 2, None)
     assert (r[XUNYANG].rank, r[HANBIN].rank, r[BAOAN].rank) == (1, 2, None)
-    assert t[BAOAN].scores == cfg.Scores(None, None, None)
+    assert t[BAOAN].scores == Scores(None, None, None)
     # Under the shipped weights each county settled 4 duties or none: below the minimum of
     # 5, nobody is assessed and nobody is ranked.
     base = standings(CONFIG)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import uuid
 
-from agents.case_rules import CaseState
+from agents.case_state import CaseState
 from benchmarks.replicate import (
     Record,
     cases_at_scale,

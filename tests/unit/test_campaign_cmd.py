@@ -10,6 +10,7 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from contracts import campaign_status
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import CampaignProgressPublished, ProgressFigure
@@ -95,11 +96,11 @@ def test_status_sums_the_newest_figures_of_each_partition() -> None:
         figures(0, T + dt.timedelta(days=2), 5, 2, 1),  # newer: replaces the one above
         figures(1, T + dt.timedelta(days=1), 3, 3, 0),
     ]
-    report = campaign_cmd.progress(events, None)
+    report = campaign_status.progress(events, None)
     assert report["qingcha-2026"]["figures"] == {("440306", "lost_contact"): [8, 5, 1]}
     lines = campaign_cmd.status_lines(report)
     assert lines[0] == "qingcha-2026 (open): 8 assigned, 5 answered, 1 overdue"
-    assert campaign_cmd.progress(events, "other") == {}
+    assert campaign_status.progress(events, "other") == {}
 
 
 def region_events(*extra: object) -> list[object]:
@@ -120,7 +121,7 @@ def region_events(*extra: object) -> list[object]:
 
 def test_status_shows_period_deadline_and_an_open_campaign_past_its_deadline() -> None:
     books = campaign_cmd.book(region_events())
-    report = campaign_cmd.progress([figures(0, T, 5, 0, 5)], None)
+    report = campaign_status.progress([figures(0, T, 5, 0, 5)], None)
     lines = campaign_cmd.status_lines(report, books, LOCAL)
     assert lines[0] == (
         "qingcha-2026 (OPEN PAST ITS DEADLINE by 30 days: extend or close it): "
@@ -143,7 +144,7 @@ def test_an_extended_or_closed_campaign_is_not_past_its_deadline() -> None:
     )  # fmt: skip
     books = campaign_cmd.book(region_events(extended))
     assert books.campaigns["qingcha-2026"].deadline == later
-    report = campaign_cmd.progress([figures(0, T, 5, 0, 0)], None)
+    report = campaign_status.progress([figures(0, T, 5, 0, 0)], None)
     assert campaign_cmd.status_lines(report, books)[0].startswith("qingcha-2026 (open)")
     closed = node.build(CampaignClosed, occurred_at=T, campaign_id="qingcha-2026")
     books = campaign_cmd.book(region_events(closed))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from agents.campaign_rules import CampaignBook
-from agents.case_rules import CaseState
+from agents.case_state import CaseState
 from agents.partition_cases import Output, PartitionCases
 from audit.replay.digest import digest, rows_of_cases
 from contracts.envelope import Envelope

@@ -7,15 +7,9 @@ import json
 
 import pytest
 
-from agents.agreement_terms import AgreementBook, Defaults
-from agents.case_rules import (
-    CaseState,
-    Derived,
-    acting_county,
-    decide,
-    missing_agreement_alerts,
-    period_of,
-)
+from agents.case_rules import decide, missing_agreement_alerts
+from agents.case_state import CaseState, Derived, acting_county, period_of
+from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.events.agreements import (
     AgreementAmended,
     AgreementRevoked,

@@ -17,7 +17,7 @@ import contracts
 from agents.admission import Admission, Repeat
 from agents.gate_rules import Accepted, Rejected
 from agents.registry import Registry, RegistryRejection
-from contracts import unions
+from contracts import canonical_json, unions
 from contracts.identity import InvalidNationalId, person_key
 from integrators.contract_vectors import private_key
 from streams import routing, signing
@@ -69,7 +69,7 @@ def test_canonical_bytes_and_signature(vector: dict[str, Any]) -> None:
     except json.JSONDecodeError:
         assert "canonical" not in vector
         return
-    canonical = signing.canonical_bytes(obj)
+    canonical = canonical_json.canonical_bytes(obj)
     assert canonical == base64.b64decode(vector["canonical_base64"])
     assert canonical.decode() == vector["canonical"]
     if "signed_with" in vector:

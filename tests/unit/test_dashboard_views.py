@@ -10,10 +10,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts import divisions
-from dashboard import cli, names, queries
+from dashboard import names, queries
 from dashboard.lag import compute_lag, unavailable
 from dashboard.live import Throughput
-from dashboard.metrics import HttpMetrics, ProjectionMetrics, new_registry, render
+from dashboard.metrics import HttpMetrics, ProjectionMetrics
+from entrypoints import dashboard_cmd
+from infra.metrics import new_registry, render
 
 
 def test_county_names_in_both_languages() -> None:
@@ -169,16 +171,18 @@ def test_metrics_render_in_prometheus_text_format() -> None:
 
 def test_cli_parser_and_password_input() -> None:
     parser = argparse.ArgumentParser()
-    cli.configure_parser(parser)
+    dashboard_cmd.configure_parser(parser)
     serve = parser.parse_args(["--port", "0"])
     assert (serve.port, serve.dashboard_action) == (0, None)
     add = parser.parse_args(
         ["add-user", "hanbin", "--role", "county", "--county", "610902", "--password-stdin"]
     )
     assert (add.dashboard_action, add.username, add.county) == ("add-user", "hanbin", "610902")
-    assert cli.read_password(True, io.StringIO("pw with spaces\nrest\n")) == "pw with spaces"
+    assert (
+        dashboard_cmd.read_password(True, io.StringIO("pw with spaces\nrest\n")) == "pw with spaces"
+    )
     with pytest.raises(ValueError, match="no password"):
-        cli.read_password(True, io.StringIO(""))
+        dashboard_cmd.read_password(True, io.StringIO(""))
 
 
 def test_the_server_binds_loopback_only() -> None:

@@ -11,9 +11,9 @@ from typing import get_args, get_type_hints
 
 import pytest
 
-from agents.agreement_terms import AgreementStatus, Proposal
 from contracts import campaign_status, divisions, unions
 from contracts import obligation_vocabulary as vocabulary
+from contracts.agreement_terms import AgreementStatus, Proposal
 from contracts.events.derived import AlertKind, ObligationKind
 from contracts.types import CheckKind, VerificationResult
 from dashboard import words

@@ -1,6 +1,6 @@
 """Answers before questions, hand-computed: kept, matched at once, or alerted on.
 
-Defaults (agents.agreement_terms.Defaults): inquiry answers 7 (certificate), 15 (urgent) or
+Defaults (contracts.agreement_terms.Defaults): inquiry answers 7 (certificate), 15 (urgent) or
 30 (other) days; receipts 30 days, 15 for pregnancy and birth; takeovers 30 days. An answer
 with no question waits the longest its question could set: 30 days for all three.
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agents.case_rules import CaseState, next_fire
+from agents.case_rules import next_fire
+from agents.case_state import CaseState
 from contracts.events.cooperation import (
     InquiryAnswered,
     InquirySent,

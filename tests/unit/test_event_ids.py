@@ -13,10 +13,10 @@ import pytest
 import structlog.testing
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from agents import event_ids
-from agents.agreement_terms import AgreementBook
-from agents.case_rules import CaseState
+from agents.case_state import CaseState
 from agents.partition_cases import PartitionCases
+from contracts import event_ids
+from contracts.agreement_terms import AgreementBook
 from contracts.events.agreements import AgreementSigned
 from contracts.events.derived import DeadLettered, ObligationOpened
 from contracts.events.migration import OutflowRegistered

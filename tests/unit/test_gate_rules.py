@@ -398,7 +398,7 @@ def test_outposted_office_may_not_publish_outside_its_scope(world: World) -> Non
 
 def test_the_gate_remembers_no_event_id(world: World) -> None:
     # The same bytes twice, and the same id on other content: both admitted here; the cases
-    # agent tells a repeat from an id reused (agents.event_ids), where the case is.
+    # agent tells a repeat from an id reused (contracts.event_ids), where the case is.
     event_id = uuid.uuid4()
     data = to_bytes(outflow(world.node(COUNTY_A), event_id=event_id))
     other = to_bytes(outflow(world.node(COUNTY_A), destination=COUNTY_C, event_id=event_id))

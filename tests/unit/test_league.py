@@ -1,9 +1,9 @@
-"""The league (agents.league): ranks, ties, unscored counties, the region average, scope."""
+"""The league (contracts.league): ranks, ties, unscored counties, the region average, scope."""
 
 from __future__ import annotations
 
-from agents import league
-from agents.assessment_config import Scores
+from contracts import league
+from contracts.league import Scores
 
 ANKANG, SHAANXI = "610900", "610000"
 HANBIN, HANYIN, XUNYANG, SHIQUAN = "610902", "610921", "610981", "610922"

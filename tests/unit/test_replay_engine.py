@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 import structlog.testing
 
-from agents.agreement_terms import AgreementBook
-from agents.case_rules import CaseState
+from agents.case_state import CaseState
 from agents.cases import CASE
 from audit.replay import digest
 from audit.replay.engine import PartitionReplay, Replay
+from audit.replay.outcome import Outcome
+from contracts.agreement_terms import AgreementBook
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementSigned, AgreementTerms
 from contracts.events.clock import ClockTicked
@@ -243,7 +244,7 @@ def test_as_of_stops_each_partition_at_its_first_later_event() -> None:
     reference = Replay(region=REGION)
     feed_all(reference, prefix)
     assert replay.rows() == reference.rows()
-    summary = replay.summary()
+    summary = Outcome.of(replay).summary()
     assert summary.cut == (0, 1)
     for p in (0, 1):
         assert summary.positions[p] == sum(1 for q, _ in prefix if q == p)
@@ -268,8 +269,8 @@ def test_digest_depends_on_state_alone() -> None:
     first, second = Replay(region=REGION), Replay(region=REGION)
     feed_all(first, messages, order=(0, 1))
     feed_all(second, messages, order=(1, 0))  # partitions read in another order
-    assert first.summary().digest == second.summary().digest
-    assert first.summary().digest == digest.partitioned(reversed(first.rows()), 2)
+    assert Outcome.of(first).summary().digest == Outcome.of(second).summary().digest
+    assert Outcome.of(first).summary().digest == digest.partitioned(reversed(first.rows()), 2)
 
     rows = first.rows()
     changed = [*rows[:-1], digest.ObligationRow(**{**rows[-1].as_json(), "state": "breached"})]
@@ -314,7 +315,7 @@ def test_a_projection_record_gives_the_same_row_as_the_case() -> None:
 def test_undecodable_messages_are_counted_and_skipped() -> None:
     replay = Replay(region=REGION)
     replay.feed(0, [(0, b"not json"), (1, None), (2, codec.encode(outflow(P0, day(1))))])
-    summary = replay.summary()
+    summary = Outcome.of(replay).summary()
     assert (summary.events, summary.undecodable, summary.applied) == (3, 2, 1)
     assert summary.positions == {0: 3}
     assert summary.obligations == 1

@@ -15,6 +15,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from contracts import canonical_json
 from streams import signing
 
 # RFC 8032, section 7.1: (public key, message, signature), hex.
@@ -52,7 +53,7 @@ def reference(public_key: Ed25519PublicKey, obj: dict[str, Any]) -> bool:
     if not isinstance(sig, str):
         return False
     try:
-        public_key.verify(base64.b64decode(sig, validate=True), signing.canonical_bytes(obj))
+        public_key.verify(base64.b64decode(sig, validate=True), canonical_json.canonical_bytes(obj))
     except (InvalidSignature, ValueError):
         return False
     return True

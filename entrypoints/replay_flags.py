@@ -46,7 +46,7 @@ def prefix_arg(value: str) -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from entrypoints.cli import county_code, instant, positive_int, utc_flag
+    from entrypoints.arguments import county_code, instant, positive_int, utc_flag
 
     at = parser.add_mutually_exclusive_group()
     at.add_argument("--as-of", type=instant, help="the state as it stood at this ISO instant")

@@ -22,8 +22,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from agents.assessment_config import Scores
 from contracts import divisions
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """A county's scores for a period: each side's, and the two combined by the sides'
+    weights (None: not assessed)."""
+
+    origin: float | None
+    destination: float | None
+    combined: float | None
+
 
 Scope = Literal["region", "all"]
 SCOPES: tuple[Scope, ...] = ("region", "all")

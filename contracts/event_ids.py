@@ -14,8 +14,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Literal
 
+from contracts import canonical_json
 from contracts.envelope import Envelope
-from streams import signing
 
 Novelty = Literal["new", "repeat", "reused"]
 REUSED = "event_id_reused"
@@ -37,7 +37,7 @@ def fingerprint(event: Envelope) -> str:
     data = (
         signed.encode()
         if signed is not None
-        else signing.canonical_bytes(event.model_dump(mode="json"))
+        else canonical_json.canonical_bytes(event.model_dump(mode="json"))
     )
     return hashlib.sha256(data).hexdigest()[:16]
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client import Counter as CounterMetric
 from prometheus_client import Gauge, Histogram
 
-from dashboard.metrics import PREFIX, new_registry, serve_metrics
+from infra.metrics import PREFIX, new_registry, serve_metrics
 from streams.runtime.runtime import BatchDone
 
 log = structlog.get_logger(__name__)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from agents import event_ids
+from contracts import event_ids
 from contracts.envelope import Envelope
 from contracts.events.agreements import (
     AgreementAmended,
@@ -172,7 +172,7 @@ class AgreementBook:
     ``agreements`` holds the agreements that bind (or bound); ``pending`` those still
     waiting for a signature; ``amendments`` the amendments waiting for one, by agreement.
     ``events`` holds the id and fingerprint of every agreement event applied
-    (agents.event_ids): an id seen before changes nothing, and any new one changes the book,
+    (contracts.event_ids): an id seen before changes nothing, and any new one changes the book,
     if only by being remembered.
     """
 

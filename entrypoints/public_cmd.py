@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from entrypoints.arguments import EXIT_USAGE
+
 if TYPE_CHECKING:
     from disclosure.public.server import PublicConfig
     from infra.settings import Settings
 
-EXIT_USAGE = 2
 DEFAULT_PORT = 8766
 
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except cfg.ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from entrypoints.cli import resolve_bootstrap
+    from infra.kafka.address import resolve_bootstrap
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from entrypoints.arguments import EXIT_USAGE
+
 if TYPE_CHECKING:
     from agents.assessment_config import AssessmentConfig
     from disclosure.bulletin.build import Bulletin, Request
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
     from disclosure.bulletin.verify import Report
     from infra.settings import Settings
 
-EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
@@ -113,7 +114,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     fmt = args.format or ("pdf" if out.suffix.lower() == ".pdf" else "html")
     if not out.parent.is_dir():
         return _error(f"{out.parent} is not a directory")
-    from entrypoints.cli import resolve_bootstrap
+    from infra.kafka.address import resolve_bootstrap
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
@@ -196,7 +197,7 @@ def _verify(path: Path, config: AssessmentConfig, weights: Path, settings: Setti
     from disclosure.bulletin import pdf, verify
     from disclosure.bulletin.inputs import InputsError, extract, sha256_file
     from disclosure.bulletin.log_reader import LogError
-    from entrypoints.cli import resolve_bootstrap
+    from infra.kafka.address import resolve_bootstrap
 
     try:
         data = path.read_bytes()

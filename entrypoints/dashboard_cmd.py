@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Any, TextIO
 
-EXIT_USAGE = 2
+from entrypoints.arguments import EXIT_USAGE
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,60 @@
+"""Moves of a person between counties, as both the person-event rules and the campaign
+rules make them: registered in a county, leaving it, handed over to the next. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from agents.case_state import (
+    Registration,
+    Step,
+)
+from contracts.agreement_terms import AgreementBook, Defaults
+from contracts.events.migration import (
+    MovedOn,
+    ReturnedHome,
+)
+
+
+def register(step: Step, county: str, record_id: str) -> None:
+    """The person is registered as living in ``county``, unless a record there is active."""
+    if any(r.active and r.county == county for r in step.state.registrations):
+        return
+    record = Registration(record_id=record_id, county=county, since=step.cause.occurred_at)
+    step.update(registrations=(*step.state.registrations, record))
+
+
+def leave(step: Step, county: str) -> None:
+    """The person no longer lives in ``county``: its records there lapse."""
+    step.update(
+        registrations=tuple(
+            r.evolve(active=False) if r.active and r.county == county else r
+            for r in step.state.registrations
+        )
+    )
+
+
+def flow_pair(event: MovedOn | ReturnedHome) -> tuple[str, str]:
+    """The (from, to) counties of a move on or a return home."""
+    if isinstance(event, MovedOn):
+        return event.from_county, event.to_county
+    return event.from_county, event.home_county
+
+
+def handover(step: Step, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
+    """The person left ``b`` for ``c`` (another county, or home): ``c`` takes the case over."""
+    close_left_duties(step, b)
+    leave(step, b)
+    terms = book.terms_for(b, c, step.cause.occurred_at, defaults)
+    step.open("case_takeover", responsible=c, counterpart=b, days=terms.handover_days, terms=terms)
+    step.update(destination=c, pending_outflow=None)
+
+
+def close_left_duties(step: Step, county: str) -> None:
+    """The person left ``county``: its duties to register or take them over lapse."""
+    for ob in step.state.open_obligations():
+        if ob.responsible != county or ob.kind not in ("arrival_registration", "case_takeover"):
+            continue
+        if ob.breached:
+            step.fulfil(ob)  # the notice is the county's (late) answer; the breach stands
+        else:
+            step.cancel(ob, f"the person left {county} before it was due")
