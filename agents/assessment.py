@@ -53,6 +53,10 @@ INITIAL_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 5.0
 
 
+# How long the service waits for its input topics to exist before it gives up.
+TOPIC_WAIT_S = 30.0
+
+
 class AssessmentError(RuntimeError):
     """The service cannot run as configured (for example, its topics do not exist)."""
 
@@ -68,7 +72,7 @@ class AssessmentService:
         client_options: Mapping[str, Any] | None = None,
         poll_timeout_ms: int = 500,
         max_records: int = 5000,
-        topic_wait_s: float = 30.0,
+        topic_wait_s: float = TOPIC_WAIT_S,
         snapshot: Path | None = None,
         snapshot_interval_s: float = assessment_snapshot.SNAPSHOT_INTERVAL_S,
     ) -> None:
@@ -82,7 +86,7 @@ class AssessmentService:
         specs = (topics.OBLIGATIONS, topics.ALERTS, topics.VALIDATED, topics.SCORECARDS)
         self.names = {spec.full_name(topic_prefix): spec.name for spec in specs}
         self.codecs: dict[str, Codec[Any]] = {
-            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=10 * 1024 * 1024)
+            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=topics.READ_LIMIT_BYTES)
             for spec in specs
         }
         self.scorecard_topic = topics.SCORECARDS.full_name(topic_prefix)

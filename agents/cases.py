@@ -44,7 +44,7 @@ from contracts.events.derived import (
 )
 from infra.worker_metrics import WorkerMetrics
 from streams import codec as codec_module
-from streams import dead_letters
+from streams import dead_letters, topics
 from streams.codec import Codec, DecodeError
 from streams.runtime import Output, Record, Refresh, State
 
@@ -105,7 +105,7 @@ class CasesPolicy:
     defaults: Defaults = field(default_factory=Defaults)
     metrics: WorkerMetrics | None = None
     codec: Codec[Any] = field(
-        default_factory=lambda: Codec(unions.CountyEvent, max_bytes=10 * 1024 * 1024)
+        default_factory=lambda: Codec(unions.CountyEvent, max_bytes=topics.READ_LIMIT_BYTES)
     )
     opened: dict[int, CasesPartition] = field(default_factory=dict)
 

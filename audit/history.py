@@ -347,7 +347,7 @@ def _entry(record: Any, known: dict[uuid.UUID, Any], validated: str) -> Entry:
     )
 
 
-_OBLIGATION_CODEC: Codec[Any] = Codec(unions.ObligationEvent, max_bytes=10 * 1024 * 1024)
+_OBLIGATION_CODEC: Codec[Any] = Codec(unions.ObligationEvent, max_bytes=topics.READ_LIMIT_BYTES)
 
 
 def _obligations_of(records: Iterable[Any]) -> list[obligation_view.ObligationRow]:

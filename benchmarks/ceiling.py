@@ -37,10 +37,9 @@ from audit.replay.engine import PartitionReplay
 from benchmarks.corpus import Corpus, Message
 from contracts import unions
 from streams import codec as codec_module
-from streams import signing
+from streams import signing, topics
 from streams.codec import Codec, DecodeError
 
-CASES_MAX_BYTES = 10 * 1024 * 1024  # as the cases agent's codec
 CHUNK = 256  # events decoded per chunk while the previous chunk's signatures are checked
 
 
@@ -106,7 +105,7 @@ def pure_work(corpus: Corpus, registry: Registry, *, region: str) -> Ceiling:
                 kept.append(value)
     gate_s = time.perf_counter() - began
 
-    cases_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=CASES_MAX_BYTES)
+    cases_codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=topics.READ_LIMIT_BYTES)
     began = time.perf_counter()
     for partition, values in admitted.items():
         engine = PartitionReplay(partition, region)  # the cases' engine, cases in a dict

@@ -354,13 +354,13 @@ class Bench:
     def watch(self, prefix: str) -> measure.GroupWatch:
         return measure.GroupWatch(
             self.bootstrap,
-            f"{prefix}-workers",
+            topics.workers_group(prefix),
             topics.VALIDATED.full_name(prefix),
             upstream=topics.COUNTY_EVENTS.full_name(prefix),
         )
 
     async def ready(self, prefix: str, workers: int) -> None:
-        group = f"{prefix}-workers"
+        group = topics.workers_group(prefix)
         ok = await measure.wait_group_ready(
             self.bootstrap, group, workers, group, self.scale.stage_timeout_s
         )

@@ -190,7 +190,7 @@ class Soak:
         worker = self.worker()
         worker.start()
         try:
-            group = f"{PREFIX}-workers"
+            group = topics.workers_group(PREFIX)
             if not await wait_group_ready(self.bootstrap, group, 1, group, 180.0):
                 raise RuntimeError(f"the worker did not join its group (see {worker.log})")
             self.say(f"worker up; publishing {self.config.persons} persons' events")
@@ -226,7 +226,7 @@ class Soak:
                 progress_every=200,
             )
         )
-        lag = LagProbe(self.bootstrap, f"{PREFIX}-workers")
+        lag = LagProbe(self.bootstrap, topics.workers_group(PREFIX))
         await lag.start()
         samples: list[Sample] = []
         began = time.monotonic()

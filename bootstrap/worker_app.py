@@ -1,4 +1,5 @@
-"""The composition root: one Faust app, its topics, and every agent wired to them.
+"""The workers' part of the composition root: one Faust app, its topics, and every agent
+wired to them.
 
 Each agent is a policy run by the runtime (:mod:`streams.runtime`): the gate on
 county-events, the registry gate on the registry, the cases agent on validated, each with
@@ -24,6 +25,7 @@ from agents.registry import Registry
 from contracts import unions
 from contracts.agreement_terms import Defaults
 from infra.kafka import client_security
+from infra.region import region_public_key
 from infra.settings import Settings
 from infra.worker_metrics import MetricsService, WorkerMetrics
 from streams import signing, topics
@@ -59,12 +61,22 @@ def _topic(app: faust.App, spec: topics.TopicSpec, settings: Settings) -> faust.
     )
 
 
+def worker_app(settings: Settings, kafka: str) -> faust.App:
+    """The app ``liudong worker`` runs: this deployment's region, rooted in its key."""
+    return build_app(
+        settings,
+        bootstrap_servers=kafka,
+        region_code=settings.region_code,
+        region_key=region_public_key(settings),
+    )
+
+
 def build_app(
     settings: Settings, *, bootstrap_servers: str, region_code: str, region_key: str
 ) -> faust.App:
     """The worker's app. ``region_key`` is the region's public key: the root of trust."""
     app = RuntimeApp(
-        f"{settings.topic_prefix}-workers",
+        topics.workers_group(settings.topic_prefix),
         broker=[f"kafka://{server}" for server in bootstrap_servers.split(",")],
         # SASL/SCRAM over TLS when LIUDONG_KAFKA_SECURITY_PROTOCOL=SASL_SSL; None: PLAINTEXT.
         broker_credentials=client_security.faust_credentials(settings),

@@ -22,6 +22,7 @@ from contracts import unions
 from contracts.agreement_terms import REGION, AgreementBook
 from dashboard.auth import Principal
 from dashboard.names import names
+from streams import topics
 from streams.codec import Codec, DecodeError
 
 PAGE = 20
@@ -102,7 +103,7 @@ def standings(events: list[Any], at: dt.datetime) -> list[Standing]:
 
 
 def decode(payloads: list[Any]) -> list[Any]:
-    codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=10 * 1024 * 1024)
+    codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=topics.READ_LIMIT_BYTES)
     events = []
     for payload in payloads:
         text = payload if isinstance(payload, str) else json.dumps(payload)

@@ -116,9 +116,9 @@ def _bootstrap(settings: Settings) -> str | None:
 
 
 def run_assess(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.assessment import AssessmentError, AssessmentService
+    from agents.assessment import AssessmentError
     from agents.assessment_config import ConfigError, load
-    from streams.admin import ensure_topics
+    from bootstrap import services
 
     try:
         config = load(args.config)
@@ -133,20 +133,8 @@ def run_assess(args: argparse.Namespace, settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await ensure_topics(
-            bootstrap,
-            prefix=settings.topic_prefix,
-            partitions=settings.partitions,
-            replication_factor=settings.replication_factor,
-            max_event_bytes=settings.max_event_bytes,
-        )
-        service = AssessmentService(
-            bootstrap,
-            settings.topic_prefix,
-            region=settings.region_code,
-            config=config,
-            snapshot=snapshot_path(settings),
-        )
+        await services.ensure_catalog(settings, bootstrap)
+        service = services.assessment_service(settings, bootstrap, config)
         try:
             await service.run(stop)
         except AssessmentError as exc:
@@ -154,12 +142,6 @@ def run_assess(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return asyncio.run(go())
-
-
-def snapshot_path(settings: Settings) -> Path:
-    """Where ``liudong assess`` keeps its fold between runs (agents.assessment_snapshot)."""
-    name = f"{settings.topic_prefix}-{settings.region_code}.snapshot"
-    return settings.home / "assessment" / name
 
 
 # --- liudong scorecard ---------------------------------------------------------------------------
@@ -377,14 +359,10 @@ def _card_json(s: Standing, card: ScorecardPublished, zone: Zone) -> dict[str, A
 
 
 def fold_log(bootstrap: str, settings: Settings, config: AssessmentConfig) -> AssessmentState:
-    from agents.assessment import AssessmentService
+    from bootstrap import services
 
-    service = AssessmentService(
-        bootstrap,
-        settings.topic_prefix,
-        region=settings.region_code,
-        config=config,
-        topic_wait_s=5.0,
+    service = services.assessment_service(
+        settings, bootstrap, config, keep_snapshot=False, topic_wait_s=5.0
     )
     return asyncio.run(service.load())
 

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from bootstrap import client_options, load_settings
 from entrypoints.arguments import (
     EXIT_USAGE,
     UsageParser,
@@ -209,13 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(
-            f"error: bad LIUDONG_* setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
-            file=sys.stderr,
-        )
+    settings = load_settings()
+    if settings is None:
         return EXIT_USAGE
     try:
         return _dispatch(args, settings)
@@ -308,17 +302,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 def _catalog_ready(settings: Settings, bootstrap: str, needed: Sequence[Any] | None = None) -> bool:
     """True if the topics ``needed`` (default: the whole catalog and the workers' changelogs)
     exist; else one line on stderr saying what to run."""
-    from streams.admin import CatalogError, require_catalog
+    from bootstrap import services
+    from streams.admin import CatalogError
 
     try:
-        asyncio.run(
-            require_catalog(
-                bootstrap,
-                prefix=settings.topic_prefix,
-                needed=needed,
-                client_options=_kafka_options(settings),
-            )
-        )
+        asyncio.run(services.require_catalog(settings, bootstrap, needed))
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return False
@@ -337,7 +325,7 @@ def _topics_ensure(settings: Settings) -> int:
             prefix=settings.topic_prefix,
             partitions=settings.partitions,
             replication_factor=settings.replication_factor,
-            client_options=_kafka_options(settings),
+            client_options=client_options(settings),
         )
     )
 
@@ -364,13 +352,12 @@ def _contract_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _onboarding(args: argparse.Namespace, settings: Settings) -> int:
     from agents.registry import Registry
+    from bootstrap import services
     from contracts.publishers import node_id, region_id
     from entrypoints import onboarding_cmd
     from infra.region import region_key_path, region_public_key
     from streams import signing, topics
-    from streams.county_node import CountyNode
     from streams.keys import KeyFileError, load_key_file
-    from streams.registry_reader import RegistryReader
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
@@ -389,24 +376,13 @@ def _onboarding(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     if not _catalog_ready(settings, bootstrap, [topics.REGISTRY]):
         return 1
-    signer = CountyNode(
-        county=county,
-        private_key=key,
-        person_key_secret=b"",
-        bootstrap_servers=bootstrap,
-        publisher_id=publisher_id,
-        topic_prefix=settings.topic_prefix,
-        client_options=_kafka_options(settings),
+    signer = services.county_node(
+        settings, bootstrap, county=county, publisher_id=publisher_id, private_key=key
     )
     topic = topics.REGISTRY.full_name(settings.topic_prefix)
 
     async def read_registry() -> Registry:
-        reader = RegistryReader(
-            Registry(settings.region_code, root),
-            bootstrap_servers=bootstrap,
-            topic=topic,
-            client_options=_kafka_options(settings),
-        )
+        reader = services.registry_reader(settings, bootstrap, Registry(settings.region_code, root))
         await reader.start()
         await reader.stop()
         return reader.registry
@@ -428,9 +404,9 @@ def _keys_generate(path: Path) -> int:
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    from bootstrap import services
     from entrypoints.publish_cmd import run_publish
     from streams import topics
-    from streams.county_node import CountyNode
     from streams.keys import KeyFileError, load_key_file
 
     bootstrap = resolve_bootstrap(settings)
@@ -443,37 +419,27 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
         return 1
-    secret = _person_secret(settings)
+    secret = services.person_secret(settings)
 
     async def go() -> int:
-        node = CountyNode(
+        node = services.county_node(
+            settings,
+            bootstrap,
             county=args.county,
-            private_key=key,
-            person_key_secret=secret,
-            bootstrap_servers=bootstrap,
             publisher_id=args.publisher,
-            topic_prefix=settings.topic_prefix,
-            client_options=_kafka_options(settings),
+            private_key=key,
+            person_secret=secret,
         )
         return await run_publish(node, args.source)
 
     return asyncio.run(go())
 
 
-def _person_secret(settings: Settings) -> bytes:
-    from streams.keys import person_key_secret
-
-    configured = settings.person_key_secret
-    return person_key_secret(
-        configured.get_secret_value() if configured else None, settings.keys_dir
-    )
-
-
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from bootstrap import services
     from infra.region import region_private_key
     from simulation.publisher import SimulationProgress, run_simulation
     from simulation.scenario import SimulationConfig
-    from streams.admin import ensure_topics
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
@@ -498,24 +464,17 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     async def go() -> int:
-        await ensure_topics(
-            bootstrap,
-            prefix=settings.topic_prefix,
-            partitions=settings.partitions,
-            replication_factor=settings.replication_factor,
-            max_event_bytes=settings.max_event_bytes,
-            client_options=_kafka_options(settings),
-        )
+        await services.ensure_catalog(settings, bootstrap)
         report = await run_simulation(
             config,
             bootstrap_servers=bootstrap,
             topic_prefix=settings.topic_prefix,
             keys_dir=settings.keys_dir / "simulation",
             region_key=region_private_key(settings, create=True),
-            person_key_secret=_person_secret(settings),
+            person_key_secret=services.person_secret(settings),
             rate=args.rate,
             progress=progress,
-            client_options=_kafka_options(settings),
+            client_options=client_options(settings),
         )
         print("\n".join(report.lines()))
         return 0
@@ -526,8 +485,8 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
 def _project(settings: Settings) -> int:
     import signal
 
-    from infra.postgres import resolve_dsn
-    from infra.projection.projector import PROJECTED, Projector
+    from bootstrap import services
+    from infra.projection.projector import PROJECTED
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
@@ -540,12 +499,7 @@ def _project(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await Projector(
-            resolve_dsn(settings),
-            bootstrap,
-            settings.topic_prefix,
-            client_options=_kafka_options(settings),
-        ).run(stop)
+        await services.projector(settings, bootstrap).run(stop)
         return 0
 
     return asyncio.run(go())
@@ -587,7 +541,7 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
         topic = topics.ALERTS.full_name(settings.topic_prefix)
         validated = topics.VALIDATED.full_name(settings.topic_prefix)
         return asyncio.run(
-            campaign_cmd.status(bootstrap, topic, args, validated, **_kafka_options(settings))
+            campaign_cmd.status(bootstrap, topic, args, validated, **client_options(settings))
         )
     region = _region_node(settings)
     if region is None:
@@ -597,31 +551,16 @@ def _campaign(args: argparse.Namespace, settings: Settings) -> int:
 
 def _region_node(settings: Settings) -> Any:
     """The region's own publisher (ticks, campaigns), or None after saying why not."""
-    from contracts.publishers import region_id
-    from infra.region import region_private_key
+    from bootstrap import services
     from streams import topics
-    from streams.county_node import CountyNode
-    from streams.keys import KeyFileError
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return None
-    try:
-        key = region_private_key(settings)
-    except KeyFileError as exc:
-        print(f"error: the region key: {exc}", file=sys.stderr)
+    node = services.region_node(settings, bootstrap)
+    if node is None or not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
         return None
-    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
-        return None
-    return CountyNode(
-        county=settings.region_code,
-        publisher_id=region_id(settings.region_code),
-        private_key=key,
-        person_key_secret=b"",
-        bootstrap_servers=bootstrap,
-        topic_prefix=settings.topic_prefix,
-        client_options=_kafka_options(settings),
-    )
+    return node
 
 
 def _obligations(args: argparse.Namespace, settings: Settings) -> int:
@@ -630,14 +569,7 @@ def _obligations(args: argparse.Namespace, settings: Settings) -> int:
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
-    return obligations_cmd.run(args, settings, bootstrap, _kafka_options(settings))
-
-
-def _kafka_options(settings: Settings) -> dict[str, Any]:
-    """SASL/SCRAM-over-TLS client options when configured (LIUDONG_KAFKA_SECURITY_PROTOCOL)."""
-    from infra.kafka.client_security import aiokafka_options  # lazy, as every heavy import here
-
-    return aiokafka_options(settings)
+    return obligations_cmd.run(args, settings, bootstrap, client_options(settings))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""``liudong worker``: one Faust worker process running every agent of the composition root."""
+"""``liudong worker``: one Faust worker process running every agent of the composition root
+(:func:`bootstrap.worker_app.worker_app`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import threading
 import faust
 import structlog
 
-from bootstrap.worker_app import build_app
+from bootstrap.worker_app import worker_app
 from infra.logging import configure_logging
-from infra.region import region_public_key
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -29,12 +29,7 @@ def run_worker(settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
     if not settings.kafka_bootstrap:
         raise SystemExit("error: set LIUDONG_KAFKA_BOOTSTRAP (see `liudong kafka status`)")
-    app = build_app(
-        settings,
-        bootstrap_servers=settings.kafka_bootstrap,
-        region_code=settings.region_code,
-        region_key=region_public_key(settings),
-    )
+    app = worker_app(settings, settings.kafka_bootstrap)
     worker = _Worker(
         app, loglevel=settings.worker_log_level.upper(), quiet=True, redirect_stdouts=False
     )

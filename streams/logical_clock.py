@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts import unions
 from contracts.events.clock import ClockTicked
+from streams import topics
 from streams.codec import Codec, DecodeError
 
 SLICE = 2000  # messages read per step back
@@ -26,7 +27,7 @@ async def latest_tick(
     client_options: Mapping[str, Any] | None = None,
 ) -> dt.datetime | None:
     """The event time of the newest tick on ``topic`` (the validated topic); None if none."""
-    codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=10 * 1024 * 1024)
+    codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=topics.READ_LIMIT_BYTES)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=None,

@@ -12,6 +12,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from streams import topics
 from streams.codec import Codec, DecodeError
 
 log = structlog.get_logger(__name__)
@@ -80,7 +81,7 @@ async def read_all(
         bootstrap_servers=bootstrap_servers, enable_auto_commit=False, **dict(client_options or {})
     )
     await consumer.start()
-    codec: Codec[Any] = Codec(union, max_bytes=10 * 1024 * 1024)
+    codec: Codec[Any] = Codec(union, max_bytes=topics.READ_LIMIT_BYTES)
     try:
         partitions = consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]

@@ -16,6 +16,22 @@ RECORD_OVERHEAD_BYTES = 1024
 # The workers' producer batches (bootstrap.worker_app): topics the workers write must take
 # them whole.
 WORKER_BATCH_BYTES = 1024 * 1024
+# The largest record a reader decodes from a topic the system wrote (validated and derived
+# topics): far above any event the gate admits at the default LIUDONG_MAX_EVENT_BYTES, so a
+# reader never refuses what the system itself wrote; :func:`read_limit` follows a larger
+# setting.
+READ_LIMIT_BYTES = 10 * 1024 * 1024
+
+
+def read_limit(max_event_bytes: int) -> int:
+    """The reader's limit under LIUDONG_MAX_EVENT_BYTES: an event the gate admits is read."""
+    return max(READ_LIMIT_BYTES, max_event_bytes)
+
+
+def workers_group(prefix: str) -> str:
+    """The workers' consumer group, which is also their Faust app id (bootstrap.worker_app):
+    the name their commits, their tables' changelogs and every lag probe go by."""
+    return f"{prefix}-workers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +162,8 @@ class WorkerTable:
     input: TopicSpec
 
     def changelog(self, prefix: str) -> str:
-        # Faust names a table's changelog <app id>-<table>-changelog; the workers' app id is
-        # <prefix>-workers (bootstrap.worker_app).
-        return f"{prefix}-workers-{self.name}-changelog"
+        # Faust names a table's changelog <app id>-<table>-changelog.
+        return f"{workers_group(prefix)}-{self.name}-changelog"
 
 
 # The workers' tables, whose changelogs are created up front with the catalog (compacted, one

@@ -39,10 +39,9 @@ from audit.replay.derived import Derivation
 from contracts import unions
 from contracts.agreement_terms import Defaults
 from contracts.envelope import Envelope
+from streams import topics
 from streams.codec import Codec, DecodeError
 from streams.event_counts import counts_once
-
-MAX_EVENT_BYTES = 10 * 1024 * 1024  # as the cases agent's codec
 
 __all__ = ["Output", "PartitionReplay", "Replay"]
 
@@ -100,7 +99,7 @@ class Replay:
         self.defaults = defaults or Defaults()
         self.as_of = as_of
         self.partitions: dict[int, PartitionReplay] = {}
-        self.codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=MAX_EVENT_BYTES)
+        self.codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=topics.READ_LIMIT_BYTES)
         self._events: TypeAdapter[Any] = TypeAdapter(unions.CountyEvent)
         self.positions: dict[int, int] = {}
         self.read = 0
@@ -156,7 +155,7 @@ class Replay:
         verified each event before writing it to the validated topic.
         """
         event: Envelope
-        if value is not None and len(value) <= MAX_EVENT_BYTES:
+        if value is not None and len(value) <= topics.READ_LIMIT_BYTES:
             try:
                 event = self._events.validate_json(value)
             except ValidationError:

@@ -26,14 +26,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from audit.replay import derived
 from audit.replay.positions import Position, cause_of
 from audit.replay.reader import committed_offsets, end_offsets
+from streams import topics
 from streams.topic_reader import _partitions
 
 FETCH_RECORDS = 20_000
-
-
-def workers_group(prefix: str) -> str:
-    """The live workers' consumer group: the Faust app id (``bootstrap.worker_app.build_app``)."""
-    return f"{prefix}-workers"
 
 
 async def derived_position(
@@ -46,7 +42,7 @@ async def derived_position(
     validated partition (nothing committed: 0), and how far the log reaches."""
     ends = await end_offsets(bootstrap_servers, validated_topic, client_options)
     committed = await committed_offsets(
-        bootstrap_servers, workers_group(prefix), list(ends), client_options
+        bootstrap_servers, topics.workers_group(prefix), list(ends), client_options
     )
     reached = {tp.partition: max(committed[tp], 0) for tp in ends}
     return reached, {tp.partition: n for tp, n in ends.items()}

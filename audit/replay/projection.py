@@ -34,7 +34,6 @@ import asyncpg
 
 from audit.replay import digest
 from audit.replay.engine import Replay
-from audit.replay.live import workers_group
 from audit.replay.reader import committed_offsets, end_offsets
 from audit.replay.runner import replay_log
 from contracts.agreement_terms import Defaults
@@ -104,12 +103,15 @@ async def _at_rest(
 ) -> tuple[LiveState | None, str]:
     v_end = await end_offsets(bootstrap, validated, client_options)
     committed = await committed_offsets(
-        bootstrap, workers_group(prefix), list(v_end), client_options
+        bootstrap, topics.workers_group(prefix), list(v_end), client_options
     )
     behind = {tp.partition: end - max(committed[tp], 0) for tp, end in v_end.items()}
     if any(n > 0 for n in behind.values()):
         lag = sum(n for n in behind.values() if n > 0)
-        return None, f"the cases agent ({workers_group(prefix)}) is {lag} validated events behind"
+        return (
+            None,
+            f"the cases agent ({topics.workers_group(prefix)}) is {lag} validated events behind",
+        )
     o_end = await end_offsets(bootstrap, obligations, client_options)
     if await end_offsets(bootstrap, validated, client_options) != v_end:
         return None, "new validated events keep arriving"

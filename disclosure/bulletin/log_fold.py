@@ -59,7 +59,6 @@ _UNIONS: dict[str, Any] = {
     topics.ALERTS.name: unions.AlertEvent,
     topics.VALIDATED.name: unions.CountyEvent,
 }
-MAX_BYTES = 10 * 1024 * 1024
 
 
 def wanted(topic: str) -> tuple[bytes, ...] | None:
@@ -127,7 +126,7 @@ class LogFold:
             return
         codec = self._codecs.get(topic)
         if codec is None:
-            codec = self._codecs[topic] = Codec(_UNIONS[topic], max_bytes=MAX_BYTES)
+            codec = self._codecs[topic] = Codec(_UNIONS[topic], max_bytes=topics.READ_LIMIT_BYTES)
         try:
             event = codec.decode(value).event
         except DecodeError:

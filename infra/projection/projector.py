@@ -28,8 +28,6 @@ log = structlog.get_logger(__name__)
 
 # The workers' records can be far larger than a county's event: a coverage figure or a
 # campaign's progress names every county of a partition (about 120 KB with 2,000 counties).
-MAX_RECORD_BYTES = 10 * 1024 * 1024
-
 PROJECTED: tuple[topics.TopicSpec, ...] = (
     topics.REGISTRY,
     topics.VALIDATED,
@@ -62,11 +60,12 @@ class Projector:
         max_backoff_s: float = 5.0,
         topic_wait_s: float = 30.0,
         client_options: Mapping[str, Any] | None = None,
+        max_record_bytes: int = topics.READ_LIMIT_BYTES,
     ) -> None:
         self._dsn = dsn
         self._bootstrap = bootstrap_servers
         self._codecs: dict[str, Codec[Any]] = {
-            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=MAX_RECORD_BYTES)
+            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=max_record_bytes)
             for spec in PROJECTED
         }
         self._batch_size = batch_size

@@ -52,7 +52,7 @@ def services_cards(
         (topics.VALIDATED, [v for values in log.values() for v in values]),
     ]
     for spec, values in sources:
-        codec: Codec[Any] = Codec(spec.union, max_bytes=10 * 1024 * 1024)
+        codec: Codec[Any] = Codec(spec.union, max_bytes=topics.READ_LIMIT_BYTES)
         wanted = WANTED[spec.name]
         for value in values:
             if value is None or (wanted is not None and not any(w in value for w in wanted)):
