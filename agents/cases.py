@@ -31,6 +31,7 @@ from typing import Any
 
 import structlog
 
+from agents import refusals
 from agents.campaign_rules import CAMPAIGN_EVENTS
 from agents.case_state import CaseState
 from agents.partition_cases import AGREEMENT_EVENTS, PartitionCases
@@ -44,7 +45,7 @@ from contracts.events.derived import (
 )
 from infra.worker_metrics import WorkerMetrics
 from streams import codec as codec_module
-from streams import dead_letters, topics
+from streams import topics
 from streams.codec import Codec, DecodeError
 from streams.runtime import Output, Record, Refresh, State
 
@@ -204,26 +205,15 @@ class CasesPartition:
     def _refusal(self, record: Record, code: str, reason: str) -> Output:
         """The dead letter of the validated ``record``."""
         policy = self.policy
-        letter = dead_letters.record(
-            dead_letters.source_of(record),
-            record.value,
+        return refusals.dead_letter(
+            record,
             code,
             reason,
+            topic=policy.dead_letters,
             region_code=policy.region,
             publisher_id=f"{policy.region}/agents",
+            metrics=policy.metrics,
         )
-        if policy.metrics is not None:
-            policy.metrics.dead_lettered(code)
-        log.info(
-            "event_dead_lettered",
-            reason_code=code,
-            reason=letter.reason,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-        )
-        key = f"{record.topic}/{record.partition}".encode()
-        return Output(policy.dead_letters, key, codec_module.encode(letter))
 
     def _outputs(self, derived: Iterable[Derived]) -> list[Output]:
         policy, metrics = self.policy, self.policy.metrics

@@ -31,11 +31,11 @@ from typing import Any
 
 import structlog
 
+from agents import refusals
 from agents.gate_rules import Accepted, GateLimits, Rejected, decide
 from agents.registry import Registry
 from infra.worker_metrics import WorkerMetrics
-from streams import codec as codec_module
-from streams import dead_letters, routing
+from streams import routing
 from streams.codec import Codec
 from streams.registry_reader import RegistryReader
 from streams.runtime import Output, Record, Refresh, State
@@ -60,26 +60,15 @@ class DeadLetters:
     def of(self, record: Record, code: str, reason: str) -> Output:
         self.counts["dead_lettered"] += 1
         self.counts[f"reason:{code}"] += 1
-        letter = dead_letters.record(
-            dead_letters.source_of(record),
-            record.value,
+        return refusals.dead_letter(
+            record,
             code,
             reason,
+            topic=self.topic,
             region_code=self.region,
             publisher_id=f"{self.region}/gate",
+            metrics=self.metrics,
         )
-        if self.metrics is not None:
-            self.metrics.dead_lettered(code)
-        log.info(
-            "event_dead_lettered",
-            reason_code=code,
-            reason=letter.reason,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-        )
-        key = f"{record.topic}/{record.partition}".encode()
-        return Output(self.topic, key, codec_module.encode(letter))
 
 
 @dataclass

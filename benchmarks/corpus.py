@@ -22,6 +22,7 @@ from simulation.publisher import SimulationReport, run_simulation
 from simulation.scenario import SimulationConfig
 from streams import topics
 from streams.admin import ensure_topics
+from streams.topic_reader import partitions_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ async def read_topic(bootstrap: str, topic: str) -> list[list[Message]]:
     )
     await consumer.start()
     try:
-        numbers = sorted(await _partitions(consumer, topic))
+        numbers = sorted(await partitions_of(consumer, topic))
         tps = [TopicPartition(topic, p) for p in numbers]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -107,7 +108,7 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
     )
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
+        tps = [TopicPartition(topic, p) for p in sorted(await partitions_of(consumer, topic))]
         return {tp.partition: int(o) for tp, o in (await consumer.end_offsets(tps)).items()}
     finally:
         await consumer.stop()
@@ -182,13 +183,3 @@ async def clone(
     await write(bootstrap, topics.REGISTRY.full_name(prefix), corpus.registry)
     chosen = corpus.county_events if events is None else events
     await write(bootstrap, topics.COUNTY_EVENTS.full_name(prefix), chosen)
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    for _ in range(50):
-        found = consumer.partitions_for_topic(topic)
-        if found:
-            return set(found)
-        await consumer._client.force_metadata_update()
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"topic {topic} has no partitions")

@@ -91,7 +91,7 @@ def thirds_ratio(samples: Sequence[tuple[float, int]]) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A target from the issue: ``figure <comparison> threshold``."""
+    """A performance target the bench checks: ``figure <comparison> threshold``."""
 
     comparison: Comparison
     threshold: float

@@ -83,7 +83,7 @@ async def read_all(
     await consumer.start()
     codec: Codec[Any] = Codec(union, max_bytes=topics.READ_LIMIT_BYTES)
     try:
-        partitions = consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
+        partitions = await partitions_of(consumer, topic)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -110,11 +110,14 @@ async def read_all(
         await consumer.stop()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    """The partitions of ``topic``, refreshing the consumer's metadata until it knows them
+    (about five seconds); LookupError if the topic does not exist."""
     for _ in range(50):
-        await consumer._client.force_metadata_update()
         found = consumer.partitions_for_topic(topic)
         if found:
             return set(found)
+        # aiokafka offers no public call to refresh a consumer's metadata.
+        await consumer._client.force_metadata_update()
         await asyncio.sleep(0.1)
     raise LookupError(f"topic {topic} does not exist")

@@ -27,7 +27,7 @@ from audit.replay import derived
 from audit.replay.positions import Position, cause_of
 from audit.replay.reader import committed_offsets, end_offsets
 from streams import topics
-from streams.topic_reader import _partitions
+from streams.topic_reader import partitions_of
 
 FETCH_RECORDS = 20_000
 
@@ -134,7 +134,7 @@ async def read_live(
     )
     await consumer.start()
     try:
-        found = consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
+        found = await partitions_of(consumer, topic)
         tps = [TopicPartition(topic, p) for p in sorted(found)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.topic_reader import _partitions
+from streams.topic_reader import partitions_of
 
 BATCH_RECORDS = 5000
 
@@ -84,9 +84,7 @@ class ValidatedReader:
     async def start(self) -> None:
         await self._consumer.start()
         try:
-            found = self._consumer.partitions_for_topic(self.topic) or await _partitions(
-                self._consumer, self.topic
-            )
+            found = await partitions_of(self._consumer, self.topic)
         except BaseException:
             await self._consumer.stop()
             raise
@@ -179,7 +177,7 @@ async def end_offsets(
     )
     await consumer.start()
     try:
-        found = consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
+        found = await partitions_of(consumer, topic)
         tps = [TopicPartition(topic, p) for p in sorted(found)]
         ends = await consumer.end_offsets(tps)
         return {tp: int(ends[tp]) for tp in tps}

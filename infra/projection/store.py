@@ -17,7 +17,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
     asyncpg.exceptions.InterfaceError,  # connection closed under us
     # "cannot switch to state ...; another operation is in progress": an operation cut off
-    # by the outage left the connection mid-protocol (seen in CI); only a new one will do.
+    # by the outage left the connection mid-protocol; only a new connection will do.
     asyncpg.exceptions.InternalClientError,
     OSError,  # refused, reset, socket file gone; TimeoutError is one too
 )
