@@ -2,7 +2,7 @@
 
 :class:`PartitionReplay` is :class:`agents.partition_cases.PartitionCases`, the very engine
 the live cases agent feeds, with its cases in a dict and its outputs returned rather than
-sent. ``tests/unit/test_replay_engine.py`` still drives the real ``CasesAgent`` (dict
+sent. ``tests/unit/audit/test_replay_engine.py`` still drives the real ``CasesAgent`` (dict
 tables, captured sends) and a ``PartitionReplay`` through the same events and requires
 identical outputs and cases, so what the agent does around the engine cannot drift either.
 

@@ -1,5 +1,5 @@
 """Every use of a private Faust attribute, in one place; each has a test in
-``tests/unit/test_faust_internals.py`` that fails if Faust changes it.
+``tests/unit/streams/test_faust_internals.py`` that fails if Faust changes it.
 
 - ``AIOKafkaConsumerThread._create_worker_consumer``, ``Consumer._new_consumer_thread`` and
   aiokafka's ``_fetch_max_wait_ms``: the worker consumer's fetch wait (:func:`transport`);

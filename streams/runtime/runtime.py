@@ -19,7 +19,7 @@ was handled, up to ``batch_max`` records, so none waits for a batch to fill):
 A crash before step 3 is acknowledged re-applies the batch, on the very state it was first
 applied to, so the policy derives the same outputs (deterministic ids, which consumers drop
 as repeats); after it, the batch is done. ``docs/runtime.md`` goes through each crash
-point; ``tests/unit/test_runtime.py`` crashes before and after each step.
+point; ``tests/unit/streams/test_runtime.py`` crashes before and after each step.
 
 Partitions do not wait for one another: each has its own task, so a partition whose
 outputs cannot be sent (a broker partition without a leader) holds up only itself. A send

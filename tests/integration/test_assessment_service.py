@@ -1,6 +1,6 @@
 """The assessment service on the real broker.
 
-A small scripted scenario (tests/unit/test_assessment_rules.py) is produced to fresh topics
+A small scripted scenario (tests/unit/agents/test_assessment_rules.py) is produced to fresh topics
 as the cases agent would have derived it, up to early April 2026; the service starts, folds
 it and publishes the scorecards of every closed period (January to March, Q1), whose
 figures must equal the test's own computation from the script. A late February obligation
@@ -42,7 +42,7 @@ from streams import topics
 from streams.admin import ensure_topics
 from streams.codec import encode
 from streams.topic_reader import read_all
-from tests.unit import test_assessment_rules as script
+from tests.unit.agents import test_assessment_rules as script
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

@@ -259,7 +259,7 @@ async def test_the_page_asks_whether_it_is_signed_in(client: Client) -> None:
 async def test_agreements_pending_a_signature_say_what_they_wait_for(
     client: Client, dsn: str
 ) -> None:
-    from tests.unit.test_dashboard_agreements import signed
+    from tests.unit.dashboard.test_dashboard_agreements import signed
 
     events = [
         signed(HANBIN, "agr-1", HANBIN, BAOAN),

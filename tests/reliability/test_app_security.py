@@ -183,7 +183,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         "the vocabulary's overdue predicate: constants only",
     ),
     (
-        "tests/unit/test_dashboard_scope.py",
+        "tests/unit/dashboard/test_dashboard_scope.py",
         "test_a_county_sees_its_own_coverage_and_its_own_events_only",
     ): (
         frozenset({"field"}),
@@ -197,7 +197,10 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         frozenset({"name"}),
         "a database name made of a prefix and uuid hex: an identifier, never a $n",
     ),
-    ("tests/unit/test_dashboard_scope.py", "test_case_party_query_checks_every_party_field"): (
+    (
+        "tests/unit/dashboard/test_dashboard_scope.py",
+        "test_case_party_query_checks_every_party_field",
+    ): (
         frozenset({"field"}),
         "the expected text of a fragment, compared, never run",
     ),

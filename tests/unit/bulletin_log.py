@@ -1,7 +1,7 @@
 """A small log, as raw records of the three topics a bulletin reads, for unit tests.
 
 The obligations, inquiries, arrivals not found and coverage figures are the assessment
-tests' scripted scenario (``tests.unit.test_assessment_rules``); added here are clock ticks
+tests' scripted scenario (``tests.unit.agents.test_assessment_rules``); added here are clock ticks
 (broadcast, like the region's), one clean-up campaign with its tasks, results and progress,
 and a record the bulletin never decodes (an alert), so the digests cover records it skips.
 Person events go to the partition of their person key; broadcast events to every partition.
@@ -25,7 +25,7 @@ from contracts.events.clock import ClockTicked
 from contracts.events.derived import AlertRaised, CampaignProgressPublished, ProgressFigure
 from disclosure.bulletin.log_fold import LogFold
 from streams import codec
-from tests.unit.test_assessment_rules import (
+from tests.unit.agents.test_assessment_rules import (
     DAY,
     HANBIN,
     HANYIN,

@@ -14,7 +14,7 @@ from streams.topics import changelog_partitions
 # PyYAML is not a declared dependency (it arrives with jsonschema-path): skip without it.
 yaml: Any = pytest.importorskip("yaml")
 
-DEPLOY = Path(__file__).resolve().parents[2] / "infra" / "deploy"
+DEPLOY = Path(__file__).resolve().parents[3] / "infra" / "deploy"
 K8S = sorted((DEPLOY / "k8s").glob("*.yaml"))
 
 

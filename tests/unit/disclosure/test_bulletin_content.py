@@ -20,8 +20,7 @@ from disclosure.bulletin import content
 from disclosure.bulletin.log_fold import LogFold
 from streams import codec
 from tests.unit import bulletin_log
-from tests.unit.bulletin_log import CAMPAIGN, PARTITIONS, PERSONS, Record
-from tests.unit.test_assessment_rules import (
+from tests.unit.agents.test_assessment_rules import (
     BAOAN,
     DAY,
     HANBIN,
@@ -34,6 +33,7 @@ from tests.unit.test_assessment_rules import (
     county_event,
     events_for,
 )
+from tests.unit.bulletin_log import CAMPAIGN, PARTITIONS, PERSONS, Record
 
 CONFIG = cfg.load()
 

@@ -15,9 +15,9 @@ from disclosure.bulletin import build, inputs, pdf, verify
 from disclosure.bulletin.log_fold import LogFold
 from disclosure.public import view
 from tests.unit import bulletin_log
+from tests.unit.agents.test_assessment_rules import HANBIN, REGION, XUNYANG, _fair_scenario
 from tests.unit.bulletin_log import Record
-from tests.unit.test_assessment_rules import HANBIN, REGION, XUNYANG, _fair_scenario
-from tests.unit.test_bulletin_content import fair_log, tick
+from tests.unit.disclosure.test_bulletin_content import fair_log, tick
 
 CONFIG = cfg.load()
 WEIGHTS = "ab" * 32

@@ -20,7 +20,7 @@ from dashboard import words
 from streams import topics
 from tests.packages import PACKAGES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "dashboard" / "static"
 
 

@@ -13,7 +13,7 @@ import structlog.testing
 
 from agents import assessment_rules as rules
 from agents.assessment_snapshot import Snapshot, fingerprint, load, save
-from tests.unit import test_assessment_rules as script
+from tests.unit.agents import test_assessment_rules as script
 
 TOPICS = ("p.obligations", "p.alerts", "p.validated", "p.scorecards")
 

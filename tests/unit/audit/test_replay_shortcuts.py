@@ -24,9 +24,9 @@ from contracts.events.campaigns import (
 from streams import codec
 from streams.codec import DecodeError
 from tests.unit import campaign_fixtures as cf
+from tests.unit.audit.test_replay_engine import feed_all, log
 from tests.unit.case_fixtures import REGION, day, make, tick
-from tests.unit.test_codec import BAD_INPUTS, as_bytes, outflow_json, outflow_v1
-from tests.unit.test_replay_engine import feed_all, log
+from tests.unit.streams.test_codec import BAD_INPUTS, as_bytes, outflow_json, outflow_v1
 
 
 def _decoded(replay: Replay, value: bytes | None, fast: bool) -> Envelope | str:
