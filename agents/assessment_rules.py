@@ -94,7 +94,7 @@ def months_in(period: str) -> tuple[str, ...]:
 
 
 @dataclass(slots=True)
-class Ob:
+class AssessedObligation:
     """One obligation as the log tells it so far."""
 
     obligation_id: str
@@ -163,7 +163,7 @@ class Touch:
 class AssessmentState:
     """Everything the fold keeps. Rebuilt from the log on every start (it is not stored)."""
 
-    obligations: dict[str, Ob] = field(default_factory=dict)
+    obligations: dict[str, AssessedObligation] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)  # event ids folded: re-deliveries are no-ops
     by_period: dict[str, set[str]] = field(default_factory=dict)  # period -> obligation ids
     by_person: dict[str, list[str]] = field(default_factory=dict)  # person -> obligation ids
@@ -240,7 +240,7 @@ def _advance_clock(state: AssessmentState, event: Envelope) -> None:
 def _opened(state: AssessmentState, e: ObligationOpened) -> None:
     if e.obligation_id in state.obligations:
         return  # the same obligation opened under another event id: keep the first
-    ob = Ob(
+    ob = AssessedObligation(
         obligation_id=e.obligation_id,
         kind=e.kind,
         person_key=e.person_key,
@@ -263,7 +263,7 @@ def _opened(state: AssessmentState, e: ObligationOpened) -> None:
         _outcome(state, ob, orphan)
 
 
-def _outcome(state: AssessmentState, ob: Ob, e: Envelope) -> None:
+def _outcome(state: AssessmentState, ob: AssessedObligation, e: Envelope) -> None:
     ob.events.append(str(e.event_id))
     if isinstance(e, ObligationFulfilled):
         ob.fulfilled, ob.late = True, e.late
@@ -393,11 +393,11 @@ class _Tally:
         county: str,
         side: Side,
         name: str,
-        ob: Ob,
+        ob: AssessedObligation,
         *,
         numerator: bool,
         unit: str | None = None,
-        extra: Iterable[Ob] = (),
+        extra: Iterable[AssessedObligation] = (),
     ) -> None:
         lineage = self.at(county, side, name)
         unit = unit or ob.obligation_id
@@ -414,7 +414,7 @@ class _Tally:
             lineage.numerator_obligations.update(o.obligation_id for o in obs)
             lineage.numerator_events.update(events)
 
-    def events(self, obs: Iterable[Ob]) -> list[str]:
+    def events(self, obs: Iterable[AssessedObligation]) -> list[str]:
         out: list[str] = []
         for ob in obs:
             out += ob.events
@@ -424,7 +424,7 @@ class _Tally:
                 out.append(ob.fulfil_cause)
         return out
 
-    def found_nobody(self, ob: Ob) -> bool:
+    def found_nobody(self, ob: AssessedObligation) -> bool:
         return ob.fulfil_cause is not None and ob.fulfil_cause in self.state.not_found
 
     def home(self, person: str) -> str | None:
@@ -444,7 +444,7 @@ class _Tally:
             self._homes[person] = best[2] if best else None
         return self._homes[person]
 
-    def side(self, ob: Ob) -> Side:
+    def side(self, ob: AssessedObligation) -> Side:
         fixed = _FIXED_SIDE.get(ob.kind)
         if fixed is not None:
             return fixed
@@ -483,7 +483,7 @@ def tally(state: AssessmentState, period: str, *, lineage: bool = True) -> dict[
     return t.out
 
 
-def _obligation(t: _Tally, ob: Ob) -> None:
+def _obligation(t: _Tally, ob: AssessedObligation) -> None:
     kind, r, c = ob.kind, ob.responsible, ob.counterpart
     side = t.side(ob)
     # Registration coverage counts acts of registering, whether or not anything is due yet.
@@ -519,7 +519,7 @@ def _obligation(t: _Tally, ob: Ob) -> None:
     t.count(c, _other(side), "partner_breaches", ob, numerator=ob.breached)
 
 
-def _lives_at(t: _Tally, arrival: Ob, county: str) -> None:
+def _lives_at(t: _Tally, arrival: AssessedObligation, county: str) -> None:
     """Service coverage: a person who came to live at ``county`` in the period counts once;
     in the numerator if ``county`` recorded any service for them (a receipt obligation)."""
     services = [
@@ -712,7 +712,7 @@ def explain(state: AssessmentState, county: str, period: str, side: Side, name: 
     return tally(state, period).get(county, {}).get((side, name)) or Lineage()
 
 
-def iter_obligations(state: AssessmentState, ids: Iterable[str]) -> Iterator[Ob]:
+def iter_obligations(state: AssessmentState, ids: Iterable[str]) -> Iterator[AssessedObligation]:
     for obligation_id in sorted(ids):
         ob = state.obligations.get(obligation_id)
         if ob is not None:

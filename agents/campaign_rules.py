@@ -232,7 +232,7 @@ def open_tasks(
     derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
     """A task (and its obligation) for each finding on this case; none twice."""
-    step = case_state.Step(state, event, region, derive=derive)
+    step = case_state.CaseStep(state, event, region, derive=derive)
     known = {t.task_id for t in state.tasks}
     terms = defaults.resolve(None, None)
     for finding in findings(state, campaign, book, event.occurred_at, rules):
@@ -259,7 +259,7 @@ def open_tasks(
             record_id=finding.record_id,
         )
         step.update(tasks=(*step.state.tasks, task))
-        step.emit(
+        step.derive_event(
             VerificationTaskAssigned,
             tid,
             "assigned",
@@ -283,7 +283,7 @@ def extend(
     derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
     """Unanswered tasks get a new obligation at the new deadline; the old one is cancelled."""
-    step = case_state.Step(state, event, region, derive=derive)
+    step = case_state.CaseStep(state, event, region, derive=derive)
     terms = defaults.resolve(None, None)
     for task in _unanswered(state, campaign.campaign_id):
         ob = step.get(task.obligation_id)
@@ -312,7 +312,7 @@ def close(
     region: str,
     derive: bool = True,
 ) -> tuple[CaseState, list[Derived]]:
-    step = case_state.Step(state, event, region, derive=derive)
+    step = case_state.CaseStep(state, event, region, derive=derive)
     for task in _unanswered(state, campaign_id):
         ob = step.get(task.obligation_id)
         if not ob.closed:
@@ -327,7 +327,7 @@ def _unanswered(state: CaseState, campaign_id: str) -> list[Task]:
     ]
 
 
-def _replace_task(step: case_state.Step, task: Task, **changes: object) -> None:
+def _replace_task(step: case_state.CaseStep, task: Task, **changes: object) -> None:
     new = task.evolve(**changes)
     step.update(tasks=tuple(new if t.task_id == task.task_id else t for t in step.state.tasks))
 
@@ -336,7 +336,7 @@ def _replace_task(step: case_state.Step, task: Task, **changes: object) -> None:
 
 
 def apply_answer(
-    step: case_state.Step,
+    step: case_state.CaseStep,
     event: VerificationResultReported | RecordsSplit,
     book: AgreementBook,
     defaults: Defaults,
@@ -357,7 +357,7 @@ def apply_answer(
 
 
 def _apply_result(
-    step: case_state.Step,
+    step: case_state.CaseStep,
     task: Task,
     event: VerificationResultReported,
     book: AgreementBook,
@@ -396,7 +396,7 @@ def _apply_result(
         _merge(step, task, event.duplicate_of)
 
 
-def _merge(step: case_state.Step, task: Task, keep: str) -> None:
+def _merge(step: case_state.CaseStep, task: Task, keep: str) -> None:
     records = step.state.registrations
     if task.record_id is None or not any(r.record_id == keep for r in records):
         return
@@ -410,7 +410,7 @@ def _merge(step: case_state.Step, task: Task, keep: str) -> None:
     )
 
 
-def _split(step: case_state.Step, task: Task, event: RecordsSplit) -> None:
+def _split(step: case_state.CaseStep, task: Task, event: RecordsSplit) -> None:
     step.update(
         registrations=tuple(
             r.evolve(active=True, merged_into=None, merged_by=None)

@@ -5,8 +5,8 @@ rules make them: registered in a county, leaving it, handed over to the next. Pu
 from __future__ import annotations
 
 from agents.case_state import (
+    CaseStep,
     Registration,
-    Step,
 )
 from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.events.migration import (
@@ -15,7 +15,7 @@ from contracts.events.migration import (
 )
 
 
-def register(step: Step, county: str, record_id: str) -> None:
+def register(step: CaseStep, county: str, record_id: str) -> None:
     """The person is registered as living in ``county``, unless a record there is active."""
     if any(r.active and r.county == county for r in step.state.registrations):
         return
@@ -23,7 +23,7 @@ def register(step: Step, county: str, record_id: str) -> None:
     step.update(registrations=(*step.state.registrations, record))
 
 
-def leave(step: Step, county: str) -> None:
+def leave(step: CaseStep, county: str) -> None:
     """The person no longer lives in ``county``: its records there lapse."""
     step.update(
         registrations=tuple(
@@ -40,7 +40,7 @@ def flow_pair(event: MovedOn | ReturnedHome) -> tuple[str, str]:
     return event.from_county, event.home_county
 
 
-def handover(step: Step, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
+def handover(step: CaseStep, b: str, c: str, book: AgreementBook, defaults: Defaults) -> None:
     """The person left ``b`` for ``c`` (another county, or home): ``c`` takes the case over."""
     close_left_duties(step, b)
     leave(step, b)
@@ -49,7 +49,7 @@ def handover(step: Step, b: str, c: str, book: AgreementBook, defaults: Defaults
     step.update(destination=c, pending_outflow=None)
 
 
-def close_left_duties(step: Step, county: str) -> None:
+def close_left_duties(step: CaseStep, county: str) -> None:
     """The person left ``county``: its duties to register or take them over lapse."""
     for ob in step.state.open_obligations():
         if ob.responsible != county or ob.kind not in ("arrival_registration", "case_takeover"):

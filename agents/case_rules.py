@@ -32,7 +32,7 @@ Rules as implemented (days come from the agreement in force for the flow, else `
 - A county acts through any of its publishers: ``610902/office-440306`` acts for 610902.
   Only the responsible county's act fulfils an obligation.
 - An answer after the due instant is fulfilled late; if no tick had breached it yet, the
-  breach is emitted first, so the outcome does not depend on how ticks interleave.
+  breach is derived first, so the outcome does not depend on how ticks interleave.
 - Ticks: remind once at ``remind_at`` (if not yet past due), breach once after ``due_at``,
   escalate to the region once after ``escalate_at`` if still unfulfilled.
 - An obligation keeps the terms it opened with: amending or revoking the agreement later
@@ -56,10 +56,10 @@ from agents.case_moves import close_left_duties, flow_pair, handover, leave, reg
 from agents.case_state import (
     URGENT_SERVICES,
     CaseState,
+    CaseStep,
     Derived,
     Flow,
     FlowRecord,
-    Step,
     acting_county,
     period_of,
 )
@@ -118,14 +118,14 @@ def decide(
     key = str(event.event_id)
     if key in state.processed:
         return state, []
-    step = Step(state, event, region, derive=derive, cause_id=key)
+    step = CaseStep(state, event, region, derive=derive, cause_id=key)
     _apply(step, event, book, defaults)
     early_answers.settle(step, state)
     _touch(step, event, fingerprint or event_ids.fingerprint(event))
     return step.state, step.out
 
 
-def _touch(step: Step, event: PersonEvent, fingerprint: str) -> None:
+def _touch(step: CaseStep, event: PersonEvent, fingerprint: str) -> None:
     """Remember the event as done, when the record last showed activity and its new flow."""
     state = step.state
     last = state.last_activity
@@ -142,7 +142,7 @@ def _touch(step: Step, event: PersonEvent, fingerprint: str) -> None:
 def _tick(
     state: CaseState, tick: ClockTicked, region: str, derive: bool
 ) -> tuple[CaseState, list[Derived]]:
-    step = Step(state, tick, region, derive=derive)
+    step = CaseStep(state, tick, region, derive=derive)
     now = tick.occurred_at
     for ob in state.open_obligations():
         # Each transition at most once; a tick far past several instants fires them in order.
@@ -166,7 +166,9 @@ def _pair(state: CaseState, x: str, y: str) -> tuple[str, str]:
     return x, y
 
 
-def _outflow(step: Step, event: OutflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
+def _outflow(
+    step: CaseStep, event: OutflowRegistered, book: AgreementBook, defaults: Defaults
+) -> None:
     a, b = event.origin_county, event.destination_county
     _side_of_flow(step, a, b, book)
     pending = step.state.pending_inflow
@@ -183,7 +185,9 @@ def _outflow(step: Step, event: OutflowRegistered, book: AgreementBook, defaults
     step.update(pending_outflow=_flow(step, a, b))
 
 
-def _inflow(step: Step, event: InflowRegistered, book: AgreementBook, defaults: Defaults) -> None:
+def _inflow(
+    step: CaseStep, event: InflowRegistered, book: AgreementBook, defaults: Defaults
+) -> None:
     a, b = event.origin_county, event.destination_county
     register(step, b, step.cause_id)
     move = step.state.pending_move
@@ -212,7 +216,7 @@ def _inflow(step: Step, event: InflowRegistered, book: AgreementBook, defaults: 
     step.update(pending_inflow=_flow(step, a, b))
 
 
-def _inflow_after_move(step: Step, event: InflowRegistered, b: str, c: str) -> None:
+def _inflow_after_move(step: CaseStep, event: InflowRegistered, b: str, c: str) -> None:
     """C registered the person who moved on (or went home) from B: the move's other side.
 
     The move already counted as the flow, and B gave notice by it: nothing opens on B. The
@@ -227,7 +231,7 @@ def _inflow_after_move(step: Step, event: InflowRegistered, b: str, c: str) -> N
     step.update(owner=c, destination=None if home else c)
 
 
-def _side_of_flow(step: Step, origin: str, destination: str, book: AgreementBook) -> None:
+def _side_of_flow(step: CaseStep, origin: str, destination: str, book: AgreementBook) -> None:
     """An outflow or inflow is a new flow unless the case already is that flow (its other
     side came first)."""
     state = step.state
@@ -235,7 +239,7 @@ def _side_of_flow(step: Step, origin: str, destination: str, book: AgreementBook
         _new_flow(step, origin, destination, book)
 
 
-def _new_flow(step: Step, origin: str, destination: str, book: AgreementBook) -> None:
+def _new_flow(step: CaseStep, origin: str, destination: str, book: AgreementBook) -> None:
     at = step.cause.occurred_at
     step.flow = FlowRecord(
         period=periods.month_text(at),
@@ -245,13 +249,15 @@ def _new_flow(step: Step, origin: str, destination: str, book: AgreementBook) ->
     )
 
 
-def _flow(step: Step, origin: str, destination: str) -> Flow:
+def _flow(step: CaseStep, origin: str, destination: str) -> Flow:
     return Flow(
         origin=origin, destination=destination, event_id=step.cause_id, at=step.cause.occurred_at
     )
 
 
-def _not_found(step: Step, event: ArrivalNotFound, book: AgreementBook, defaults: Defaults) -> None:
+def _not_found(
+    step: CaseStep, event: ArrivalNotFound, book: AgreementBook, defaults: Defaults
+) -> None:
     ob = step.find("arrival_registration", acting_county(event), counterpart=event.origin_county)
     step.fulfil_if(ob)
     if ob is not None:
@@ -259,7 +265,7 @@ def _not_found(step: Step, event: ArrivalNotFound, book: AgreementBook, defaults
 
 
 def _origin_answered(
-    step: Step, event: OriginAnswered, book: AgreementBook, defaults: Defaults
+    step: CaseStep, event: OriginAnswered, book: AgreementBook, defaults: Defaults
 ) -> None:
     ob = step.find(
         "origin_confirmation", acting_county(event), counterpart=event.destination_county
@@ -269,7 +275,9 @@ def _origin_answered(
         step.update(pending_inflow=None)
 
 
-def _inquiry_sent(step: Step, event: InquirySent, book: AgreementBook, defaults: Defaults) -> None:
+def _inquiry_sent(
+    step: CaseStep, event: InquirySent, book: AgreementBook, defaults: Defaults
+) -> None:
     sender = acting_county(event)
     terms = book.terms_for(*_pair(step.state, sender, event.to_county), event.occurred_at, defaults)
     days = {
@@ -289,7 +297,7 @@ def _inquiry_sent(step: Step, event: InquirySent, book: AgreementBook, defaults:
 
 
 def _inquiry_answered(
-    step: Step, event: InquiryAnswered, book: AgreementBook, defaults: Defaults
+    step: CaseStep, event: InquiryAnswered, book: AgreementBook, defaults: Defaults
 ) -> None:
     answerer = acting_county(event)
     ob = step.find("inquiry_answer", answerer, ref=event.inquiry_id)
@@ -309,7 +317,9 @@ def _inquiry_answered(
     )
 
 
-def _service(step: Step, event: ServiceRecorded, book: AgreementBook, defaults: Defaults) -> None:
+def _service(
+    step: CaseStep, event: ServiceRecorded, book: AgreementBook, defaults: Defaults
+) -> None:
     recorder, origin = acting_county(event), event.origin_county
     terms = book.terms_for(*_pair(step.state, origin, recorder), event.occurred_at, defaults)
     urgent = event.service in URGENT_SERVICES
@@ -325,7 +335,7 @@ def _service(step: Step, event: ServiceRecorded, book: AgreementBook, defaults: 
 
 
 def _receipt(
-    step: Step, event: ReceiptAcknowledged, book: AgreementBook, defaults: Defaults
+    step: CaseStep, event: ReceiptAcknowledged, book: AgreementBook, defaults: Defaults
 ) -> None:
     origin = acting_county(event)
     ob = step.find("receipt_acknowledgement", origin, ref=event.service_id)
@@ -344,7 +354,7 @@ def _receipt(
 
 
 def _handover(
-    step: Step, event: MovedOn | ReturnedHome, book: AgreementBook, defaults: Defaults
+    step: CaseStep, event: MovedOn | ReturnedHome, book: AgreementBook, defaults: Defaults
 ) -> None:
     b, c = flow_pair(event)
     inflow = step.state.pending_inflow
@@ -366,7 +376,9 @@ def _handover(
     step.update(pending_move=_flow(step, b, c))
 
 
-def _taken_over(step: Step, event: CaseTakenOver, book: AgreementBook, defaults: Defaults) -> None:
+def _taken_over(
+    step: CaseStep, event: CaseTakenOver, book: AgreementBook, defaults: Defaults
+) -> None:
     by = acting_county(event)
     ob = step.find("case_takeover", by, counterpart=event.from_county)
     step.fulfil_if(ob)
@@ -385,7 +397,7 @@ def _taken_over(step: Step, event: CaseTakenOver, book: AgreementBook, defaults:
         step.update(owner=by, destination=None if home else by)
 
 
-def _apply(step: Step, event: PersonEvent, book: AgreementBook, defaults: Defaults) -> None:
+def _apply(step: CaseStep, event: PersonEvent, book: AgreementBook, defaults: Defaults) -> None:
     # A person event with no rule here (a campaign's, say) is remembered and derives nothing.
     match event:
         case OutflowRegistered():
@@ -439,7 +451,7 @@ def missing_agreement_alerts(
     if not derive:
         return seen_pairs | {key}, []
     alert_id = alert_id_of(key)
-    step = Step(CaseState(person_key=event.person_key), event, region)
+    step = CaseStep(CaseState(person_key=event.person_key), event, region)
     alert = step.build(
         AlertRaised,
         alert_id,

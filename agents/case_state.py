@@ -1,5 +1,5 @@
 """A person's case as the case rules keep it: its obligations, flows, registrations,
-verification tasks and early answers, and the :class:`Step` every rule changes it through.
+verification tasks and early answers, and the :class:`CaseStep` every rule changes it through.
 Pure, no I/O. The rules themselves are in :mod:`agents.case_rules` (person events),
 :mod:`agents.campaign_rules` (campaign answers) and :mod:`agents.early_answers`.
 """
@@ -193,7 +193,7 @@ class CaseState(CaseModel):
         return tuple([o for o in self.obligations if o.state not in CLOSED_STATES])
 
 
-class Step:
+class CaseStep:
     """Accumulates one event's effects: the evolving state and the events derived so far.
 
     ``derive=False`` builds no derived events (``out`` stays empty): for a caller that only
@@ -224,7 +224,7 @@ class Step:
             self._cause_id = str(self.cause.event_id)
         return self._cause_id
 
-    def emit(self, cls: type[Derived], key: str, transition: str, /, **fields: Any) -> None:
+    def derive_event(self, cls: type[Derived], key: str, transition: str, /, **fields: Any) -> None:
         """Derive an event from the cause (unless ``derive`` is off)."""
         if self.derive:
             self.out.append(self.build(cls, key, transition, **fields))
@@ -298,7 +298,7 @@ class Step:
             agreement_id=terms.agreement_id,
         )
         self.update(obligations=(*self.state.obligations, ob))
-        self.emit(
+        self.derive_event(
             ObligationOpened,
             ob.obligation_id,
             "opened",
@@ -321,7 +321,7 @@ class Step:
             self.breach(ob)
             ob = ob.evolve(breached=True)
         self.replace(ob.evolve(state=vocabulary.after(ob.state, "fulfilled"), late=late))
-        self.emit(
+        self.derive_event(
             ObligationFulfilled,
             ob.obligation_id,
             "fulfilled",
@@ -332,25 +332,25 @@ class Step:
 
     def cancel(self, ob: Obligation, reason: str) -> None:
         self.replace(ob.evolve(state=vocabulary.after(ob.state, "cancelled")))
-        self.emit(
+        self.derive_event(
             ObligationCancelled, ob.obligation_id, "cancelled", **self._base(ob), reason=reason
         )
 
     def breach(self, ob: Obligation) -> None:
         self.replace(ob.evolve(state=vocabulary.after(ob.state, "breached"), breached=True))
-        self.emit(
+        self.derive_event(
             ObligationBreached, ob.obligation_id, "breached", **self._base(ob), due_at=ob.due_at
         )
 
     def remind(self, ob: Obligation) -> None:
         self.replace(ob.evolve(state=vocabulary.after(ob.state, "reminded"), reminded=True))
-        self.emit(
+        self.derive_event(
             ObligationReminded, ob.obligation_id, "reminded", **self._base(ob), due_at=ob.due_at
         )
 
     def escalate(self, ob: Obligation) -> None:
         self.replace(ob.evolve(state=vocabulary.after(ob.state, "escalated"), escalated=True))
-        self.emit(
+        self.derive_event(
             ObligationEscalated,
             ob.obligation_id,
             "escalated",

@@ -34,8 +34,7 @@ import structlog
 from agents import refusals
 from agents.campaign_rules import CAMPAIGN_EVENTS
 from agents.case_state import CaseState
-from agents.partition_cases import AGREEMENT_EVENTS, PartitionCases
-from agents.partition_cases import Output as Derived
+from agents.partition_cases import AGREEMENT_EVENTS, DerivedEvent, PartitionCases
 from contracts import event_ids, unions
 from contracts.agreement_terms import Defaults
 from contracts.events.derived import (
@@ -215,7 +214,7 @@ class CasesPartition:
             metrics=policy.metrics,
         )
 
-    def _outputs(self, derived: Iterable[Derived]) -> list[Output]:
+    def _outputs(self, derived: Iterable[DerivedEvent]) -> list[Output]:
         policy, metrics = self.policy, self.policy.metrics
         outputs = []
         for e in derived:
@@ -232,5 +231,5 @@ class CasesPartition:
         return outputs
 
 
-def _enc(event: Derived) -> bytes:
+def _enc(event: DerivedEvent) -> bytes:
     return codec_module.encode(event)

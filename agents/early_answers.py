@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agents.case_state import CaseState, EarlyAnswer, Step, period_of
+from agents.case_state import CaseState, CaseStep, EarlyAnswer, period_of
 from contracts.events.derived import AlertRaised, ObligationKind
 
 ANSWERABLE: frozenset[ObligationKind] = frozenset(
@@ -32,7 +32,7 @@ ALERT_KIND = "answer_without_question"
 
 
 def keep(
-    step: Step,
+    step: CaseStep,
     kind: ObligationKind,
     *,
     responsible: str,
@@ -61,7 +61,7 @@ def keep(
     step.update(early_answers=(*step.state.early_answers, answer))
 
 
-def settle(step: Step, before: CaseState) -> None:
+def settle(step: CaseStep, before: CaseState) -> None:
     """Fulfil, at once, each obligation this step opened that a kept answer answers."""
     if not step.state.early_answers:
         return
@@ -76,7 +76,7 @@ def settle(step: Step, before: CaseState) -> None:
         step.update(early_answers=tuple(a for a in step.state.early_answers if a is not answer))
 
 
-def expire(step: Step, now: dt.datetime) -> None:
+def expire(step: CaseStep, now: dt.datetime) -> None:
     """Alert on, and let go of, each kept answer whose window has passed by ``now``."""
     passed = [a for a in step.state.early_answers if a.until < now]
     if not passed:

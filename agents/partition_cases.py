@@ -48,7 +48,7 @@ from contracts.events.migration import PersonEvent
 
 AGREEMENT_EVENTS = (AgreementSigned, AgreementAmended, AgreementRevoked)
 
-Output = Derived | AlertRaised | AgreementCoveragePublished | CampaignProgressPublished
+DerivedEvent = Derived | AlertRaised | AgreementCoveragePublished | CampaignProgressPublished
 
 
 class CaseStore(Protocol):
@@ -116,7 +116,7 @@ class PartitionCases:
             return "new"
         return event_ids.novelty(seen, str(event.event_id), event_ids.fingerprint(event))
 
-    def apply(self, event: Envelope) -> list[Output]:
+    def apply(self, event: Envelope) -> list[DerivedEvent]:
         """Apply one event; returns what it derives, in the order it must be sent."""
         if isinstance(event, AGREEMENT_EVENTS):
             self.book = self.book.apply(event)  # unchanged book: a re-delivery
@@ -129,7 +129,7 @@ class PartitionCases:
             return self._campaign(event)
         return []
 
-    def _person(self, event: PersonEvent) -> list[Output]:
+    def _person(self, event: PersonEvent) -> list[DerivedEvent]:
         before = self.cases.get(event.person_key)
         after, derived = case_rules.decide(
             before,
@@ -150,12 +150,12 @@ class PartitionCases:
         self.coverage.add_new(before, after)
         return [*derived, *raised]
 
-    def _tick(self, tick: ClockTicked) -> list[Output]:
+    def _tick(self, tick: ClockTicked) -> list[DerivedEvent]:
         # No "seen this tick already" shortcut: a case whose transition was recorded will not
         # fire it again, and one whose state a crash lost fires it again with the same id.
         now = tick.occurred_at
         due = sorted((at, person) for person, at in self.due.items() if at <= now)
-        out: list[Output] = []
+        out: list[DerivedEvent] = []
         for _, person in due:
             state = self.cases.get(person)
             if state is None:  # indexed from a case the store no longer holds
@@ -185,13 +185,15 @@ class PartitionCases:
             self.last_tick = now
         return out
 
-    def _campaign(self, event: CampaignOpened | CampaignExtended | CampaignClosed) -> list[Output]:
+    def _campaign(
+        self, event: CampaignOpened | CampaignExtended | CampaignClosed
+    ) -> list[DerivedEvent]:
         before = self.campaigns
         self.campaigns = before.apply(event)
         if self.campaigns.campaigns is before.campaigns:
             return []  # a repeat, or nothing to change (the book may only remember the id)
         campaign = self.campaigns.campaigns[event.campaign_id]
-        out: list[Output] = []
+        out: list[DerivedEvent] = []
         # One case at a time, in person-key order: an opening checks the whole partition.
         persons = (
             sorted(self.cases.keys())
@@ -231,8 +233,8 @@ class PartitionCases:
         self.progress_changed.add(campaign.campaign_id)
         return out
 
-    def _progress(self, tick: ClockTicked) -> list[Output]:
-        out: list[Output] = []
+    def _progress(self, tick: ClockTicked) -> list[DerivedEvent]:
+        out: list[DerivedEvent] = []
         for campaign_id in sorted(self.progress_changed):
             campaign = self.campaigns.campaigns.get(campaign_id)
             persons = self.task_cases.get(campaign_id)

@@ -22,7 +22,7 @@ class UnsupportedVersion(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class UpcastStep:
     change: Callable[[RawEvent], RawEvent]
     introduced: frozenset[str]  # fields that exist only from the next version on
     note: str  # what the next version changed, for integrators
@@ -60,18 +60,18 @@ def _scorecard_v1_to_v2(raw: RawEvent) -> RawEvent:
     return upgraded
 
 
-UPCASTERS: dict[tuple[str, int], Step] = {
-    ("outflow_registered", 1): Step(
+UPCASTERS: dict[tuple[str, int], UpcastStep] = {
+    ("outflow_registered", 1): UpcastStep(
         _outflow_v1_to_v2,
         frozenset({"destination_county", "reason"}),
         "version 1 named the destination `to_county` and had no `reason` (read as `unspecified`)",
     ),
-    ("agreement_coverage_published", 1): Step(
+    ("agreement_coverage_published", 1): UpcastStep(
         _coverage_v1_to_v2,
         frozenset({"outflows", "outflows_covered", "inflows", "inflows_covered"}),
         "version 2 adds each county's flows by direction (outflows, inflows)",
     ),
-    ("scorecard_published", 1): Step(
+    ("scorecard_published", 1): UpcastStep(
         _scorecard_v1_to_v2,
         frozenset(),
         "version 2 makes a side's score null when the side is not assessed (不参评)",

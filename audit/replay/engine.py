@@ -32,7 +32,7 @@ from pydantic import TypeAdapter, ValidationError
 from agents import assessment_rules, case_rules
 from agents.assessment_rules import AssessmentState
 from agents.case_state import CaseState
-from agents.partition_cases import Output, PartitionCases
+from agents.partition_cases import DerivedEvent, PartitionCases
 from audit.replay import digest as digest_module
 from audit.replay import scorecards
 from audit.replay.derived import Derivation
@@ -43,7 +43,7 @@ from streams import topics
 from streams.codec import Codec, DecodeError
 from streams.event_counts import counts_once
 
-__all__ = ["Output", "PartitionReplay", "Replay"]
+__all__ = ["DerivedEvent", "PartitionReplay", "Replay"]
 
 
 @dataclass
@@ -56,7 +56,7 @@ class PartitionReplay(PartitionCases):
     cut: bool = False  # reached an event past as_of: nothing more is applied
     first_cut: dt.datetime | None = None  # the event time of the event it stopped at
 
-    def apply(self, event: Envelope) -> list[Output]:
+    def apply(self, event: Envelope) -> list[DerivedEvent]:
         """Apply one decoded event; returns what the agent would have sent for it."""
         if self.cut:
             return []
@@ -105,7 +105,7 @@ class Replay:
         self.read = 0
         self.county_events = 0  # the events among the messages read, a broadcast one once
         self.undecodable = 0
-        self.outputs: list[Output] | None = [] if keep_outputs else None
+        self.outputs: list[DerivedEvent] | None = [] if keep_outputs else None
         self.derivation = derivation
         self.assessment: AssessmentState | None = AssessmentState() if assess else None
         self.derive = keep_outputs or derivation is not None or assess

@@ -242,7 +242,7 @@ def _region_coverage(figures: dict[str, rules.CountyFigures]) -> Fraction:
 
 def _period_obligations(
     state: rules.AssessmentState, period: periods.Period, region: str, scope: league_module.Scope
-) -> list[rules.Ob]:
+) -> list[rules.AssessedObligation]:
     ids = state.by_period.get(period.text, set())
     return [
         ob
@@ -261,7 +261,7 @@ def _kinds(
 def _breaches(
     state: rules.AssessmentState, period: periods.Period, region: str, scope: league_module.Scope
 ) -> tuple[BreachRow, ...]:
-    grouped: dict[str, dict[str, list[rules.Ob]]] = {}
+    grouped: dict[str, dict[str, list[rules.AssessedObligation]]] = {}
     for ob in _period_obligations(state, period, region, scope):
         grouped.setdefault(ob.responsible, {}).setdefault(ob.kind, []).append(ob)
     rows = []

@@ -14,7 +14,7 @@ import pytest
 
 from agents.campaign_rules import CampaignBook
 from agents.case_state import CaseState
-from agents.partition_cases import Output, PartitionCases
+from agents.partition_cases import DerivedEvent, PartitionCases
 from audit.replay.digest import digest, rows_of_cases
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
@@ -41,7 +41,7 @@ def engine() -> PartitionCases:
     return PartitionCases(0, REGION, {})
 
 
-def feed(e: PartitionCases, events: Sequence[Envelope]) -> list[Output]:
+def feed(e: PartitionCases, events: Sequence[Envelope]) -> list[DerivedEvent]:
     return [out for event in events for out in e.apply(event)]
 
 
@@ -50,7 +50,7 @@ def cases(e: PartitionCases) -> dict[str, CaseState]:
     return store
 
 
-def tasks_of(out: list[Output]) -> list[VerificationTaskAssigned]:
+def tasks_of(out: list[DerivedEvent]) -> list[VerificationTaskAssigned]:
     return [o for o in out if isinstance(o, VerificationTaskAssigned)]
 
 
@@ -59,7 +59,7 @@ def scenario() -> cf.Scenario:
     return cf.build()
 
 
-def opened(scenario: cf.Scenario) -> tuple[PartitionCases, list[Output]]:
+def opened(scenario: cf.Scenario) -> tuple[PartitionCases, list[DerivedEvent]]:
     e = engine()
     return e, feed(e, scenario.events)
 
@@ -83,7 +83,7 @@ def answer(
     )
 
 
-def task_for(out: list[Output], check: str) -> VerificationTaskAssigned:
+def task_for(out: list[DerivedEvent], check: str) -> VerificationTaskAssigned:
     return next(t for t in tasks_of(out) if t.check == check)
 
 
