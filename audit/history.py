@@ -47,7 +47,7 @@ from contracts import obligation_vocabulary as vocabulary
 from contracts import periods, unions
 from contracts.human_time import LOCAL, Zone
 from contracts.identity import InvalidNationalId, person_key
-from infra.projection import queries
+from infra.projection import reads
 from infra.projection.migrate import migrate
 from infra.settings import Settings
 from streams import topics
@@ -140,9 +140,9 @@ async def person_by_prefix(conn: Any, prefix: str, who: str) -> str:
 
     The lookup is itself a read of personal data (it may list keys), so it is audited.
     """
-    read = queries.AuditedRead(who, "audit person (prefix)", "person", prefix)
-    async with queries.audited(conn, read):
-        keys = await queries.person_keys_like(conn, prefix, limit=11)
+    read = reads.AuditedRead(who, "audit person (prefix)", "person", prefix)
+    async with reads.audited(conn, read):
+        keys = await reads.person_keys_like(conn, prefix, limit=11)
         read.rows = len(keys)
     if not keys:
         raise NotInLog(f"no person in the log has a key starting {prefix}")
@@ -213,7 +213,7 @@ class PersonReport:
     as_of: dt.datetime | None
     timeline: list[Entry] = field(default_factory=list)
     obligations: list[obligation_view.ObligationRow] = field(default_factory=list)
-    read: queries.AuditedRead | None = None
+    read: reads.AuditedRead | None = None
 
     def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
@@ -245,7 +245,7 @@ class CountyReport:
     start: dt.datetime
     end: dt.datetime
     obligations: list[CountyObligation] = field(default_factory=list)
-    read: queries.AuditedRead | None = None
+    read: reads.AuditedRead | None = None
 
     def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
@@ -270,10 +270,10 @@ async def read_person(
     who: str,
     command: str = "audit person",
 ) -> PersonReport:
-    read = queries.AuditedRead(who, command, "person", key, as_of=as_of)
+    read = reads.AuditedRead(who, command, "person", key, as_of=as_of)
     validated = topics.VALIDATED.full_name(prefix)
-    async with queries.audited(conn, read):
-        records = await queries.person_timeline(conn, key, as_of, validated)
+    async with reads.audited(conn, read):
+        records = await reads.person_timeline(conn, key, as_of, validated)
         timeline = await _entries(conn, records, validated)
         read.rows = len(records)
     report = PersonReport(key, as_of, timeline, _obligations_of(records), read)
@@ -284,12 +284,12 @@ async def read_county(
     conn: Any, county: str, *, period: str, prefix: str, who: str, command: str = "audit county"
 ) -> CountyReport:
     start, end = parse_period(period)
-    read = queries.AuditedRead(who, command, "county", county, period=period)
+    read = reads.AuditedRead(who, command, "county", county, period=period)
     validated = topics.VALIDATED.full_name(prefix)
-    async with queries.audited(conn, read):
-        rows = await queries.county_obligations(conn, county, start, end)
+    async with reads.audited(conn, read):
+        rows = await reads.county_obligations(conn, county, start, end)
         ids = [r["obligation_id"] for r in rows]
-        events = await queries.obligation_events(conn, ids)
+        events = await reads.obligation_events(conn, ids)
         entries = await _entries(conn, events, validated)
         read.rows = len(rows)
     by_obligation: dict[str, list[Entry]] = {}
@@ -310,7 +310,7 @@ async def _entries(conn: Any, records: Sequence[Any], validated: str) -> list[En
         missing = [i for i in wanted if i not in known]
         if not missing:
             break
-        found = await queries.events_by_id(conn, missing)
+        found = await reads.events_by_id(conn, missing)
         for r in found:
             known[r["event_id"]] = r
         unknown = set(missing) - {r["event_id"] for r in found}
@@ -321,7 +321,7 @@ async def _entries(conn: Any, records: Sequence[Any], validated: str) -> list[En
 
 
 def _entry(record: Any, known: dict[uuid.UUID, Any], validated: str) -> Entry:
-    payload = queries.payload(record)
+    payload = reads.payload(record)
     chain: list[Cause] = []
     cause_id = record["causation_id"]
     seen: set[uuid.UUID] = {record["event_id"]}
@@ -357,7 +357,7 @@ def _obligations_of(records: Iterable[Any]) -> list[obligation_view.ObligationRo
         if not str(r["event_type"]).startswith("obligation_"):
             continue
         try:
-            events.append(_OBLIGATION_CODEC.decode(json.dumps(queries.payload(r)).encode()).event)
+            events.append(_OBLIGATION_CODEC.decode(json.dumps(reads.payload(r)).encode()).event)
         except DecodeError:
             continue  # the archive holds only decoded events; a newer schema would land here
     rows = obligation_view.fold(events).values()
@@ -365,7 +365,7 @@ def _obligations_of(records: Iterable[Any]) -> list[obligation_view.ObligationRo
 
 
 async def audit_rows(conn: Any, limit: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in await queries.audit_log(conn, limit)]
+    return [dict(r) for r in await reads.audit_log(conn, limit)]
 
 
 # --- printing ------------------------------------------------------------------------------------
@@ -457,11 +457,11 @@ def cmd_audit_person(
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    async def go(conn: Any) -> tuple[PersonReport, queries.LogSpan, Any]:
+    async def go(conn: Any) -> tuple[PersonReport, reads.LogSpan, Any]:
         who = operator()
         key = asked.key or await person_by_prefix(conn, asked.prefix or "", who)
         report = await read_person(conn, key, as_of=as_of, prefix=settings.topic_prefix, who=who)
-        return report, await queries.log_span(conn), await queries.person_span(conn, key)
+        return report, await reads.log_span(conn), await reads.person_span(conn, key)
 
     try:
         done = _run(settings, go)
@@ -500,9 +500,9 @@ def cmd_audit_county(
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    async def go(conn: Any) -> tuple[CountyReport | None, queries.LogSpan, bool]:
-        span = await queries.log_span(conn)
-        known = await queries.county_is_party(conn, county)
+    async def go(conn: Any) -> tuple[CountyReport | None, reads.LogSpan, bool]:
+        span = await reads.log_span(conn)
+        known = await reads.county_is_party(conn, county)
         if not known or span.clock is None or asked.start > span.clock:
             return None, span, known
         report = await read_county(
@@ -553,17 +553,17 @@ def cmd_audit_log(
     return 0
 
 
-def log_read(settings: Settings, read: queries.AuditedRead) -> queries.AuditedRead | None:
+def log_read(settings: Settings, read: reads.AuditedRead) -> reads.AuditedRead | None:
     """Record a read made elsewhere (a replay's county snapshot) in the audit log, with its
     ``rows``; the read as recorded, or None (with one ``error:`` line) when it could not be:
     the caller then shows nothing."""
 
-    async def go(conn: Any) -> queries.AuditedRead:
-        async with queries.audited(conn, read):
+    async def go(conn: Any) -> reads.AuditedRead:
+        async with reads.audited(conn, read):
             pass
         return read
 
-    done: queries.AuditedRead | None = _run(settings, go)
+    done: reads.AuditedRead | None = _run(settings, go)
     return done
 
 
@@ -613,7 +613,7 @@ def _jsonable(value: Any, zone: Zone = LOCAL) -> Any:
     return value
 
 
-def _audit_json(read: queries.AuditedRead | None, zone: Zone = LOCAL) -> dict[str, Any] | None:
+def _audit_json(read: reads.AuditedRead | None, zone: Zone = LOCAL) -> dict[str, Any] | None:
     if read is None:
         return None
     return {

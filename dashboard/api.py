@@ -23,12 +23,12 @@ from contracts import periods as periods_module
 from contracts.league import SCOPES
 from dashboard import (
     agreement_view,
-    audit,
+    audited_reads,
     auth,
     campaign_view,
     dead_letter_view,
+    figures,
     flows,
-    queries,
     words,
     worklist,
 )
@@ -217,8 +217,8 @@ async def obligations(request: web.Request) -> web.StreamResponse:
     offset = _int(request, "offset", 0, 10**9)
     who = principal(request)
     async with request.app[DB_KEY].connection() as conn:
-        clock = await queries.logical_clock(conn)
-        counts = await queries.obligation_counts(conn, who, clock)
+        clock = await figures.logical_clock(conn)
+        counts = await figures.obligation_counts(conn, who, clock)
         body = await worklist.page(conn, who, wanted, clock, limit, offset)
     codes = {
         c for r in body["items"] for c in (r["responsible_county"], r["counterpart_county"]) if c
@@ -244,7 +244,7 @@ async def obligations_csv(request: web.Request) -> web.StreamResponse:
         return error(400, "bad_request", str(exc))
     who = principal(request)
     async with request.app[DB_KEY].connection() as conn:
-        clock = await queries.logical_clock(conn)
+        clock = await figures.logical_clock(conn)
         text = await worklist.export(conn, who, wanted, clock, _lang(request))
     stamp = "" if clock is None else f"-{clock:%Y%m%d}"
     return web.Response(
@@ -264,13 +264,13 @@ async def case(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     async with (
         request.app[DB_KEY].connection() as conn,
-        audit.case_read(conn, who, person_key) as read,
+        audited_reads.case_read(conn, who, person_key) as read,
     ):
-        allowed = await queries.is_party(conn, who, person_key)
-        timeline = await queries.case_timeline(conn, person_key) if allowed else None
+        allowed = await figures.is_party(conn, who, person_key)
+        timeline = await figures.case_timeline(conn, person_key) if allowed else None
         outcome = "denied" if not allowed else ("not_found" if timeline is None else "read")
         if not allowed:
-            read.command = audit.CASE_DENIED
+            read.command = audited_reads.CASE_DENIED
         read.rows = 0 if timeline is None else len(timeline["events"])
     log.info("dashboard_case_read", username=who.username, outcome=outcome)
     if not allowed:
@@ -286,11 +286,11 @@ async def case(request: web.Request) -> web.StreamResponse:
 async def campaigns(request: web.Request) -> web.StreamResponse:
     who = principal(request)
     async with request.app[DB_KEY].connection() as conn:
-        clock = await queries.logical_clock(conn)
+        clock = await figures.logical_clock(conn)
         listed = await campaign_view.campaigns(conn, who, clock)
     codes = {c for x in listed for c in x.get("counties") or []}
     return json_response(
-        {"clock": queries.jsonable(clock), "campaigns": listed, "names": names(codes)}
+        {"clock": figures.jsonable(clock), "campaigns": listed, "names": names(codes)}
     )
 
 
@@ -305,7 +305,7 @@ async def campaign_tasks(request: web.Request) -> web.StreamResponse:
     offset = _int(request, "offset", 0, 10**9)
     who = principal(request)
     async with request.app[DB_KEY].connection() as conn:
-        clock = await queries.logical_clock(conn)
+        clock = await figures.logical_clock(conn)
         body = await campaign_view.tasks(conn, who, campaign_id, county, clock, limit, offset)
     if body is None:
         return error(404, "not_found", f"no campaign {campaign_id} in your scope")
@@ -322,11 +322,11 @@ async def scorecards(request: web.Request) -> web.StreamResponse:
             periods_module.parse(period)
         except periods_module.PeriodError as exc:
             return error(400, "bad_request", str(exc))
-    limit = _int(request, "limit", queries.LEAGUE_PAGE, MAX_LIMIT)
+    limit = _int(request, "limit", figures.LEAGUE_PAGE, MAX_LIMIT)
     offset = _int(request, "offset", 0, 10**9)
     region = request.app[REGION_KEY]
     async with request.app[DB_KEY].connection() as conn:
-        body = await queries.scorecards(
+        body = await figures.scorecards(
             conn,
             region=region,
             scope="all" if scope == "all" else "region",
@@ -348,8 +348,8 @@ async def coverage(request: web.Request) -> web.StreamResponse:
     offset = _int(request, "offset", 0, 10**9)
     who = principal(request)
     async with request.app[DB_KEY].connection() as conn:
-        body = await queries.coverage(conn, who)
-        rows = await queries.coverage_rows(conn, who)
+        body = await figures.coverage(conn, who)
+        rows = await figures.coverage_rows(conn, who)
     page = flows.county_page(
         rows,
         region=request.app[REGION_KEY],
@@ -394,7 +394,7 @@ async def agreements(request: web.Request) -> web.StreamResponse:
     limit = _int(request, "limit", agreement_view.PAGE, MAX_LIMIT)
     offset = _int(request, "offset", 0, 10**9)
     async with request.app[DB_KEY].connection() as conn:
-        clock = await queries.logical_clock(conn)
+        clock = await figures.logical_clock(conn)
         everything = await request.app[AGREEMENTS_KEY].all(conn, clock)
     return json_response(agreement_view.page(everything, principal(request), state, offset, limit))
 

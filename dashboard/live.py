@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 
-from dashboard import queries
+from dashboard import figures
 from dashboard.auth import Principal
 from dashboard.db import Database, DatabaseUnavailable
 from dashboard.lag import LagProbe, unavailable
@@ -96,8 +96,8 @@ class Live:
     async def sample(self, *, probe_lag: bool = False) -> None:
         try:
             async with self.db.connection() as conn:
-                self.totals = await queries.totals(conn)
-                stored = await queries.offsets(conn) if probe_lag else None
+                self.totals = await figures.totals(conn)
+                stored = await figures.offsets(conn) if probe_lag else None
         except DatabaseUnavailable as exc:
             self.db_error = str(exc)
             return
@@ -127,7 +127,7 @@ class Live:
         cached = self._cache.get(key)
         if cached is None or now - cached[0] >= self.interval * 0.9:
             async with self.db.connection() as conn:
-                body = await queries.summary(conn, p, region=self.region)
+                body = await figures.summary(conn, p, region=self.region)
             body["names"] = names(_codes(body, p))
             self._cache[key] = (now, body)
             cached = self._cache[key]

@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from dashboard import agreement_view, api, dead_letter_view, queries
+from dashboard import agreement_view, api, dead_letter_view, figures
 from dashboard.auth import DEFAULT_SESSION_TTL, Principal
 from dashboard.db import Database, DatabaseUnavailable
 from dashboard.lag import LagProbe
@@ -94,9 +94,9 @@ def build_app(config: DashboardConfig) -> web.Application:
     async def refresh() -> None:
         try:
             async with db.connection() as conn:
-                counts = await queries.obligation_counts(conn, _REGION, None)
+                counts = await figures.obligation_counts(conn, _REGION, None)
                 dead = await dead_letter_view.summary(conn)
-                totals = await queries.totals(conn)
+                totals = await figures.totals(conn)
         except DatabaseUnavailable:
             projection.database_down()
             return

@@ -25,8 +25,8 @@ from contracts import obligation_vocabulary as vocabulary
 from contracts.human_time import LOCAL
 from dashboard import scope, words
 from dashboard.auth import Principal
+from dashboard.figures import with_status
 from dashboard.names import chinese, english
-from dashboard.queries import with_status
 from dashboard.sql_args import Args
 
 DEFAULT_STATE = "open"

@@ -26,11 +26,11 @@ from contracts import obligation_vocabulary as vocabulary
 from contracts import unions
 from contracts.events.migration import OutflowRegistered
 from contracts.identity import check_char
-from dashboard import queries as dashboard_queries
-from dashboard.demo import start_demo_dashboard
+from dashboard import figures
+from dashboard.demo_setup import start_demo_dashboard
 from infra.kafka.cluster import KafkaCluster
 from infra.postgres import EmbeddedPostgres
-from infra.projection import queries
+from infra.projection import reads
 from infra.region import region_private_key
 from infra.settings import Settings
 from simulation.publisher import SimulationProgress, run_simulation
@@ -210,17 +210,17 @@ class Demo:
 
     async def _summary(self, conn: asyncpg.Connection, *, final: bool) -> None:
         row = await conn.fetchrow(SUMMARY_SQL)
-        archive = await dashboard_queries.totals(conn)
-        counts = await queries.obligation_counts(conn, row["clock"])
+        archive = await figures.totals(conn)
+        counts = await reads.obligation_counts(conn, row["clock"])
         p = self.progress
         published = f"published {p.events} {COUNTY_EVENTS}" if p else ""
         clock = f"event time {p.event_time:%Y-%m-%d}, {published}" if p else "starting"
         flows, covered = int(row["flows"]), int(row["covered"])
         share = f"{covered / flows:.0%}" if flows else "-"
-        figures = ", ".join(f"{name.replace('_', ' ')} {counts[name]}" for name in SHOWN)
+        by_state = ", ".join(f"{name.replace('_', ' ')} {counts[name]}" for name in SHOWN)
         line = (
             f"{clock} | {COUNTY_EVENTS} {archive['county_events']}, {DERIVED}"
-            f" {archive['derived']} | obligations {figures} "
+            f" {archive['derived']} | obligations {by_state} "
             f"| agreement coverage {share} "
             f"(target {COVERAGE_TARGET:.0%}) | dead letters {row['dead']}"
         )
@@ -261,7 +261,7 @@ class Demo:
         clock = await conn.fetchval(
             "SELECT max(occurred_at) FROM events WHERE event_type = 'clock_ticked'"
         )
-        by_kind = queries.obligation_counts_sql(group_by="kind")
+        by_kind = reads.obligation_counts_sql(group_by="kind")
         for r in await conn.fetch(by_kind, vocabulary.horizon(clock)):
             figures = " ".join(f"{r[name]:>5}" for name in vocabulary.NAMES)
             self.say(f"  {r['grouped'] or '?':<26} {figures}")

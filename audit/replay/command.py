@@ -41,7 +41,7 @@ from audit.replay.runner import Job, replay
 from audit.replay.verify import DIFFERENT, MATCH, Request, Verification, verify
 from contracts.human_time import LOCAL, Zone
 from infra.kafka.client_security import aiokafka_options
-from infra.projection import queries
+from infra.projection import reads
 from infra.settings import Settings
 from streams import signing, topics
 from streams.keys import KeyFileError
@@ -224,7 +224,7 @@ def _show_county(
     )
     if not snapshot.cases:
         return _error(f"county {county} is party to no case in the log", EXIT_NOTHING)
-    read = queries.AuditedRead(
+    read = reads.AuditedRead(
         operator(), "replay county", "county", county, as_of=o.as_of, rows=snapshot.rows
     )
     if log_read(settings, read) is None:

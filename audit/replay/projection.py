@@ -37,7 +37,7 @@ from audit.replay.engine import Replay
 from audit.replay.reader import committed_offsets, end_offsets
 from audit.replay.runner import replay_log
 from contracts.agreement_terms import Defaults
-from infra.projection import queries
+from infra.projection import reads
 from streams import topics
 
 
@@ -116,8 +116,8 @@ async def _at_rest(
     if await end_offsets(bootstrap, validated, client_options) != v_end:
         return None, "new validated events keep arriving"
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        projected = await queries.projected_offsets(conn, obligations)
-        records = await queries.obligation_rows(conn)
+        projected = await reads.projected_offsets(conn, obligations)
+        records = await reads.obligation_rows(conn)
     gap = {tp.partition: end - projected.get(tp.partition, 0) for tp, end in o_end.items()}
     if any(n > 0 for n in gap.values()):
         return (

@@ -33,7 +33,7 @@ from audit.replay import live_state
 from audit.replay.reader import committed_offsets, end_offsets
 from dashboard.auth import add_user
 from dashboard.server import DashboardConfig, DashboardServer
-from infra.projection import queries
+from infra.projection import reads
 from infra.projection.projector import Projector
 from simulation.publisher import run_simulation
 from simulation.scenario import SimulationConfig
@@ -128,8 +128,8 @@ async def _worker_caught_up(pipeline: Pipeline) -> None:
 async def projection_counts(dsn: str) -> dict[str, int]:
     conn = await asyncpg.connect(dsn)
     try:
-        span = await queries.log_span(conn)
-        return await queries.obligation_counts(conn, span.clock)
+        span = await reads.log_span(conn)
+        return await reads.obligation_counts(conn, span.clock)
     finally:
         await conn.close()
 

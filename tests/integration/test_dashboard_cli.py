@@ -9,7 +9,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from dashboard.demo import start_demo_dashboard
+from dashboard.demo_setup import start_demo_dashboard
 from dashboard.lag import LagProbe
 from entrypoints.dashboard_cmd import cmd_add_user
 from tests.integration.test_dashboard_fixtures import fresh_database

@@ -44,7 +44,7 @@ from contracts import obligation_vocabulary as vocabulary
 from contracts.events.migration import OutflowRegistered
 from contracts.events.registry import PublisherRegistered
 from contracts.identity import InvalidNationalId
-from dashboard import campaign_view, flows, queries, scope, worklist
+from dashboard import campaign_view, figures, flows, scope, worklist
 from dashboard.api import ROUTES
 from dashboard.auth import Principal, add_user
 from infra.projection.migrate import migrate
@@ -80,7 +80,7 @@ PARTITIONS = 3
 
 # (file, function) -> (the pieces allowed into SQL text there, why they are safe)
 ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
-    ("dashboard/queries.py", "coverage_sql"): (
+    ("dashboard/figures.py", "coverage_sql"): (
         frozenset({"w.sql"}),
         "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
     ),
@@ -95,7 +95,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         frozenset({"a", "arg", "f", "fields"}),
         "a checked table alias, the int of a $n placeholder, column names from PARTY_FIELDS",
     ),
-    ("dashboard/queries.py", "county_totals_sql"): (
+    ("dashboard/figures.py", "county_totals_sql"): (
         frozenset({"w.sql"}),
         "a scope.Scoped fragment: constants and $n placeholders, the county in .args",
     ),
@@ -152,7 +152,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         frozenset({"column", "listed", "transition"}),
         "a table name matched against _ALIAS, state names from LIFECYCLE and MOVES_FROM",
     ),
-    ("infra/projection/queries.py", "obligation_counts_sql"): (
+    ("infra/projection/reads.py", "obligation_counts_sql"): (
         frozenset(
             {
                 "c.name",
@@ -270,12 +270,12 @@ def test_allowed_fragments_carry_the_county_only_as_a_parameter() -> None:
     clock = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
     every = worklist.Filter("due_soon", "610921", "inquiry_answer", 3)
     built: list[tuple[str, Any]] = [
-        queries.obligation_counts_sql(hostile),
+        figures.obligation_counts_sql(hostile),
         worklist.total_sql(hostile, worklist.Filter("overdue"), clock),
         worklist.rows_sql(hostile, every, clock, 50, 0),
-        queries.county_totals_sql(hostile),
+        figures.county_totals_sql(hostile),
         flows.flows_sql(hostile, flows.FlowQuery("county", "610000"))[1:],
-        queries.coverage_sql(hostile),
+        figures.coverage_sql(hostile),
         campaign_view.campaigns_sql(hostile),
         campaign_view.by_county_sql(hostile, "qingcha"),
         campaign_view.unanswered_sql(hostile, "qingcha", None, clock, 20, 0)[::2],

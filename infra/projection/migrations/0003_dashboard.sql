@@ -24,4 +24,4 @@ CREATE INDEX dashboard_sessions_user_idx ON dashboard_sessions (username);
 CREATE INDEX dashboard_sessions_expiry_idx ON dashboard_sessions (expires_at);
 
 -- Reads of personal data through the dashboard go to audit_log (0002_audit.sql), written
--- with infra.projection.queries.audited in the same transaction as the read.
+-- with infra.projection.reads.audited in the same transaction as the read.

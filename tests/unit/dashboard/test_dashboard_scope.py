@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from dashboard import campaign_view, dead_letter_view, flows, queries, scope, worklist
+from dashboard import campaign_view, dead_letter_view, figures, flows, scope, worklist
 from dashboard.auth import Principal
 
 REGION = Principal("r", "region", None)
@@ -71,15 +71,15 @@ EVERY_FILTER = worklist.Filter("due_soon", "610921", "inquiry_answer", 3)
 @pytest.mark.parametrize(
     ("build", "fixed"),
     [
-        (queries.obligation_counts_sql, 1),
+        (figures.obligation_counts_sql, 1),
         (lambda p: worklist.total_sql(p, worklist.Filter("overdue"), CLOCK), 0),
         (lambda p: worklist.total_sql(p, EVERY_FILTER, CLOCK), 0),
         (lambda p: worklist.rows_sql(p, worklist.Filter("open"), CLOCK, 50, 0), 0),
         (lambda p: worklist.rows_sql(p, EVERY_FILTER, CLOCK, 50, 100), 0),
         (lambda p: flows.flows_sql(p, flows.FlowQuery("county", "610000", "440300"))[1:], 0),
         (lambda p: flows.flows_sql(p, flows.FlowQuery("province"))[1:], 0),
-        (queries.coverage_sql, 0),
-        (queries.county_totals_sql, 0),
+        (figures.coverage_sql, 0),
+        (figures.county_totals_sql, 0),
         (campaign_view.campaigns_sql, 0),
         (lambda p: campaign_view.by_county_sql(p, "qingcha"), 0),
         (lambda p: campaign_view.unanswered_sql(p, "q", "610921", CLOCK, 20, 0)[::2], 0),

@@ -1,7 +1,7 @@
 """Reads of personal data through the dashboard, recorded in ``audit_log`` (0002_audit.sql).
 
 The dashboard writes no audit rows of its own making: it uses the audit work's
-``infra.projection.queries.audited``, so the read and its audit row share one transaction
+``infra.projection.reads.audited``, so the read and its audit row share one transaction
 (a read whose audit row cannot be written returns nothing). Denied reads are recorded too,
 with zero rows, under their own command name.
 """
@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from dashboard.auth import Principal
-from infra.projection.queries import AuditedRead, audited
+from infra.projection.reads import AuditedRead, audited
 
 CASE_TIMELINE = "dashboard case-timeline"
 CASE_DENIED = "dashboard case-timeline denied"

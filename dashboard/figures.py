@@ -27,7 +27,7 @@ from dashboard.auth import Principal
 from dashboard.flows import COVERAGE_TARGET, coverage_row, ratio
 from dashboard.json_values import jsonable
 from dashboard.json_values import rows as _rows
-from infra.projection import queries as projection
+from infra.projection import reads as projection
 
 __all__ = ["jsonable"]
 
