@@ -33,7 +33,7 @@ from aiokafka.errors import KafkaError
 from agents import assessment_rules as rules
 from agents import assessment_snapshot
 from agents.assessment_config import AssessmentConfig
-from agents.assessment_rules import AssessmentState
+from agents.assessment_state import AssessmentState
 from contracts.events.derived import ScorecardPublished
 from streams import codec as codec_module
 from streams import topics

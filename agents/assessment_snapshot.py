@@ -1,6 +1,6 @@
 """The assessment service's fold kept on disk, so that a restart reads only the log's tail.
 
-A snapshot holds, together, the fold (:class:`agents.assessment_rules.AssessmentState`),
+A snapshot holds, together, the fold (:class:`agents.assessment_state.AssessmentState`),
 the newest scorecard revision per county and period, and the position (next offset) of
 every input partition the fold has read: the fold is exactly the fold of every input
 before those positions. The service writes one after catching up, every
@@ -13,10 +13,11 @@ leaves the old snapshot or the new one, never a part. It is the service's own, i
 ``LIUDONG_HOME`` (mode 0600), in Python's pickle format: the fold is plain objects whose
 shape belongs to the scoring rules, and a second serialization of it here would be a copy
 of those rules' data model to keep in step. So a snapshot is read only by the code that
-wrote it: it carries a fingerprint of the fold's source (``agents/assessment_rules.py``,
-every module of ``contracts/`` and this one) and of the topics it read, and one that does
-not match is set aside and the log folded from the beginning, as does one that cannot be
-read. Deleting the file is always safe: the next start folds everything again.
+wrote it: it carries a fingerprint of the fold's source (``agents/assessment_rules.py``
+and ``agents/assessment_state.py``, every module of ``contracts/`` and this one) and of the
+topics it read, and one that does not match is set aside and the log folded from the
+beginning, as does one that cannot be read. Deleting the file is always safe: the next
+start folds everything again.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from pathlib import Path
 import structlog
 
 import contracts
-from agents import assessment_rules
-from agents.assessment_rules import AssessmentState
+from agents import assessment_rules, assessment_state
+from agents.assessment_state import AssessmentState
 from contracts.events.derived import ScorecardPublished
 
 log = structlog.get_logger(__name__)
@@ -54,7 +55,7 @@ def fingerprint(topics: Iterable[str]) -> str:
     """What a snapshot must have been written with to be read: the fold's code and the
     input topics (by name)."""
     digest = hashlib.sha256()
-    sources = [Path(assessment_rules.__file__), Path(__file__)]
+    sources = [Path(assessment_rules.__file__), Path(assessment_state.__file__), Path(__file__)]
     sources += sorted(Path(contracts.__file__).parent.rglob("*.py"))
     for source in sources:
         digest.update(source.name.encode())

@@ -32,7 +32,7 @@ from entrypoints.arguments import EXIT_USAGE
 
 if TYPE_CHECKING:
     from agents.assessment_config import AssessmentConfig
-    from agents.assessment_rules import AssessmentState
+    from agents.assessment_state import AssessmentState
     from contracts.events.derived import ScorecardPublished
     from contracts.human_time import Zone
     from contracts.league import League, Scores, Standing
@@ -45,7 +45,7 @@ NOT_ASSESSED_EN = "not assessed"
 
 
 def period_arg(value: str) -> str:
-    from agents.assessment_rules import ASSESSED_KINDS
+    from agents.assessment_state import ASSESSED_KINDS
     from contracts import periods
 
     try:
@@ -412,7 +412,7 @@ def replayed_flows(bootstrap: str, settings: Settings) -> list[tuple[str, Any]]:
 def flows_doc(flows: list[tuple[str, Any]], county: str, period: str, side: str) -> dict[str, Any]:
     """The county's flows of ``period`` on ``side`` (its outflows as origin, its inflows as
     destination): how many, how many covered, and the uncovered ones by pair, with persons."""
-    from agents.assessment_rules import months_in
+    from agents.assessment_state import months_in
 
     months = set(months_in(period))
     mine = [

@@ -32,7 +32,7 @@ EXIT_FAILED = 1
 
 
 def _period(value: str) -> str:
-    from agents.assessment_rules import ASSESSED_KINDS
+    from agents.assessment_state import ASSESSED_KINDS
     from contracts import periods
 
     try:

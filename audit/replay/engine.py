@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from agents import assessment_rules, case_rules
-from agents.assessment_rules import AssessmentState
+from agents.assessment_state import AssessmentState
 from agents.case_state import CaseState
 from agents.partition_cases import DerivedEvent, PartitionCases
 from audit.replay import digest as digest_module

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents import assessment_config as cfg
+from agents import assessment_figures
 from agents import assessment_rules as rules
 from agents.assessment import WANTED
 from agents.assessment_config import AssessmentConfig
-from agents.assessment_rules import AssessmentState
+from agents.assessment_state import AssessmentState
 from contracts.events.derived import IndicatorValue, ScorecardPublished
 from streams import topics
 
@@ -105,7 +106,7 @@ def combine(
         if not rules.closed(at, period, config):
             continue
         indicators = tuple(figures)
-        s = cfg.scores(rules.as_figures(indicators), config)
+        s = cfg.scores(assessment_figures.as_figures(indicators), config)
         out.append(Card(county, period, indicators, s.origin, s.destination, s.combined))
     return out
 

@@ -2,7 +2,7 @@
 
 Nothing is counted here that the project counts elsewhere: the league is
 :func:`agents.assessment_rules.standings` (ranked by :mod:`contracts.league`), the indicators
-are :func:`agents.assessment_rules.tally` and :func:`~agents.assessment_rules.values`,
+are :func:`agents.assessment_figures.tally` and :func:`~agents.assessment_figures.values`,
 scores :mod:`agents.assessment_config`, periods :mod:`contracts.periods`, breaches and
 escalations the vocabulary's counts (:mod:`contracts.obligation_vocabulary`), campaign
 progress :func:`contracts.campaign_status.progress`. What this module adds is the selection and
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from agents import assessment_config as cfg
+from agents import assessment_figures, assessment_state
 from agents import assessment_rules as rules
 from agents.assessment_config import AssessmentConfig, Side
 from contracts import league as league_module
@@ -139,18 +140,22 @@ def previous_of(period: periods.Period) -> periods.Period:
     return periods.year_of(before)
 
 
-def closed_periods(state: rules.AssessmentState, config: AssessmentConfig) -> list[periods.Period]:
+def closed_periods(
+    state: assessment_state.AssessmentState, config: AssessmentConfig
+) -> list[periods.Period]:
     """The months and quarters with obligations that the log has closed, newest first (a
     quarter before its last month)."""
     found = [
-        periods.parse(text, rules.ASSESSED_KINDS)
+        periods.parse(text, assessment_state.ASSESSED_KINDS)
         for text in state.by_period
         if rules.closed(state, text, config)
     ]
     return sorted(found, key=lambda p: (p.end, p.kind == "quarter"), reverse=True)
 
 
-def newest_closed(state: rules.AssessmentState, config: AssessmentConfig) -> periods.Period | None:
+def newest_closed(
+    state: assessment_state.AssessmentState, config: AssessmentConfig
+) -> periods.Period | None:
     """The period a reader is shown first: the newest closed quarter, else month."""
     closed = closed_periods(state, config)
     quarters = [p for p in closed if p.kind == "quarter"]
@@ -168,7 +173,7 @@ def compute(
 ) -> Content:
     """The bulletin of ``period_text`` (a month or a quarter); NotReady when the log up to its
     positions has not closed the period."""
-    period = periods.parse(period_text, rules.ASSESSED_KINDS)
+    period = periods.parse(period_text, assessment_state.ASSESSED_KINDS)
     state = log.assessment
     closes = period.closes_at(dt.timedelta(days=config.close_after_days))
     if log.clock is None:
@@ -181,7 +186,7 @@ def compute(
     previous = previous_of(period)
     table = rules.standings(state, period.text, config, region=region, scope=scope)
     before = rules.standings(state, previous.text, config, region=region, scope=scope)
-    figures = rules.tally(state, period.text, lineage=False)
+    figures = assessment_figures.tally(state, period.text, lineage=False)
     mine = sorted(c for c in figures if league_module.in_scope(c, region, scope))
     return Content(
         period=period,
@@ -203,46 +208,51 @@ def compute(
 
 
 def _indicators(
-    county: str, figures: dict[str, rules.CountyFigures], config: AssessmentConfig
+    county: str, figures: dict[str, assessment_figures.CountyFigures], config: AssessmentConfig
 ) -> CountyIndicators:
-    values = rules.values(figures.get(county))
+    values = assessment_figures.values(figures.get(county))
     rows = []
     for v in values:
         rule = config.rule(v.side, v.name)
         better = cfg.BY_NAME[v.name].better
         score = cfg.indicator_score(v.numerator, v.denominator, rule, better)
         rows.append(IndicatorRow(v.side, v.name, Fraction(v.numerator, v.denominator), score))
-    as_figures = rules.as_figures(values)
+    as_figures = assessment_figures.as_figures(values)
     settled: dict[Side, int] = {side: cfg.settled(as_figures, side) for side in cfg.SIDES}
     return CountyIndicators(county, settled, tuple(rows))
 
 
-def _flows(county: str, figures: dict[str, rules.CountyFigures], side: Side) -> Fraction:
+def _flows(
+    county: str, figures: dict[str, assessment_figures.CountyFigures], side: Side
+) -> Fraction:
     lineage = figures.get(county, {}).get((side, "agreement_coverage"))
     if lineage is None:
         return Fraction(0, 0)
     return Fraction(lineage.numerator, lineage.denominator)
 
 
-def _has_flows(county: str, figures: dict[str, rules.CountyFigures]) -> bool:
+def _has_flows(county: str, figures: dict[str, assessment_figures.CountyFigures]) -> bool:
     return any(_flows(county, figures, side).denominator for side in cfg.SIDES)
 
 
-def _coverage(county: str, figures: dict[str, rules.CountyFigures]) -> CoverageRow:
+def _coverage(county: str, figures: dict[str, assessment_figures.CountyFigures]) -> CoverageRow:
     return CoverageRow(
         county, _flows(county, figures, "origin"), _flows(county, figures, "destination")
     )
 
 
-def _region_coverage(figures: dict[str, rules.CountyFigures]) -> Fraction:
+def _region_coverage(figures: dict[str, assessment_figures.CountyFigures]) -> Fraction:
     """Every flow of the period once: each is exactly one county's outflow."""
     parts = [_flows(c, figures, "origin") for c in sorted(figures)]
     return Fraction(sum(p.numerator for p in parts), sum(p.denominator for p in parts))
 
 
 def _period_obligations(
-    state: rules.AssessmentState, period: periods.Period, region: str, scope: league_module.Scope
-) -> list[rules.AssessedObligation]:
+    state: assessment_state.AssessmentState,
+    period: periods.Period,
+    region: str,
+    scope: league_module.Scope,
+) -> list[assessment_state.AssessedObligation]:
     ids = state.by_period.get(period.text, set())
     return [
         ob
@@ -252,16 +262,22 @@ def _period_obligations(
 
 
 def _kinds(
-    state: rules.AssessmentState, period: periods.Period, region: str, scope: league_module.Scope
+    state: assessment_state.AssessmentState,
+    period: periods.Period,
+    region: str,
+    scope: league_module.Scope,
 ) -> tuple[str, ...]:
     present = {ob.kind for ob in _period_obligations(state, period, region, scope)}
     return tuple(k for k in KINDS if k in present)
 
 
 def _breaches(
-    state: rules.AssessmentState, period: periods.Period, region: str, scope: league_module.Scope
+    state: assessment_state.AssessmentState,
+    period: periods.Period,
+    region: str,
+    scope: league_module.Scope,
 ) -> tuple[BreachRow, ...]:
-    grouped: dict[str, dict[str, list[rules.AssessedObligation]]] = {}
+    grouped: dict[str, dict[str, list[assessment_state.AssessedObligation]]] = {}
     for ob in _period_obligations(state, period, region, scope):
         grouped.setdefault(ob.responsible, {}).setdefault(ob.kind, []).append(ob)
     rows = []

@@ -28,7 +28,7 @@ from typing import Any
 
 from agents import assessment_rules
 from agents.assessment import WANTED as ASSESSMENT_WANTED
-from agents.assessment_rules import AssessmentState
+from agents.assessment_state import AssessmentState
 from contracts import unions
 from contracts.events.campaigns import (
     CampaignClosed,

@@ -28,7 +28,7 @@ import structlog
 from aiohttp import web
 from aiokafka.errors import KafkaError
 
-from agents import assessment_rules as rules
+from agents import assessment_state
 from agents.assessment_config import AssessmentConfig
 from contracts import periods
 from disclosure.bulletin import build
@@ -164,7 +164,7 @@ def _query(request: web.Request) -> tuple[str | None, Lang]:
     period = request.query.get("period")
     if period is not None:
         try:
-            period = periods.parse(period, rules.ASSESSED_KINDS).text
+            period = periods.parse(period, assessment_state.ASSESSED_KINDS).text
         except periods.PeriodError as exc:
             raise BadQuery(str(exc)) from None
     return period, "en" if lang == "en" else "zh"

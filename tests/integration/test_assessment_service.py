@@ -26,6 +26,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from agents import assessment_config as cfg
+from agents import assessment_figures
 from agents import assessment_rules as rules
 from agents.assessment import AssessmentService
 from contracts import unions
@@ -144,7 +145,7 @@ def expected_counts(
 
 
 def figures(card: ScorecardPublished) -> dict[tuple[str, str], tuple[int, int]]:
-    return {k: v for k, v in rules.as_figures(card.indicators).items() if v != (0, 0)}
+    return {k: v for k, v in assessment_figures.as_figures(card.indicators).items() if v != (0, 0)}
 
 
 def matches(newest: Cards, recs: list[script.Rec]) -> bool:
@@ -195,7 +196,7 @@ async def test_scorecards_then_a_late_revision_then_nothing_on_restart(live: Liv
             assert sides == {"origin", "destination"}, county
         assert {(c.revision, c.reason) for c in first.values()} == {(1, "first publication")}
         for card in first.values():
-            s = cfg.scores(rules.as_figures(card.indicators), CONFIG)
+            s = cfg.scores(assessment_figures.as_figures(card.indicators), CONFIG)
             # A side not assessed (fewer than 5 settled obligations of its own) is null.
             published = (card.origin_score, card.destination_score, card.combined_score)
             assert published == (s.origin, s.destination, s.combined)
@@ -203,7 +204,7 @@ async def test_scorecards_then_a_late_revision_then_nothing_on_restart(live: Liv
                 ("origin", card.origin_score),
                 ("destination", card.destination_score),
             ):
-                settled = rules.as_figures(card.indicators)[(side, "feedback_rate")][1]
+                settled = assessment_figures.as_figures(card.indicators)[(side, "feedback_rate")][1]
                 assert (score is None) == (settled < CONFIG.min_settled_obligations)
             assert card.occurred_at == NOW
             assert card.publisher_id == f"{script.REGION}/assessment"

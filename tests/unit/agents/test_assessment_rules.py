@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 import pytest
 
 from agents import assessment_config as cfg
+from agents import assessment_figures, assessment_state
 from agents import assessment_rules as rules
-from agents.assessment_rules import AssessmentState
+from agents.assessment_state import AssessmentState
 from contracts.envelope import Envelope
 from contracts.events.cooperation import InquirySent
 from contracts.events.derived import (
@@ -393,7 +394,7 @@ def expected(recs: list[Rec], period: str) -> dict[Key, tuple[set[str], set[str]
 def as_counts(exp: dict[Key, tuple[set[str], set[str]]], period: str) -> dict[Key, tuple[int, int]]:
     counts = {k: (len(n), len(d)) for k, (n, d) in exp.items()}
     for (p, county, side), (covered, flows) in EXPECTED_COVERAGE.items():
-        if p in rules.months_in(period):
+        if p in assessment_state.months_in(period):
             num, den = counts.get((county, side, "agreement_coverage"), (0, 0))
             counts[(county, side, "agreement_coverage")] = (num + covered, den + flows)
     return {k: v for k, v in counts.items() if v != (0, 0)}
@@ -405,7 +406,7 @@ def folded(recs: list[Rec]) -> AssessmentState:
 
 def actual(state: AssessmentState, period: str) -> dict[Key, tuple[int, int]]:
     out: dict[Key, tuple[int, int]] = {}
-    for county, figures in rules.tally(state, period).items():
+    for county, figures in assessment_figures.tally(state, period).items():
         for (side, name), lineage in figures.items():
             if (lineage.numerator, lineage.denominator) != (0, 0):
                 out[(county, side, name)] = (lineage.numerator, lineage.denominator)
@@ -457,7 +458,7 @@ def test_fold_order_and_redelivery_do_not_matter() -> None:
 
 def test_published_values_carry_every_indicator_of_both_sides() -> None:
     state = folded(scenario())
-    indicators = rules.values(rules.tally(state, "2026-Q1")[HANBIN])
+    indicators = assessment_figures.values(assessment_figures.tally(state, "2026-Q1")[HANBIN])
     assert [(i.side, i.name) for i in indicators] == [
         (side, name) for side in cfg.SIDES for name in cfg.names(side)
     ]
@@ -607,8 +608,8 @@ def test_periods_publish_once_closed_then_revise_on_a_late_event() -> None:
         )
         assert card.causation_id == opened.event_id
         assert card.occurred_at == now
-        old = rules.as_figures(before[(card.county, card.period)].indicators)
-        new = rules.as_figures(card.indicators)
+        old = assessment_figures.as_figures(before[(card.county, card.period)].indicators)
+        new = assessment_figures.as_figures(card.indicators)
         changed = {k for k in new if new[k] != old[k]}
         if card.county == HANYIN:
             n, d = old[("origin", "certificate_answers_on_time")]
@@ -814,7 +815,10 @@ def test_coverage_alone_or_one_obligation_is_not_assessed() -> None:
     # HANBIN's only figures as origin are its registrations, its partners' record and its
     # covered outflows: no settled duty of its own, so it is not assessed (never 100).
     hanbin = cards[HANBIN]
-    assert rules.as_figures(hanbin.indicators)[("origin", "agreement_coverage")] == (6, 6)
+    assert assessment_figures.as_figures(hanbin.indicators)[("origin", "agreement_coverage")] == (
+        6,
+        6,
+    )
     assert (hanbin.origin_score, hanbin.destination_score, hanbin.combined_score) == (
         None,
         None,
@@ -822,7 +826,7 @@ def test_coverage_alone_or_one_obligation_is_not_assessed() -> None:
     )
     # XUNYANG settled one obligation, on time: below the minimum of 5, not assessed (never 100).
     xunyang = cards[XUNYANG]
-    assert rules.as_figures(xunyang.indicators)[("origin", "feedback_rate")] == (1, 1)
+    assert assessment_figures.as_figures(xunyang.indicators)[("origin", "feedback_rate")] == (1, 1)
     assert (xunyang.origin_score, xunyang.destination_score, xunyang.combined_score) == (
         None,
         None,
@@ -833,7 +837,7 @@ def test_coverage_alone_or_one_obligation_is_not_assessed() -> None:
 
 def test_agreement_coverage_is_directional() -> None:
     state = rules.fold_all(_fair_scenario())
-    figures = rules.tally(state, "2026-01")
+    figures = assessment_figures.tally(state, "2026-01")
     assert (
         figures[BAOAN][("origin", "agreement_coverage")].numerator,
         figures[BAOAN][("origin", "agreement_coverage")].denominator,
@@ -867,21 +871,24 @@ def test_only_the_assessed_are_ranked_and_nobody_assessed_is_no_ranking() -> Non
 @pytest.mark.parametrize("text", ["2026-13", "2026-Q5", "26-01", "2026-1", ""])
 def test_bad_periods(text: str) -> None:
     with pytest.raises(ValueError, match="is not a period"):
-        rules.period_bounds(text)
+        assessment_state.period_bounds(text)
 
 
 def test_a_year_is_a_period_but_not_one_the_assessment_scores() -> None:
     with pytest.raises(ValueError, match="'2026' is a year: use a month"):
-        rules.period_bounds("2026")
+        assessment_state.period_bounds("2026")
 
 
 def test_period_bounds() -> None:
-    assert rules.period_bounds("2026-Q4") == (
+    assert assessment_state.period_bounds("2026-Q4") == (
         dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
         dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
     )
-    assert rules.months_in("2026-Q1") == ("2026-01", "2026-02", "2026-03")
-    assert rules.periods_of(dt.datetime(2026, 3, 31, 23, tzinfo=dt.UTC)) == ("2026-03", "2026-Q1")
+    assert assessment_state.months_in("2026-Q1") == ("2026-01", "2026-02", "2026-03")
+    assert assessment_state.periods_of(dt.datetime(2026, 3, 31, 23, tzinfo=dt.UTC)) == (
+        "2026-03",
+        "2026-Q1",
+    )
 
 
 # --- the CLI's bad arguments: one line, exit 2, before any broker is asked ---------------------
@@ -995,7 +1002,7 @@ def test_the_fold_reads_what_the_cases_agent_derives() -> None:
     ]
     _, derived = cf.run(county_events)
     state = rules.fold_all([*county_events, *derived])
-    figures = rules.tally(state, "2026-03")
+    figures = assessment_figures.tally(state, "2026-03")
 
     def value(county: str, side: cfg.Side, name: str) -> tuple[int, int]:
         lineage = figures[county].get((side, name))

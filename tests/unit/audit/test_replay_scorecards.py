@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agents import assessment_config
+from agents import assessment_config, assessment_figures, assessment_state
 from agents import assessment_rules as rules
 from agents.assessment import WANTED
 from agents.assessment_config import AssessmentConfig
@@ -45,7 +45,7 @@ def services_cards(
 ) -> list[scorecards.Card]:
     """What the assessment service publishes first for this log: its fold of the topics it
     reads (its byte test on the alerts and validated topics), then its publication rule."""
-    state = rules.AssessmentState()
+    state = assessment_state.AssessmentState()
     sources: list[tuple[topics.TopicSpec, list[bytes | None]]] = [
         (topics.OBLIGATIONS, [r.value for r in records["obligations"]]),
         (topics.ALERTS, [r.value for r in records["alerts"]]),
@@ -91,7 +91,7 @@ def _card(revision: int, numerator: int, **extra: object) -> ScorecardPublished:
     values = tuple(
         IndicatorValue(name=i.name, side=i.side, numerator=numerator if n == 0 else 0,
                        denominator=numerator if n == 0 else 0)
-        for n, i in enumerate(rules.values(None))
+        for n, i in enumerate(assessment_figures.values(None))
     )  # fmt: skip
     data = {
         "event_id": f"00000000-0000-5000-8000-{revision:012d}",
