@@ -613,3 +613,8 @@ def _change(change: int | None) -> str:
     if change is None:
         return ""
     return f"+{change}" if change > 0 else str(change) if change < 0 else "="
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """``liudong assess`` or ``liudong scorecard``."""
+    return run_assess(args, settings) if args.command == "assess" else run_scorecard(args, settings)

@@ -10,6 +10,7 @@ its deadline says so: :mod:`contracts.campaign_status`), read from the validated
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import sys
@@ -19,6 +20,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
+from bootstrap import client_options
 from contracts import unions
 from contracts.campaign_status import progress, state_of
 from contracts.envelope import Envelope
@@ -27,6 +29,9 @@ from contracts.events.clock import ClockTicked
 from contracts.human_time import LOCAL, Zone, zone
 from contracts.types import CheckKind
 from entrypoints.arguments import EXIT_USAGE
+from entrypoints.preflight import region_node
+from infra.kafka.address import resolve_bootstrap
+from infra.settings import Settings
 from streams.county_node import CountyNode
 
 CHECKS: tuple[str, ...] = get_args(CheckKind)
@@ -251,3 +256,19 @@ async def status(
     else:
         print("\n".join(status_lines(report, books, shown)))
     return 0
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from streams import topics
+
+    if args.action == "status":
+        bootstrap = resolve_bootstrap(settings)
+        if bootstrap is None:
+            return EXIT_USAGE
+        topic = topics.ALERTS.full_name(settings.topic_prefix)
+        validated = topics.VALIDATED.full_name(settings.topic_prefix)
+        return asyncio.run(status(bootstrap, topic, args, validated, **client_options(settings)))
+    region = region_node(settings)
+    if region is None:
+        return EXIT_USAGE
+    return asyncio.run(publish(region, args))

@@ -7,13 +7,12 @@ file) get one ``error:`` line, never a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from bootstrap import client_options, load_settings
+from bootstrap import load_settings
 from entrypoints.arguments import (
     EXIT_USAGE,
     UsageParser,
@@ -25,8 +24,10 @@ from entrypoints.arguments import (
     soak_minutes,
     utc_flag,
 )
-from infra.kafka.address import resolve_bootstrap
+from infra.logging import configure_logging
 from infra.settings import Settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,358 +219,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+# Each command's module, imported only when that command runs: most pull in Kafka clients,
+# Faust or asyncpg, which a bad argument or ``--help`` should not wait for.
+COMMANDS: dict[str, str] = {
+    "kafka": "entrypoints.kafka_cmd",
+    "schema": "entrypoints.schema_cmd",
+    "contract": "entrypoints.contract_cmd",
+    "topics": "entrypoints.topics_cmd",
+    "region": "entrypoints.onboarding_cmd",
+    "county": "entrypoints.onboarding_cmd",
+    "keys": "entrypoints.keys_cmd",
+    "publish": "entrypoints.publish_cmd",
+    "worker": "entrypoints.worker_cmd",
+    "simulate": "entrypoints.simulate_cmd",
+    "project": "entrypoints.project_cmd",
+    "dashboard": "entrypoints.dashboard_cmd",
+    "replay": "entrypoints.replay_flags",
+    "audit": "entrypoints.audit_cmd",
+    "clock": "entrypoints.clock_cmd",
+    "campaign": "entrypoints.campaign_cmd",
+    "obligations": "entrypoints.obligations_cmd",
+    "assess": "entrypoints.assessment_cmd",
+    "scorecard": "entrypoints.assessment_cmd",
+    "bulletin": "entrypoints.bulletin_cmd",
+    "public": "entrypoints.public_cmd",
+    "bench": "entrypoints.bench_cmd",
+    "demo": "entrypoints.demo",
+}
+
+
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.logging import configure_logging
-
     configure_logging(settings.log_format, settings.log_level)
-    if args.command == "kafka":
-        from infra.kafka import cli as kafka_cli
-
-        if args.action == "start":
-            return kafka_cli.cmd_kafka_start(settings, args.nodes)
-        return (
-            kafka_cli.cmd_kafka_stop(settings)
-            if args.action == "stop"
-            else kafka_cli.cmd_kafka_status(settings)
-        )
-    if args.command == "schema":
-        from integrators.schema_export import cmd_schema_export
-
-        return cmd_schema_export(args.directory, args.check)
-    if args.command == "contract":
-        return _contract_check(args, settings)
-    if args.command == "topics":
-        return _topics_ensure(settings)
-    if args.command in ("region", "county"):
-        return _onboarding(args, settings)
-    if args.command == "keys":
-        return _keys_generate(args.file)
-    if args.command == "publish":
-        return _publish(args, settings)
-    if args.command == "simulate":
-        return _simulate(args, settings)
-    if args.command == "project":
-        return _project(settings)
-    if args.command == "bench":
-        if args.bench_action == "soak":
-            from benchmarks.soak import cmd_soak
-
-            return cmd_soak(settings, args.minutes, args.rate, args.sample_every)
-        from benchmarks import cmd_bench  # lazy: it pulls in Kafka, the replay and asyncpg
-
-        return cmd_bench(settings, args.quick, args.only)
-    if args.command == "dashboard":
-        from entrypoints.dashboard_cmd import run as run_dashboard
-
-        return run_dashboard(args, settings)
-    if args.command == "replay":
-        from entrypoints import replay_flags
-
-        return replay_flags.run(args, settings)
-    if args.command == "audit":
-        return _audit(args, settings)
-    if args.command == "clock":
-        return _clock(args, settings)
-    if args.command == "campaign":
-        return _campaign(args, settings)
-    if args.command == "obligations":
-        return _obligations(args, settings)
-    if args.command in ("bulletin", "public"):
-        from entrypoints import bulletin_cmd, public_cmd
-
-        if args.command == "bulletin":
-            return bulletin_cmd.run(args, settings)
-        return public_cmd.run(args, settings)
-    if args.command in ("assess", "scorecard"):
-        from entrypoints import assessment_cmd
-
-        run = (
-            assessment_cmd.run_assess if args.command == "assess" else assessment_cmd.run_scorecard
-        )
-        return run(args, settings)
-    if args.command == "worker":
-        bootstrap = resolve_bootstrap(settings)
-        if bootstrap is None or not _catalog_ready(settings, bootstrap):
-            return 1
-        from entrypoints.worker import run_worker  # Faust: imported only once the topics are there
-
-        return run_worker(settings.model_copy(update={"kafka_bootstrap": bootstrap}))
-    from entrypoints.demo import Demo
-
-    return Demo(settings, args.duration).run()
-
-
-def _catalog_ready(settings: Settings, bootstrap: str, needed: Sequence[Any] | None = None) -> bool:
-    """True if the topics ``needed`` (default: the whole catalog and the workers' changelogs)
-    exist; else one line on stderr saying what to run."""
-    from bootstrap import services
-    from streams.admin import CatalogError
-
-    try:
-        asyncio.run(services.require_catalog(settings, bootstrap, needed))
-    except CatalogError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return False
-    return True
-
-
-def _topics_ensure(settings: Settings) -> int:
-    from entrypoints.topics_cmd import ensure
-
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return EXIT_USAGE
-    return asyncio.run(
-        ensure(
-            bootstrap,
-            prefix=settings.topic_prefix,
-            partitions=settings.partitions,
-            replication_factor=settings.replication_factor,
-            client_options=client_options(settings),
-        )
-    )
-
-
-def _contract_check(args: argparse.Namespace, settings: Settings) -> int:
-    from integrators.contract_check import cmd_contract_check
-    from streams.keys import KeyFileError, load_key_file
-
-    try:
-        key = load_key_file(args.key) if args.key else None
-    except KeyFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    return cmd_contract_check(
-        args.source,
-        county=args.county,
-        publisher_id=args.publisher,
-        key=key,
-        event_types=args.scope,
-        stationed_in=args.stationed_in,
-        region_code=settings.region_code,
-    )
-
-
-def _onboarding(args: argparse.Namespace, settings: Settings) -> int:
-    from agents.registry import Registry
-    from bootstrap import services
-    from contracts.publishers import node_id, region_id
-    from entrypoints import onboarding_cmd
-    from infra.region import region_key_path, region_public_key
-    from streams import signing, topics
-    from streams.keys import KeyFileError, load_key_file
-
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return EXIT_USAGE
-    if args.command == "region":
-        county, publisher_id = settings.region_code, region_id(settings.region_code)
-        key_path = args.region_key or region_key_path(settings)
-    else:
-        county = onboarding_cmd.county_of(args.publisher)
-        publisher_id, key_path = node_id(county), args.key
-    try:
-        key = load_key_file(key_path)
-        root = signing.load_public_key(region_public_key(settings))
-    except KeyFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if not _catalog_ready(settings, bootstrap, [topics.REGISTRY]):
-        return 1
-    signer = services.county_node(
-        settings, bootstrap, county=county, publisher_id=publisher_id, private_key=key
-    )
-    topic = topics.REGISTRY.full_name(settings.topic_prefix)
-
-    async def read_registry() -> Registry:
-        reader = services.registry_reader(settings, bootstrap, Registry(settings.region_code, root))
-        await reader.start()
-        await reader.stop()
-        return reader.registry
-
-    return asyncio.run(
-        onboarding_cmd.submit(signer, args, read_registry=read_registry, registry_topic=topic)
-    )
-
-
-def _keys_generate(path: Path) -> int:
-    from streams.keys import generate_key_file
-    from streams.signing import public_key_b64
-
-    if path.exists():
-        print(f"error: {path} exists; refusing to overwrite a key", file=sys.stderr)
-        return EXIT_USAGE
-    print(public_key_b64(generate_key_file(path)))
-    return 0
-
-
-def _publish(args: argparse.Namespace, settings: Settings) -> int:
-    from bootstrap import services
-    from entrypoints.publish_cmd import run_publish
-    from streams import topics
-    from streams.keys import KeyFileError, load_key_file
-
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return EXIT_USAGE
-    try:
-        key = load_key_file(args.key)
-    except KeyFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
-        return 1
-    secret = services.person_secret(settings)
-
-    async def go() -> int:
-        node = services.county_node(
-            settings,
-            bootstrap,
-            county=args.county,
-            publisher_id=args.publisher,
-            private_key=key,
-            person_secret=secret,
-        )
-        return await run_publish(node, args.source)
-
-    return asyncio.run(go())
-
-
-def _simulate(args: argparse.Namespace, settings: Settings) -> int:
-    from bootstrap import services
-    from infra.region import region_private_key
-    from simulation.publisher import SimulationProgress, run_simulation
-    from simulation.scenario import SimulationConfig
-
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return EXIT_USAGE
-    try:
-        config = SimulationConfig(
-            counties=args.counties,
-            persons=args.persons,
-            months=args.months,
-            seed=args.seed,
-            region=settings.region_code,
-        )
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-    def progress(p: SimulationProgress) -> None:
-        print(
-            f"{p.events} events, {p.messages} messages, event time {p.event_time:%Y-%m-%d}",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    async def go() -> int:
-        await services.ensure_catalog(settings, bootstrap)
-        report = await run_simulation(
-            config,
-            bootstrap_servers=bootstrap,
-            topic_prefix=settings.topic_prefix,
-            keys_dir=settings.keys_dir / "simulation",
-            region_key=region_private_key(settings, create=True),
-            person_key_secret=services.person_secret(settings),
-            rate=args.rate,
-            progress=progress,
-            client_options=client_options(settings),
-        )
-        print("\n".join(report.lines()))
-        return 0
-
-    return asyncio.run(go())
-
-
-def _project(settings: Settings) -> int:
-    import signal
-
-    from bootstrap import services
-    from infra.projection.projector import PROJECTED
-
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return EXIT_USAGE
-    if not _catalog_ready(settings, bootstrap, PROJECTED):
-        return 1
-
-    async def go() -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await services.projector(settings, bootstrap).run(stop)
-        return 0
-
-    return asyncio.run(go())
-
-
-def _audit(args: argparse.Namespace, settings: Settings) -> int:
-    from audit import history
-    from contracts.human_time import zone
-
-    shown = zone(args.utc)
-    if args.action == "person":
-        return history.cmd_audit_person(
-            settings, args.subject, as_of=args.as_of, fmt=args.format, zone=shown
-        )
-    if args.action == "county":
-        return history.cmd_audit_county(
-            settings, args.county, period=args.period, fmt=args.format, zone=shown
-        )
-    return history.cmd_audit_log(settings, limit=args.limit, fmt=args.format, zone=shown)
-
-
-def _clock(args: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.clock_cmd import run_clock
-
-    region = _region_node(settings)
-    if region is None:
-        return EXIT_USAGE
-    return asyncio.run(run_clock(region, at=args.at, every_s=args.every, count=args.count))
-
-
-def _campaign(args: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints import campaign_cmd
-    from streams import topics
-
-    if args.action == "status":
-        bootstrap = resolve_bootstrap(settings)
-        if bootstrap is None:
-            return EXIT_USAGE
-        topic = topics.ALERTS.full_name(settings.topic_prefix)
-        validated = topics.VALIDATED.full_name(settings.topic_prefix)
-        return asyncio.run(
-            campaign_cmd.status(bootstrap, topic, args, validated, **client_options(settings))
-        )
-    region = _region_node(settings)
-    if region is None:
-        return EXIT_USAGE
-    return asyncio.run(campaign_cmd.publish(region, args))
-
-
-def _region_node(settings: Settings) -> Any:
-    """The region's own publisher (ticks, campaigns), or None after saying why not."""
-    from bootstrap import services
-    from streams import topics
-
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return None
-    node = services.region_node(settings, bootstrap)
-    if node is None or not _catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
-        return None
-    return node
-
-
-def _obligations(args: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints import obligations_cmd
-
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return EXIT_USAGE
-    return obligations_cmd.run(args, settings, bootstrap, client_options(settings))
+    command: Command = importlib.import_module(COMMANDS[args.command]).run
+    return command(args, settings)
 
 
 if __name__ == "__main__":

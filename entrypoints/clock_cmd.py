@@ -6,6 +6,7 @@ ticks only. Live, event time is the wall clock here, at the clock service and no
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import signal
@@ -13,6 +14,9 @@ import sys
 from collections.abc import Callable
 
 from contracts.events.clock import ClockTicked
+from entrypoints.arguments import EXIT_USAGE
+from entrypoints.preflight import region_node
+from infra.settings import Settings
 from streams.county_node import CountyNode
 
 
@@ -43,3 +47,11 @@ async def run_clock(
                 continue
     print(f"published {sent} tick(s)", file=sys.stderr)
     return 0
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+
+    region = region_node(settings)
+    if region is None:
+        return EXIT_USAGE
+    return asyncio.run(run_clock(region, at=args.at, every_s=args.every, count=args.count))

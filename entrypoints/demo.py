@@ -8,6 +8,7 @@ Everything is stopped on exit, Ctrl-C included.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import datetime as dt
@@ -418,3 +419,8 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """``liudong demo [--duration SECONDS]``."""
+    return Demo(settings, args.duration).run()

@@ -20,7 +20,10 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bootstrap import client_options
 from entrypoints.arguments import EXIT_USAGE
+from infra.kafka.address import resolve_bootstrap
+from infra.settings import Settings
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -41,7 +44,7 @@ def configure(parser: argparse.ArgumentParser, *, county_code: Callable[[str], s
     parser.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")
 
 
-def run(args: argparse.Namespace, settings: Settings, bootstrap: str, options: Any) -> int:
+def show(args: argparse.Namespace, settings: Settings, bootstrap: str, options: Any) -> int:
     from audit import obligation_view
     from contracts import obligation_vocabulary as vocabulary
     from contracts import unions
@@ -102,3 +105,11 @@ def run(args: argparse.Namespace, settings: Settings, bootstrap: str, options: A
         print(f"  {c.name:<17} {counts[c.name]:>7}  {c.zh} / {c.en}")
     print(f"{len(chosen)} obligation(s)", file=sys.stderr)
     return 0
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    return show(args, settings, bootstrap, client_options(settings))

@@ -13,6 +13,7 @@ would refuse is reported and never written to the log, which keeps everything fo
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable, Mapping
@@ -31,6 +32,9 @@ from contracts.events.registry import (
 from contracts.publishers import NODE_EVENT_TYPES
 from contracts.types import PublisherRole
 from entrypoints.arguments import EXIT_USAGE
+from entrypoints.preflight import catalog_ready
+from infra.kafka.address import resolve_bootstrap
+from infra.settings import Settings
 from streams.county_node import CountyNode
 
 DELEGATE_ROLES = tuple(r for r in get_args(PublisherRole) if r not in ("node", "region"))
@@ -200,3 +204,42 @@ async def submit(
         await signer.publish(change)
     print(f"{describe(change)}; published to {registry_topic}")
     return 0
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.registry import Registry
+    from bootstrap import services
+    from contracts.publishers import node_id, region_id
+    from infra.region import region_key_path, region_public_key
+    from streams import signing, topics
+    from streams.keys import KeyFileError, load_key_file
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    if args.command == "region":
+        county, publisher_id = settings.region_code, region_id(settings.region_code)
+        key_path = args.region_key or region_key_path(settings)
+    else:
+        county = county_of(args.publisher)
+        publisher_id, key_path = node_id(county), args.key
+    try:
+        key = load_key_file(key_path)
+        root = signing.load_public_key(region_public_key(settings))
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not catalog_ready(settings, bootstrap, [topics.REGISTRY]):
+        return 1
+    signer = services.county_node(
+        settings, bootstrap, county=county, publisher_id=publisher_id, private_key=key
+    )
+    topic = topics.REGISTRY.full_name(settings.topic_prefix)
+
+    async def read_registry() -> Registry:
+        reader = services.registry_reader(settings, bootstrap, Registry(settings.region_code, root))
+        await reader.start()
+        await reader.stop()
+        return reader.registry
+
+    return asyncio.run(submit(signer, args, read_registry=read_registry, registry_topic=topic))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,6 +12,10 @@ from typing import TextIO
 from aiokafka.errors import KafkaError
 
 from contracts.envelope import Envelope
+from entrypoints.arguments import EXIT_USAGE
+from entrypoints.preflight import catalog_ready
+from infra.kafka.address import resolve_bootstrap
+from infra.settings import Settings
 from integrators.export_lines import LineError, parse_line, read_lines
 from streams.county_node import CountyNode
 
@@ -61,3 +67,34 @@ async def run_publish(node: CountyNode, source: str) -> int:
         print(f"line {number}: rejected: {reason}", file=sys.stderr)
     print(f"published {report.published} events, rejected {len(report.rejected)} lines")
     return 1 if report.rejected else 0
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bootstrap import services
+    from streams import topics
+    from streams.keys import KeyFileError, load_key_file
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    try:
+        key = load_key_file(args.key)
+    except KeyFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not catalog_ready(settings, bootstrap, [topics.COUNTY_EVENTS]):
+        return 1
+    secret = services.person_secret(settings)
+
+    async def go() -> int:
+        node = services.county_node(
+            settings,
+            bootstrap,
+            county=args.county,
+            publisher_id=args.publisher,
+            private_key=key,
+            person_secret=secret,
+        )
+        return await run_publish(node, args.source)
+
+    return asyncio.run(go())

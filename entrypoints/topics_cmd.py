@@ -3,6 +3,7 @@ their partitions, retention and compaction; idempotent, so run it at every deplo
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Mapping
@@ -10,6 +11,10 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
+from bootstrap import client_options
+from entrypoints.arguments import EXIT_USAGE
+from infra.kafka.address import resolve_bootstrap
+from infra.settings import Settings
 from streams.admin import CatalogError, ensure_topics, partition_counts
 from streams.topics import CATALOG, changelog_partitions
 
@@ -68,3 +73,19 @@ async def ensure(
         return 1
     print(f"{len(counts)} topics ready on {bootstrap} ({len(created)} created)")
     return 0
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+
+    bootstrap = resolve_bootstrap(settings)
+    if bootstrap is None:
+        return EXIT_USAGE
+    return asyncio.run(
+        ensure(
+            bootstrap,
+            prefix=settings.topic_prefix,
+            partitions=settings.partitions,
+            replication_factor=settings.replication_factor,
+            client_options=client_options(settings),
+        )
+    )

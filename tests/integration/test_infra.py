@@ -15,7 +15,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from infra.kafka.cli import cmd_kafka_status, cmd_kafka_stop
+from entrypoints.kafka_cmd import cmd_kafka_status, cmd_kafka_stop
 from infra.kafka.cluster import (
     KafkaCluster,
     KafkaClusterError,
@@ -201,7 +201,7 @@ def test_cli_start_status_stop(kafka_jars: Path, tmp_path: Path, infra_settings:
     settings = Settings(home=home)
     env = {**os.environ, "LIUDONG_HOME": str(home)}
     code = (
-        "import sys; from infra.kafka.cli import cmd_kafka_start; "
+        "import sys; from entrypoints.kafka_cmd import cmd_kafka_start; "
         "from infra.settings import Settings; sys.exit(cmd_kafka_start(Settings(), 1))"
     )
     started = subprocess.run(

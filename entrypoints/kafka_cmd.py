@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from infra.kafka.cluster import (
@@ -66,3 +67,9 @@ def _pids(state: ClusterState) -> str:
 def _error(exc: BaseException) -> int:
     print(f"error: {exc}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "start":
+        return cmd_kafka_start(settings, args.nodes)
+    return cmd_kafka_stop(settings) if args.action == "stop" else cmd_kafka_status(settings)
