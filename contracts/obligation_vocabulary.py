@@ -52,6 +52,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
+from contracts.languages import Lang
+
 LifecycleState = Literal["opened", "reminded", "breached", "escalated", "fulfilled", "cancelled"]
 LIFECYCLE: tuple[LifecycleState, ...] = (
     "opened",
@@ -138,7 +140,7 @@ class Count:
             return facts.due_at <= clock + self.due_within
         return True
 
-    def label(self, lang: Literal["zh", "en"] = "zh") -> str:
+    def label(self, lang: Lang = "zh") -> str:
         return self.zh if lang == "zh" else self.en
 
 

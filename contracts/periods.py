@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from contracts.languages import Lang
+
 Kind = Literal["month", "quarter", "year"]
 KINDS: tuple[Kind, ...] = ("month", "quarter", "year")
 
@@ -74,7 +76,7 @@ class Period:
             at = (at + dt.timedelta(days=32)).replace(day=1)
         return tuple(out)
 
-    def label(self, lang: Literal["zh", "en"] = "zh") -> str:
+    def label(self, lang: Lang = "zh") -> str:
         """``2026年3月`` / ``March 2026``, ``2026年第1季度`` / ``2026 Q1``, ``2026年``."""
         year = self.start.year
         if self.kind == "month":

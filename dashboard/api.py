@@ -20,6 +20,7 @@ import structlog
 from aiohttp import web
 
 from contracts import periods as periods_module
+from contracts.languages import Lang
 from contracts.league import SCOPES
 from dashboard import (
     agreement_view,
@@ -204,7 +205,7 @@ def _int(request: web.Request, name: str, default: int, high: int) -> int:
     return int(raw)
 
 
-def _lang(request: web.Request) -> words.Lang:
+def _lang(request: web.Request) -> Lang:
     return "en" if request.query.get("lang") == "en" else "zh"
 
 

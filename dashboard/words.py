@@ -14,11 +14,11 @@ write.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from contracts import obligation_vocabulary as vocabulary
+from contracts.languages import Lang
 
-Lang = Literal["zh", "en"]
 Words = MappingProxyType[str, tuple[str, str]]  # code -> (中文, English)
 
 

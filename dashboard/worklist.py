@@ -23,6 +23,7 @@ from typing import Any
 
 from contracts import obligation_vocabulary as vocabulary
 from contracts.human_time import LOCAL
+from contracts.languages import Lang
 from dashboard import scope, words
 from dashboard.auth import Principal
 from dashboard.figures import with_status
@@ -143,7 +144,7 @@ async def page(
 
 # --- CSV -----------------------------------------------------------------------------------------
 
-HEADERS: dict[words.Lang, tuple[str, ...]] = {
+HEADERS: dict[Lang, tuple[str, ...]] = {
     "zh": (
         "事项编号",
         "人员标识",
@@ -185,13 +186,13 @@ def _time(value: dt.datetime | None) -> str:
     return "" if value is None else LOCAL.minutes(value)
 
 
-def _name(code: str | None, lang: words.Lang) -> str:
+def _name(code: str | None, lang: Lang) -> str:
     if not code:
         return ""
     return chinese(code) if lang == "zh" else english(code)
 
 
-def csv_text(records: list[Mapping[str, Any]], lang: words.Lang) -> str:
+def csv_text(records: list[Mapping[str, Any]], lang: Lang) -> str:
     """The rows as CSV text, byte-order mark first."""
     out = io.StringIO()
     out.write(BOM)
@@ -222,8 +223,6 @@ def csv_text(records: list[Mapping[str, Any]], lang: words.Lang) -> str:
     return out.getvalue()
 
 
-async def export(
-    conn: Any, p: Principal, f: Filter, clock: dt.datetime | None, lang: words.Lang
-) -> str:
+async def export(conn: Any, p: Principal, f: Filter, clock: dt.datetime | None, lang: Lang) -> str:
     sql, args = rows_sql(p, f, clock, CSV_LIMIT, 0)
     return csv_text(list(await conn.fetch(sql, *args)), lang)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agents.assessment_config import AssessmentConfig
+from contracts.languages import Lang
 from contracts.league import Scope
 from disclosure.bulletin import content as content_module
 from disclosure.bulletin import render
 from disclosure.bulletin.inputs import Edition, Inputs, code_version
-from disclosure.bulletin.labels import Lang
 from disclosure.bulletin.log_fold import LogFold
 
 

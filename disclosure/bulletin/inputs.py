@@ -25,8 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+from contracts.languages import LANGS, Lang
 from disclosure.bulletin import positions as positions_module
-from disclosure.bulletin.labels import LANGS, Lang
 from disclosure.bulletin.positions import TOPICS, Positions
 
 Edition = Literal["full", "public"]

@@ -11,16 +11,9 @@ its public wording).
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Literal
 
 from agents.assessment_config import BY_NAME, Side
-
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
-
-
-def pick(pair: tuple[str, str], lang: Lang) -> str:
-    return pair[0] if lang == "zh" else pair[1]
+from contracts.languages import Lang, pick
 
 
 def indicator(name: str, lang: Lang) -> str:

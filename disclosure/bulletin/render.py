@@ -18,6 +18,7 @@ from agents import assessment_config as cfg
 from contracts import divisions
 from contracts import obligation_vocabulary as vocabulary
 from contracts.human_time import LOCAL
+from contracts.languages import Lang, pick
 from contracts.league import Standing
 from disclosure.bulletin import charts, labels, suppression
 from disclosure.bulletin import positions as positions_module
@@ -29,7 +30,7 @@ from disclosure.bulletin.content import (
     Movement,
 )
 from disclosure.bulletin.inputs import Inputs
-from disclosure.bulletin.labels import Lang, word
+from disclosure.bulletin.labels import word
 
 NUMERALS = "一二三四五六七八九十"
 
@@ -239,7 +240,7 @@ def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
     for side in cfg.SIDES:
         assessed = "" if ci.settled[side] >= minimum else d.aside(d.w("not_assessed"))
         sides.append(
-            f"{escape(labels.pick(labels.SIDE[side], d.lang))} {d.w('settled')} "
+            f"{escape(pick(labels.SIDE[side], d.lang))} {d.w('settled')} "
             f"{d.count(ci.settled[side])}{assessed}"
         )
     by_name: dict[str, dict[str, tuple[str, str, str]]] = {}
@@ -251,7 +252,7 @@ def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
         by_name.setdefault(row.name, {})[row.side] = (f"{num}/{den}", ratio, score)
     head = [d.w("indicator")]
     for side in cfg.SIDES:
-        name = escape(labels.pick(labels.SIDE[side], d.lang))
+        name = escape(pick(labels.SIDE[side], d.lang))
         head += [f"{name} {d.w('fraction')}", d.w("ratio"), d.w("score")]
     rows = []
     for indicator in cfg.INDICATORS:
@@ -350,7 +351,7 @@ def _breaches(d: Doc) -> str:
     counts = {name: vocabulary.BY_NAME[name].label(d.lang) for name in ("breached", "escalated")}
     pair = f"{escape(counts['breached'])} / {escape(counts['escalated'])}"
     head = [d.w("county")]
-    head += [escape(labels.pick(labels.KIND[k], d.lang)) + f"<br>{pair}" for k in c.kinds]
+    head += [escape(pick(labels.KIND[k], d.lang)) + f"<br>{pair}" for k in c.kinds]
     head.append(f"{d.w('total')}<br>{pair}")
     rows = []
     totals = {k: [0, 0] for k in c.kinds}
@@ -396,7 +397,7 @@ def _campaign(d: Doc, cs: CampaignSummary) -> str:
     head = (d.w("check"), d.w("assigned"), d.w("answered"), d.w("overdue"))
     checks = [
         (
-            escape(labels.pick(labels.CHECK.get(k, (k, k)), d.lang)),
+            escape(pick(labels.CHECK.get(k, (k, k)), d.lang)),
             d.count(a),
             d.count(n),
             d.count(o),
@@ -405,8 +406,7 @@ def _campaign(d: Doc, cs: CampaignSummary) -> str:
     ]
     counties = [(d.county(k), d.count(a), d.count(n), d.count(o)) for k, a, n, o in cs.by_county]
     results = [
-        (escape(labels.pick(labels.RESULT.get(k, (k, k)), d.lang)), d.count(n))
-        for k, n in cs.results
+        (escape(pick(labels.RESULT.get(k, (k, k)), d.lang)), d.count(n)) for k, n in cs.results
     ]
     out = f'<div class="campaign"><h3>{d.w("campaign")} {escape(r.campaign_id)}</h3>'
     out += f'<dl class="facts">{facts}</dl>'
@@ -471,7 +471,7 @@ def weights_section(d: Doc) -> str:
     )
     head = [d.w("indicator"), d.w("better")]
     for side in cfg.SIDES:
-        name = escape(labels.pick(labels.SIDE[side], d.lang))
+        name = escape(pick(labels.SIDE[side], d.lang))
         head += [f"{name} {d.w('weight')}", d.w("target"), d.w("floor")]
     rows = []
     for indicator in cfg.INDICATORS:
@@ -493,13 +493,13 @@ def weights_section(d: Doc) -> str:
             definitions.append(
                 (
                     escape(labels.indicator(indicator.name, d.lang)),
-                    escape(labels.pick(labels.SIDE[side], d.lang)),
+                    escape(pick(labels.SIDE[side], d.lang)),
                     f"{escape(denominator)}；{escape(numerator)}"
                     if d.lang == "zh"
                     else f"{escape(denominator)}; {escape(numerator)}",
                 )
             )
-    general = "".join(f"<li>{escape(labels.pick(r, d.lang))}</li>" for r in labels.RULES)
+    general = "".join(f"<li>{escape(pick(r, d.lang))}</li>" for r in labels.RULES)
     return (
         f"<p>{intro}</p>"
         + table(head, rows, "weights")

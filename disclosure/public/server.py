@@ -31,9 +31,10 @@ from aiokafka.errors import KafkaError
 from agents import assessment_state
 from agents.assessment_config import AssessmentConfig
 from contracts import periods
+from contracts.languages import LANGS, Lang
 from disclosure.bulletin import build
 from disclosure.bulletin.content import NotReady, closed_periods, newest_closed
-from disclosure.bulletin.labels import LANGS, Lang, word
+from disclosure.bulletin.labels import word
 from disclosure.bulletin.log_reader import LogError, LogFollower
 from disclosure.bulletin.render import region_name
 from disclosure.public import bulletins, view

@@ -18,11 +18,12 @@ from urllib.parse import urlencode
 from agents import assessment_config as cfg
 from contracts import periods
 from contracts.human_time import LOCAL
+from contracts.languages import Lang
 from disclosure.bulletin import positions as positions_module
 from disclosure.bulletin import render, suppression
 from disclosure.bulletin.build import Bulletin
 from disclosure.bulletin.content import Fraction
-from disclosure.bulletin.labels import Lang, word
+from disclosure.bulletin.labels import word
 
 LANG_NAMES = {"zh": "中文", "en": "English"}
 
