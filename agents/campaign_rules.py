@@ -38,6 +38,7 @@ from types import MappingProxyType
 
 from agents import case_moves, case_state
 from agents.case_state import CaseState, Derived, Registration, Task
+from agents.derivation import envelope_of
 from contracts import event_ids
 from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.envelope import Envelope
@@ -466,12 +467,7 @@ def progress_event(
     return CampaignProgressPublished(
         event_id=event_id,
         schema_version=CampaignProgressPublished.SCHEMA_VERSION,
-        occurred_at=tick.occurred_at,
-        recorded_at=tick.occurred_at,
-        source_county=region,
-        publisher_id=f"{region}/agents",
-        correlation_id=tick.correlation_id,
-        causation_id=tick.event_id,
+        **envelope_of(tick, region),
         campaign_id=campaign.campaign_id,
         partition=partition,
         closed=campaign.closed,

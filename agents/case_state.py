@@ -14,6 +14,7 @@ from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from agents.derivation import envelope_of
 from contracts import event_ids, periods
 from contracts import obligation_vocabulary as vocabulary
 from contracts.agreement_terms import ResolvedTerms
@@ -238,12 +239,7 @@ class CaseStep:
             {
                 "event_id": event_id,
                 "schema_version": cls.SCHEMA_VERSION,
-                "occurred_at": cause.occurred_at,
-                "recorded_at": cause.occurred_at,  # event time: never the wall clock
-                "source_county": self.region,
-                "publisher_id": f"{self.region}/agents",
-                "correlation_id": cause.correlation_id,
-                "causation_id": cause.event_id,
+                **envelope_of(cause, self.region),
                 **fields,
             }
         )

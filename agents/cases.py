@@ -42,6 +42,7 @@ from contracts.events.derived import (
     AlertRaised,
     CampaignProgressPublished,
 )
+from contracts.publishers import agents_id
 from infra.worker_metrics import WorkerMetrics
 from streams import codec as codec_module
 from streams import topics
@@ -210,7 +211,7 @@ class CasesPartition:
             reason,
             topic=policy.dead_letters,
             region_code=policy.region,
-            publisher_id=f"{policy.region}/agents",
+            publisher_id=agents_id(policy.region),
             metrics=policy.metrics,
         )
 

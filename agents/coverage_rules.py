@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from agents.case_state import CaseState, FlowRecord
+from agents.derivation import envelope_of
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import AgreementCoveragePublished, CoverageFigure
 
@@ -74,12 +75,7 @@ def publish(
             AgreementCoveragePublished(
                 event_id=event_id,
                 schema_version=AgreementCoveragePublished.SCHEMA_VERSION,
-                occurred_at=tick.occurred_at,
-                recorded_at=tick.occurred_at,
-                source_county=region,
-                publisher_id=f"{region}/agents",
-                correlation_id=tick.correlation_id,
-                causation_id=tick.event_id,
+                **envelope_of(tick, region),
                 period=period,
                 partition=partition,
                 figures=figures,

@@ -34,6 +34,7 @@ import structlog
 from agents import refusals
 from agents.gate_rules import Accepted, GateLimits, Rejected, decide
 from agents.registry import Registry
+from contracts.publishers import gate_id
 from infra.worker_metrics import WorkerMetrics
 from streams import routing
 from streams.codec import Codec
@@ -66,7 +67,7 @@ class DeadLetters:
             reason,
             topic=self.topic,
             region_code=self.region,
-            publisher_id=f"{self.region}/gate",
+            publisher_id=gate_id(self.region),
             metrics=self.metrics,
         )
 

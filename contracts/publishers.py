@@ -64,6 +64,16 @@ def region_id(region: str) -> str:
     return f"{region}/{REGION_NAME}"
 
 
+def agents_id(region: str) -> str:
+    """The publisher id of every event the region's agents derive, and of their dead letters."""
+    return f"{region}/agents"
+
+
+def gate_id(region: str) -> str:
+    """The publisher id of the gate's dead letters."""
+    return f"{region}/gate"
+
+
 def delegate_problem(county: str, publisher_id: str) -> str | None:
     """Why ``publisher_id`` cannot name a department or office of ``county``, or None.
 
