@@ -1,4 +1,5 @@
-"""``liudong audit``: a person's or a county's history with the causes of every decision.
+"""A person's or a county's history with the causes of every decision, read from the
+projection for ``liudong audit`` (the command and its tables: :mod:`entrypoints.audit_cmd`).
 
 - ``audit person ID-OR-KEY [--as-of INSTANT]``: the person's events from the projector's
   archive (what counties reported and what the agents derived), as of the instant, each
@@ -232,7 +233,7 @@ class CountyObligation:
 
     def as_json(self, zone: Zone = LOCAL) -> dict[str, Any]:
         return {
-            **{k: _jsonable(v, zone) for k, v in self.record.items()},
+            **{k: jsonable(v, zone) for k, v in self.record.items()},
             "status": vocabulary.status(vocabulary.Row.of(self.record)),
             "lifecycle": [e.as_json(zone) for e in self.lifecycle],
         }
@@ -368,244 +369,12 @@ async def audit_rows(conn: Any, limit: int) -> list[dict[str, Any]]:
     return [dict(r) for r in await reads.audit_log(conn, limit)]
 
 
-# --- printing ------------------------------------------------------------------------------------
-
-
-def person_table(report: PersonReport, zone: Zone = LOCAL) -> list[str]:
-    as_of = zone.show(report.as_of) if report.as_of else "now"
-    out = [f"person {report.person_key}  as of {as_of}", ""]
-    out.append(f"{'when (' + zone.name + ')':<16}  {'event':<28} {'by':<22} detail")
-    for e in report.timeline:
-        name = ("↳ " if e.derived else "") + e.event_type
-        out.append(f"{zone.minutes(e.occurred_at)}  {name:<28} {e.publisher_id:<22} {e.detail()}")
-        if e.causes:
-            out.append(f"{'':<18}  caused by " + " <- ".join(c.label(zone) for c in e.causes))
-    out += ["", f"obligations as of {as_of}:"]
-    out += obligation_table(report.obligations, zone)
-    return out
-
-
-def obligation_table(
-    rows: Iterable[obligation_view.ObligationRow], zone: Zone = LOCAL
-) -> list[str]:
-    out = [
-        f"  {'due (' + zone.name + ')':<16}  {'status':<17} {'kind':<24} {'on':<7} {'for':<7} flags"
-    ]
-    for r in rows:
-        out.append(
-            f"  {zone.minutes(r.due_at)}  {r.status:<17} {r.kind:<24} "
-            f"{r.responsible:<7} {r.counterpart:<7} {','.join(r.flags()) or '-'}"
-        )
-    return out
-
-
-def county_table(report: CountyReport, zone: Zone = LOCAL) -> list[str]:
-    out = [
-        f"county {report.county}  period {report.period} "
-        f"[{zone.show(report.start)}, {zone.show(report.end)})  "
-        f"{len(report.obligations)} obligation(s)"
-    ]
-    for ob in report.obligations:
-        r = ob.record
-        due = zone.minutes(r["due_at"]) if r["due_at"] else "?"
-        status = vocabulary.status(vocabulary.Row.of(r))
-        out.append("")
-        out.append(
-            f"{r['obligation_id']}  {r['kind'] or '?'}  on {r['responsible_county']} "
-            f"for {r['counterpart_county'] or '?'}  due {due} {zone.name}  {status}  "
-            f"person {r['person_key']}"
-        )
-        for e in ob.lifecycle:
-            causes = " <- ".join(c.label(zone) for c in e.causes) or "-"
-            out.append(f"  {zone.minutes(e.occurred_at)}  {e.event_type:<22} caused by {causes}")
-    return out
-
-
-def log_table(rows: Sequence[dict[str, Any]], zone: Zone = LOCAL) -> list[str]:
-    out = [
-        f"{'read at (' + zone.name + ')':<19}  {'operator':<14} {'command':<14} "
-        f"{'subject':<24} rows"
-    ]
-    for r in rows:
-        subject = str(r["subject"])
-        if r["subject_kind"] == "person":
-            subject = f"person {subject}"
-        else:
-            subject = f"county {subject} {r['period'] or ''}".rstrip()
-        as_of = f" as of {zone.show(r['as_of'])}" if r["as_of"] else ""
-        out.append(
-            f"{zone.at(r['read_at']):%Y-%m-%d %H:%M:%S}  {r['operator']:<14} "
-            f"{r['command']:<14} {subject:<24} {r['rows_returned']}{as_of}"
-        )
-    return out
-
-
-# --- the commands ------------------------------------------------------------------------------
-
-
-def cmd_audit_person(
-    settings: Settings,
-    subject: str,
-    *,
-    as_of: dt.datetime | None = None,
-    fmt: str = "table",
-    zone: Zone = LOCAL,
-) -> int:
-    try:
-        asked = resolve_person(subject, _secret(settings))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-
-    async def go(conn: Any) -> tuple[PersonReport, reads.LogSpan, Any]:
-        who = operator()
-        key = asked.key or await person_by_prefix(conn, asked.prefix or "", who)
-        report = await read_person(conn, key, as_of=as_of, prefix=settings.topic_prefix, who=who)
-        return report, await reads.log_span(conn), await reads.person_span(conn, key)
-
-    try:
-        done = _run(settings, go)
-    except NotInLog as exc:
-        return _nothing(str(exc))
-    if done is None:
-        return EXIT_ERROR
-    report, span, first_seen = done
-    if not report.timeline:
-        if first_seen is None:
-            return _nothing(f"no person with key {report.person_key} in the log")
-        return _nothing(
-            f"person {report.person_key} has no events by {zone.show(as_of)}: "
-            f"the first is at {zone.show(first_seen)}"
-        )
-    if as_of is not None and span.last is not None and as_of > span.last:
-        print(
-            f"note: {zone.show(as_of)} is after the log's last event ({zone.show(span.last)}): "
-            "this is the person's whole history so far",
-            file=sys.stderr,
-        )
-    if fmt == "json":
-        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
-    else:
-        print("\n".join(person_table(report, zone)))
-        print(f"{len(report.timeline)} event(s); this read is in the audit log", file=sys.stderr)
-    return 0
-
-
-def cmd_audit_county(
-    settings: Settings, county: str, *, period: str, fmt: str = "table", zone: Zone = LOCAL
-) -> int:
-    try:
-        asked = periods.parse(period)
-    except periods.PeriodError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-
-    async def go(conn: Any) -> tuple[CountyReport | None, reads.LogSpan, bool]:
-        span = await reads.log_span(conn)
-        known = await reads.county_is_party(conn, county)
-        if not known or span.clock is None or asked.start > span.clock:
-            return None, span, known
-        report = await read_county(
-            conn, county, period=asked.text, prefix=settings.topic_prefix, who=operator()
-        )
-        return report, span, known
-
-    done = _run(settings, go)
-    if done is None:
-        return EXIT_ERROR
-    report, span, known = done
-    if not known:
-        return _nothing(f"county {county} is party to no obligation in the log")
-    if report is None:
-        return _nothing(
-            f"period {asked.text} begins after the log's clock ({zone.show(span.clock)}): "
-            "nothing to show"
-        )
-    if span.clock is not None and span.clock < asked.end:
-        print(
-            f"note: period {asked.text} is not over: the log's clock is at "
-            f"{zone.show(span.clock)}, the period ends at {zone.show(asked.end)}",
-            file=sys.stderr,
-        )
-    if fmt == "json":
-        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
-    else:
-        print("\n".join(county_table(report, zone)))
-    if not report.obligations:
-        return _nothing(f"no obligation of county {county} was live in {asked.text}")
-    return 0
-
-
-def cmd_audit_log(
-    settings: Settings, *, limit: int = 50, fmt: str = "table", zone: Zone = LOCAL
-) -> int:
-    async def go(conn: Any) -> list[dict[str, Any]]:
-        return await audit_rows(conn, limit)
-
-    rows = _run(settings, go)
-    if rows is None:
-        return EXIT_ERROR
-    if fmt == "json":
-        doc = [{k: _jsonable(v, zone) for k, v in r.items()} for r in rows]
-        print(json.dumps(doc, ensure_ascii=False, indent=1))
-    else:
-        print("\n".join(log_table(rows, zone)))
-    return 0
-
-
-def log_read(settings: Settings, read: reads.AuditedRead) -> reads.AuditedRead | None:
-    """Record a read made elsewhere (a replay's county snapshot) in the audit log, with its
-    ``rows``; the read as recorded, or None (with one ``error:`` line) when it could not be:
-    the caller then shows nothing."""
-
-    async def go(conn: Any) -> reads.AuditedRead:
-        async with reads.audited(conn, read):
-            pass
-        return read
-
-    done: reads.AuditedRead | None = _run(settings, go)
-    return done
-
-
-def _nothing(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_NOTHING
-
-
-def _run(settings: Settings, work: Any) -> Any:
-    """Connect (migrating, so the audit log exists), run ``work(conn)``; None on failure."""
-    from infra.postgres import resolve_dsn
-
-    async def go() -> Any:
-        conn = await asyncpg.connect(resolve_dsn(settings))
-        try:
-            await migrate(conn)
-            return await work(conn)
-        finally:
-            await conn.close()
-
-    try:
-        return asyncio.run(go())
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"error: the projection database: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return None
-
-
-def _secret(settings: Settings) -> bytes | None:
-    """The person-key secret if one is configured or was generated; never generates one."""
-    configured = settings.person_key_secret
-    if configured is not None:
-        return configured.get_secret_value().encode()
-    path = settings.keys_dir / "person-key.secret"
-    return path.read_text().strip().encode() if path.exists() else None
-
-
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text[:24] + "…" if len(text) > 25 else text
 
 
-def _jsonable(value: Any, zone: Zone = LOCAL) -> Any:
+def jsonable(value: Any, zone: Zone = LOCAL) -> Any:
     if isinstance(value, dt.datetime):
         return zone.iso(value)
     if isinstance(value, uuid.UUID):
@@ -622,3 +391,36 @@ def _audit_json(read: reads.AuditedRead | None, zone: Zone = LOCAL) -> dict[str,
         "read_at": zone.iso(read.read_at),
         "rows_returned": read.rows,
     }
+
+
+def log_read(settings: Settings, read: reads.AuditedRead) -> reads.AuditedRead | None:
+    """Record a read made elsewhere (a replay's county snapshot) in the audit log, with its
+    ``rows``; the read as recorded, or None (with one ``error:`` line) when it could not be:
+    the caller then shows nothing."""
+
+    async def go(conn: Any) -> reads.AuditedRead:
+        async with reads.audited(conn, read):
+            pass
+        return read
+
+    done: reads.AuditedRead | None = run_on_projection(settings, go)
+    return done
+
+
+def run_on_projection(settings: Settings, work: Any) -> Any:
+    """Connect (migrating, so the audit log exists), run ``work(conn)``; None on failure."""
+    from infra.postgres import resolve_dsn
+
+    async def go() -> Any:
+        conn = await asyncpg.connect(resolve_dsn(settings))
+        try:
+            await migrate(conn)
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(go())
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"error: the projection database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None

@@ -1,23 +1,247 @@
-"""``liudong audit person|county|log``: histories from the projection (:mod:`audit.history`)."""
+"""``liudong audit person|county|log``: the histories :mod:`audit.history` reads, as tables or
+JSON, each read recorded in the audit log."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
 
+from audit import obligation_view
+from audit.history import (
+    EXIT_ERROR,
+    EXIT_NOTHING,
+    CountyReport,
+    NotInLog,
+    PersonReport,
+    audit_rows,
+    jsonable,
+    operator,
+    person_by_prefix,
+    read_county,
+    read_person,
+    resolve_person,
+    run_on_projection,
+)
+from contracts import obligation_vocabulary as vocabulary
+from contracts import periods
+from contracts.human_time import LOCAL, Zone
+from infra.projection import reads
 from infra.settings import Settings
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from audit import history
     from contracts.human_time import zone
 
     shown = zone(args.utc)
     if args.action == "person":
-        return history.cmd_audit_person(
+        return cmd_audit_person(
             settings, args.subject, as_of=args.as_of, fmt=args.format, zone=shown
         )
     if args.action == "county":
-        return history.cmd_audit_county(
+        return cmd_audit_county(
             settings, args.county, period=args.period, fmt=args.format, zone=shown
         )
-    return history.cmd_audit_log(settings, limit=args.limit, fmt=args.format, zone=shown)
+    return cmd_audit_log(settings, limit=args.limit, fmt=args.format, zone=shown)
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+
+def person_table(report: PersonReport, zone: Zone = LOCAL) -> list[str]:
+    as_of = zone.show(report.as_of) if report.as_of else "now"
+    out = [f"person {report.person_key}  as of {as_of}", ""]
+    out.append(f"{'when (' + zone.name + ')':<16}  {'event':<28} {'by':<22} detail")
+    for e in report.timeline:
+        name = ("↳ " if e.derived else "") + e.event_type
+        out.append(f"{zone.minutes(e.occurred_at)}  {name:<28} {e.publisher_id:<22} {e.detail()}")
+        if e.causes:
+            out.append(f"{'':<18}  caused by " + " <- ".join(c.label(zone) for c in e.causes))
+    out += ["", f"obligations as of {as_of}:"]
+    out += obligation_table(report.obligations, zone)
+    return out
+
+
+def obligation_table(
+    rows: Iterable[obligation_view.ObligationRow], zone: Zone = LOCAL
+) -> list[str]:
+    out = [
+        f"  {'due (' + zone.name + ')':<16}  {'status':<17} {'kind':<24} {'on':<7} {'for':<7} flags"
+    ]
+    for r in rows:
+        out.append(
+            f"  {zone.minutes(r.due_at)}  {r.status:<17} {r.kind:<24} "
+            f"{r.responsible:<7} {r.counterpart:<7} {','.join(r.flags()) or '-'}"
+        )
+    return out
+
+
+def county_table(report: CountyReport, zone: Zone = LOCAL) -> list[str]:
+    out = [
+        f"county {report.county}  period {report.period} "
+        f"[{zone.show(report.start)}, {zone.show(report.end)})  "
+        f"{len(report.obligations)} obligation(s)"
+    ]
+    for ob in report.obligations:
+        r = ob.record
+        due = zone.minutes(r["due_at"]) if r["due_at"] else "?"
+        status = vocabulary.status(vocabulary.Row.of(r))
+        out.append("")
+        out.append(
+            f"{r['obligation_id']}  {r['kind'] or '?'}  on {r['responsible_county']} "
+            f"for {r['counterpart_county'] or '?'}  due {due} {zone.name}  {status}  "
+            f"person {r['person_key']}"
+        )
+        for e in ob.lifecycle:
+            causes = " <- ".join(c.label(zone) for c in e.causes) or "-"
+            out.append(f"  {zone.minutes(e.occurred_at)}  {e.event_type:<22} caused by {causes}")
+    return out
+
+
+def log_table(rows: Sequence[dict[str, Any]], zone: Zone = LOCAL) -> list[str]:
+    out = [
+        f"{'read at (' + zone.name + ')':<19}  {'operator':<14} {'command':<14} "
+        f"{'subject':<24} rows"
+    ]
+    for r in rows:
+        subject = str(r["subject"])
+        if r["subject_kind"] == "person":
+            subject = f"person {subject}"
+        else:
+            subject = f"county {subject} {r['period'] or ''}".rstrip()
+        as_of = f" as of {zone.show(r['as_of'])}" if r["as_of"] else ""
+        out.append(
+            f"{zone.at(r['read_at']):%Y-%m-%d %H:%M:%S}  {r['operator']:<14} "
+            f"{r['command']:<14} {subject:<24} {r['rows_returned']}{as_of}"
+        )
+    return out
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def cmd_audit_person(
+    settings: Settings,
+    subject: str,
+    *,
+    as_of: dt.datetime | None = None,
+    fmt: str = "table",
+    zone: Zone = LOCAL,
+) -> int:
+    try:
+        asked = resolve_person(subject, _secret(settings))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    async def go(conn: Any) -> tuple[PersonReport, reads.LogSpan, Any]:
+        who = operator()
+        key = asked.key or await person_by_prefix(conn, asked.prefix or "", who)
+        report = await read_person(conn, key, as_of=as_of, prefix=settings.topic_prefix, who=who)
+        return report, await reads.log_span(conn), await reads.person_span(conn, key)
+
+    try:
+        done = run_on_projection(settings, go)
+    except NotInLog as exc:
+        return _nothing(str(exc))
+    if done is None:
+        return EXIT_ERROR
+    report, span, first_seen = done
+    if not report.timeline:
+        if first_seen is None:
+            return _nothing(f"no person with key {report.person_key} in the log")
+        return _nothing(
+            f"person {report.person_key} has no events by {zone.show(as_of)}: "
+            f"the first is at {zone.show(first_seen)}"
+        )
+    if as_of is not None and span.last is not None and as_of > span.last:
+        print(
+            f"note: {zone.show(as_of)} is after the log's last event ({zone.show(span.last)}): "
+            "this is the person's whole history so far",
+            file=sys.stderr,
+        )
+    if fmt == "json":
+        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(person_table(report, zone)))
+        print(f"{len(report.timeline)} event(s); this read is in the audit log", file=sys.stderr)
+    return 0
+
+
+def cmd_audit_county(
+    settings: Settings, county: str, *, period: str, fmt: str = "table", zone: Zone = LOCAL
+) -> int:
+    try:
+        asked = periods.parse(period)
+    except periods.PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    async def go(conn: Any) -> tuple[CountyReport | None, reads.LogSpan, bool]:
+        span = await reads.log_span(conn)
+        known = await reads.county_is_party(conn, county)
+        if not known or span.clock is None or asked.start > span.clock:
+            return None, span, known
+        report = await read_county(
+            conn, county, period=asked.text, prefix=settings.topic_prefix, who=operator()
+        )
+        return report, span, known
+
+    done = run_on_projection(settings, go)
+    if done is None:
+        return EXIT_ERROR
+    report, span, known = done
+    if not known:
+        return _nothing(f"county {county} is party to no obligation in the log")
+    if report is None:
+        return _nothing(
+            f"period {asked.text} begins after the log's clock ({zone.show(span.clock)}): "
+            "nothing to show"
+        )
+    if span.clock is not None and span.clock < asked.end:
+        print(
+            f"note: period {asked.text} is not over: the log's clock is at "
+            f"{zone.show(span.clock)}, the period ends at {zone.show(asked.end)}",
+            file=sys.stderr,
+        )
+    if fmt == "json":
+        print(json.dumps(report.as_json(zone), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(county_table(report, zone)))
+    if not report.obligations:
+        return _nothing(f"no obligation of county {county} was live in {asked.text}")
+    return 0
+
+
+def cmd_audit_log(
+    settings: Settings, *, limit: int = 50, fmt: str = "table", zone: Zone = LOCAL
+) -> int:
+    async def go(conn: Any) -> list[dict[str, Any]]:
+        return await audit_rows(conn, limit)
+
+    rows = run_on_projection(settings, go)
+    if rows is None:
+        return EXIT_ERROR
+    if fmt == "json":
+        doc = [{k: jsonable(v, zone) for k, v in r.items()} for r in rows]
+        print(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(log_table(rows, zone)))
+    return 0
+
+
+def _nothing(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_NOTHING
+
+
+def _secret(settings: Settings) -> bytes | None:
+    """The person-key secret if one is configured or was generated; never generates one."""
+    configured = settings.person_key_secret
+    if configured is not None:
+        return configured.get_secret_value().encode()
+    path = settings.keys_dir / "person-key.secret"
+    return path.read_text().strip().encode() if path.exists() else None
