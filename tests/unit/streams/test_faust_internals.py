@@ -11,9 +11,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import faust
+from aiokafka.client import AIOKafkaClient
+from aiokafka.consumer.fetcher import Fetcher
+from aiokafka.consumer.subscription_state import SubscriptionState
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from faust.transport.consumer import Consumer as FaustConsumer
 from faust.transport.consumer import ThreadDelegateConsumer
@@ -51,6 +55,33 @@ async def test_the_worker_consumer_uses_the_configured_fetch_wait(tmp_path: Path
         assert consumer._group_id == app.conf.id  # the rest is still Faust's worker consumer
     finally:
         await consumer.stop()
+
+
+async def test_the_started_consumers_fetcher_backs_off_briefly() -> None:
+    """aiokafka reads ``_prefetch_backoff`` when it stores a fetch's records, and holds a
+    broker's next fetch while such records wait; the adapter sets it on the fetcher."""
+    assert "backoff=self._prefetch_backoff" in inspect.getsource(Fetcher._proc_fetch_request)
+    assert "backoff_by_nodes" in inspect.getsource(Fetcher._get_actions_per_node)
+    client = AIOKafkaClient(bootstrap_servers="127.0.0.1:9")
+    fetcher = Fetcher(client, SubscriptionState())
+    try:
+        assert fetcher._prefetch_backoff == 0.1  # aiokafka's default, which the adapter lowers
+        consumer: Any = SimpleNamespace(_fetcher=fetcher)
+        faust_internals.shorten_prefetch_backoff(consumer)
+        assert fetcher._prefetch_backoff == faust_internals.PREFETCH_BACKOFF_S < 0.1
+    finally:
+        await fetcher.close()
+        await client.close()
+
+
+def test_the_worker_consumer_thread_shortens_the_backoff_once_started() -> None:
+    source = inspect.getsource(faust_internals._ConsumerThread.on_start)
+    assert "await super().on_start()" in source
+    assert "shorten_prefetch_backoff(self._consumer)" in source
+    # Faust's thread builds and starts its consumer in on_start, the fetcher with it.
+    faust_source = inspect.getsource(faust_aiokafka.AIOKafkaConsumerThread.on_start)
+    assert "self._consumer = self._create_consumer(" in faust_source
+    assert "await self._consumer.start()" in faust_source
 
 
 def test_the_default_wait_is_well_under_fausts() -> None:
