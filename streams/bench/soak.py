@@ -42,7 +42,7 @@ from infra.settings import Settings
 from streams import topics
 from streams.admin import ensure_topics
 from streams.bench.measure import Process, wait_group_ready
-from streams.bench.runner import results_dir
+from streams.bench.runner import DEPLOYED_STORE, results_dir
 from streams.signing import public_key_b64
 from streams.simulation.publisher import SimulationProgress, run_simulation
 from streams.simulation.scenario import SimulationConfig
@@ -179,6 +179,9 @@ class Soak:
             LIUDONG_REGION_PUBLIC_KEY=public_key_b64(self.region_key),
             LIUDONG_LOG_FORMAT="json",
             LIUDONG_LOG_LEVEL="warning",
+            # The deployment's store: with the in-memory default every case held is RSS, and
+            # the soak would measure the state's size rather than the worker's memory.
+            LIUDONG_FAUST_STORE=DEPLOYED_STORE,
         )
         argv = [sys.executable, "-m", "streams.cli", "worker"]  # the deployment's command
         return Process(argv, env, home / "worker.log")
@@ -326,7 +329,7 @@ def render(report: Report, stamp: str) -> str:
     if per_k is not None:
         head.append(
             f"- RSS growth after warm-up: {per_k:.1f} KiB per 1,000 messages processed "
-            "(each person's case is kept in the worker's tables; the gate keeps no ids)."
+            "(the worker's tables on RocksDB, as deployed; the gate keeps no ids)."
         )
     if not f["worker_alive_at_end"]:
         head.append("- The worker was not alive at the end: see its log.")
