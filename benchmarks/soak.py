@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from benchmarks.measure import Process, wait_group_ready
 from benchmarks.runner import results_dir
+from benchmarks.scale import DEPLOYED_STORE
 from infra.kafka.cluster import KafkaCluster
 from infra.settings import Settings
 from simulation.publisher import SimulationProgress, run_simulation
@@ -179,6 +180,9 @@ class Soak:
             LIUDONG_REGION_PUBLIC_KEY=public_key_b64(self.region_key),
             LIUDONG_LOG_FORMAT="json",
             LIUDONG_LOG_LEVEL="warning",
+            # The deployment's store: with the in-memory default every case held is RSS, and
+            # the soak would measure the state's size rather than the worker's memory.
+            LIUDONG_FAUST_STORE=DEPLOYED_STORE,
         )
         argv = [sys.executable, "-m", "entrypoints.cli", "worker"]  # the deployment's command
         return Process(argv, env, home / "worker.log")
@@ -326,7 +330,7 @@ def render(report: Report, stamp: str) -> str:
     if per_k is not None:
         head.append(
             f"- RSS growth after warm-up: {per_k:.1f} KiB per 1,000 messages processed "
-            "(each person's case is kept in the worker's tables; the gate keeps no ids)."
+            "(the worker's tables on RocksDB, as deployed; the gate keeps no ids)."
         )
     if not f["worker_alive_at_end"]:
         head.append("- The worker was not alive at the end: see its log.")
