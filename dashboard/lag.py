@@ -7,7 +7,6 @@ and never blocks or breaks the other views (they read PostgreSQL only).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,19 +43,24 @@ class LagProbe:
         if not stored:
             return compute_lag({}, {})
         try:
-            end = await asyncio.wait_for(self._end_offsets(list(stored)), self._timeout * 2)
+            end = await self._end_offsets(list(stored))
         except (KafkaError, OSError, TimeoutError) as exc:
             log.info("dashboard_lag_unavailable", error=type(exc).__name__)
             return unavailable(f"kafka unreachable ({type(exc).__name__})")
         return compute_lag(end, stored)
 
     async def _end_offsets(self, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        # Bounded by aiokafka's own request timeout (each connection, the metadata and the
+        # offsets request), not by cancelling it from outside: a start cancelled while it
+        # waits for the bootstrap metadata leaves that connection open, one leaked socket
+        # per probe while the broker is slow.
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             enable_auto_commit=False,
+            request_timeout_ms=max(1, int(self._timeout * 1000)),
         )
         try:
-            await asyncio.wait_for(consumer.start(), self._timeout)
+            await consumer.start()
             tps = [TopicPartition(t, p) for t, p in partitions]
             found = await consumer.end_offsets(tps)
             return {(tp.topic, tp.partition): int(o) for tp, o in found.items()}

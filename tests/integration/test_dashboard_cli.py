@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import struct
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
 import asyncpg
 import pytest
+from aiokafka.protocol.admin import (
+    ApiVersionResponse_v0,
+    ApiVersionResponse_v1,
+    ApiVersionResponse_v2,
+)
 
 from dashboard.demo_setup import start_demo_dashboard
 from dashboard.lag import LagProbe
@@ -66,6 +74,61 @@ async def test_lag_is_unavailable_while_kafka_is_down() -> None:
     assert lag["available"] is False
     assert "kafka unreachable" in lag["reason"]
     assert (await LagProbe(None).probe({}))["reason"] == "kafka not configured"
+
+
+async def _answer_versions_then_stay_silent(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """A broker too busy to answer: it answers the client's API-versions handshake, then
+    reads every later request (the bootstrap's metadata request) without answering."""
+    size = struct.unpack(">i", await reader.readexactly(4))[0]
+    request = await reader.readexactly(size)
+    api_key, api_version, correlation_id = struct.unpack(">hhi", request[:8])
+    assert api_key == ApiVersionResponse_v0.API_KEY
+    versions = [(key, 0, 12) for key in range(70)]
+    response_type = (ApiVersionResponse_v0, ApiVersionResponse_v1, ApiVersionResponse_v2)
+    if api_version == 0:
+        body = response_type[0](error_code=0, api_versions=versions).encode()
+    else:
+        body = response_type[min(api_version, 2)](
+            error_code=0, api_versions=versions, throttle_time_ms=0
+        ).encode()
+    payload = struct.pack(">i", correlation_id) + body
+    writer.write(struct.pack(">i", len(payload)) + payload)
+    await writer.drain()
+    while await reader.read(65536):
+        pass  # never answered
+
+
+async def test_lag_is_unavailable_from_a_broker_that_never_answers() -> None:
+    """The probe gives up within its own timeouts and leaves no connection open behind it
+    (a client start cancelled while it waits for the bootstrap metadata would leave that
+    connection open, one socket per probe while the broker is slow)."""
+    ended: list[asyncio.Task[None]] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        ended.append(asyncio.current_task())  # type: ignore[arg-type]
+        try:
+            await _answer_versions_then_stay_silent(reader, writer)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    probe = LagProbe(f"127.0.0.1:{port}", timeout_s=0.5)
+    try:
+        began = time.monotonic()
+        lag = await probe.probe({("liudong.validated", 0): 3})
+        took = time.monotonic() - began
+        assert lag["available"] is False
+        assert "kafka unreachable" in lag["reason"]
+        assert ended  # it connected, shook hands and asked for metadata that never came
+        assert took < 10  # bounded by the probe's own timeouts, not the client's 40 s
+        # The probe closed its side of every connection: each server task saw the end.
+        await asyncio.wait_for(asyncio.gather(*ended), 5)
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 async def test_lag_against_the_real_broker(kafka_bootstrap: str) -> None:
