@@ -29,9 +29,11 @@ from mode import Service
 from mode.types.signals import BaseSignalT
 
 from streams.runtime import faust_internals
+from streams.runtime.failures import Fatal, OutputRefused
 from streams.runtime.kafka_sink import KafkaSink
+from streams.runtime.limits import Limits
 from streams.runtime.ports import Applied, Output, Policy, Record
-from streams.runtime.runtime import BatchDone, Fatal, Limits, OutputRefused, Runtime
+from streams.runtime.runtime import BatchDone, Runtime
 
 log = structlog.get_logger(__name__)
 

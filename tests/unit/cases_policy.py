@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from agents.cases import CasesPartition, CasesPolicy
 from streams.runtime import Output, Record
+from streams.runtime.partition_state import PartitionState
 from streams.runtime.ports import Applied
-from streams.runtime.runtime import PartitionState
 from tests.unit.case_fixtures import REGION
 
 VALIDATED = "liudong.validated"
