@@ -1,13 +1,13 @@
 """Moves of a person between counties, as both the person-event rules and the campaign
-rules make them: registered in a county, leaving it, handed over to the next. Pure, no I/O.
+rules make them: registered in a county, leaving it, handed over to the next, and each move
+recorded as a flow. Pure, no I/O.
 """
 
 from __future__ import annotations
 
-from agents.case_state import (
-    CaseStep,
-    Registration,
-)
+from agents.case_state import Flow, FlowRecord, Registration
+from agents.case_step import CaseStep
+from contracts import periods
 from contracts.agreement_terms import AgreementBook, Defaults
 from contracts.events.migration import (
     MovedOn,
@@ -58,3 +58,21 @@ def close_left_duties(step: CaseStep, county: str) -> None:
             step.fulfil(ob)  # the notice is the county's (late) answer; the breach stands
         else:
             step.cancel(ob, f"the person left {county} before it was due")
+
+
+def record_new_flow(step: CaseStep, origin: str, destination: str, book: AgreementBook) -> None:
+    """The step's cause tells of a move not seen before: counted once for agreement coverage."""
+    at = step.cause.occurred_at
+    step.flow = FlowRecord(
+        period=periods.month_text(at),
+        origin=origin,
+        destination=destination,
+        covered=book.in_force(origin, destination, at) is not None,
+    )
+
+
+def pending_flow(step: CaseStep, origin: str, destination: str) -> Flow:
+    """The step's cause as one side of a move, waiting for the other side."""
+    return Flow(
+        origin=origin, destination=destination, event_id=step.cause_id, at=step.cause.occurred_at
+    )

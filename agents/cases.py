@@ -32,7 +32,7 @@ from typing import Any
 import structlog
 
 from agents import refusals
-from agents.campaign_rules import CAMPAIGN_EVENTS
+from agents.campaign_book import CAMPAIGN_EVENTS
 from agents.case_state import CaseState
 from agents.partition_cases import AGREEMENT_EVENTS, DerivedEvent, PartitionCases
 from contracts import event_ids, unions

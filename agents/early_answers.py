@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agents.case_state import CaseState, CaseStep, EarlyAnswer, period_of
+from agents.case_state import CaseState, EarlyAnswer, period_of
+from agents.case_step import CaseStep
 from contracts.events.derived import AlertRaised, ObligationKind
 
 ANSWERABLE: frozenset[ObligationKind] = frozenset(

@@ -30,8 +30,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from agents import campaign_rules, case_rules, coverage_rules
-from agents.campaign_rules import CAMPAIGN_EVENTS, CampaignBook, CampaignRules
+from agents import campaign_progress, campaign_rules, case_rules, coverage_rules
+from agents.campaign_book import CAMPAIGN_EVENTS, CampaignBook
+from agents.campaign_findings import CampaignRules
 from agents.case_state import CaseState, Derived
 from contracts import event_ids
 from contracts.agreement_terms import AgreementBook, Defaults
@@ -241,11 +242,11 @@ class PartitionCases:
             if campaign is None or not persons:
                 continue
             held = (self.cases.get(p) for p in sorted(persons))
-            figures = campaign_rules.progress(
+            figures = campaign_progress.progress(
                 (c for c in held if c is not None), campaign, tick.occurred_at
             )
             out.append(
-                campaign_rules.progress_event(
+                campaign_progress.progress_event(
                     campaign, figures, tick=tick, region=self.region, partition=self.partition
                 )
             )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agents.campaign_rules import CampaignBook
+from agents.campaign_book import CampaignBook
 from agents.case_state import CaseState
 from agents.partition_cases import DerivedEvent, PartitionCases
 from audit.replay.digest import digest, rows_of_cases
