@@ -152,9 +152,9 @@ def _other(side: Side) -> Side:
 
 def tally(state: AssessmentState, period: str, *, lineage: bool = True) -> dict[str, CountyFigures]:
     """Every county's indicator values for ``period``, with their lineage unless not asked."""
-    t = _Tally(state, lineage=lineage)
+    period_tally = _Tally(state, lineage=lineage)
     for obligation_id in sorted(state.by_period.get(period, ())):
-        _obligation(t, state.obligations[obligation_id])
+        _obligation(period_tally, state.obligations[obligation_id])
     months = set(months_in(period))
     for (month, _partition), cov in sorted(state.coverage.items()):
         if month not in months:
@@ -163,64 +163,64 @@ def tally(state: AssessmentState, period: str, *, lineage: bool = True) -> dict[
             for side in cfg.SIDES:
                 directed = by_side[side]
                 if directed is None:
-                    continue  # published before directions were counted: unknown
+                    continue  # a publication that did not count this direction: unknown, not 0
                 flows, covered = directed
-                figure = t.at(county, side, "agreement_coverage")
+                figure = period_tally.at(county, side, "agreement_coverage")
                 figure.denominator_count += flows
                 figure.numerator_count += covered
-                if t.lineage:
+                if period_tally.lineage:
                     figure.denominator_events.add(cov.event_id)
                     if covered:
                         figure.numerator_events.add(cov.event_id)
-    return t.out
+    return period_tally.out
 
 
-def _obligation(t: _Tally, ob: AssessedObligation) -> None:
+def _obligation(period_tally: _Tally, ob: AssessedObligation) -> None:
     kind, r, c = ob.kind, ob.responsible, ob.counterpart
-    side = t.side(ob)
+    side = period_tally.side(ob)
     # Registration coverage counts acts of registering, whether or not anything is due yet.
     if kind == "arrival_registration":
-        t.count(c, "origin", "registration_coverage", ob, numerator=True)
+        period_tally.count(c, "origin", "registration_coverage", ob, numerator=True)
     elif kind == "origin_confirmation":
-        t.count(r, "origin", "registration_coverage", ob, numerator=False)
-        t.count(c, "destination", "registration_coverage", ob, numerator=True)
-        _lives_at(t, ob, c)
+        period_tally.count(r, "origin", "registration_coverage", ob, numerator=False)
+        period_tally.count(c, "destination", "registration_coverage", ob, numerator=True)
+        _lives_at(period_tally, ob, c)
     if not ob.settled:
         return
     if kind == "arrival_registration":
-        t.count(r, side, "registration_coverage", ob, numerator=ob.fulfilled)
-        t.count(r, side, "registration_timeliness", ob, numerator=ob.on_time)
-        if ob.fulfilled and not t.found_nobody(ob):
-            _lives_at(t, ob, r)
+        period_tally.count(r, side, "registration_coverage", ob, numerator=ob.fulfilled)
+        period_tally.count(r, side, "registration_timeliness", ob, numerator=ob.on_time)
+        if ob.fulfilled and not period_tally.found_nobody(ob):
+            _lives_at(period_tally, ob, r)
     elif kind in ("origin_confirmation", "case_takeover"):
-        t.count(r, side, "registration_timeliness", ob, numerator=ob.on_time)
+        period_tally.count(r, side, "registration_timeliness", ob, numerator=ob.on_time)
         if kind == "case_takeover" and side == "destination" and ob.fulfilled:
-            _lives_at(t, ob, r)
+            _lives_at(period_tally, ob, r)
     elif kind == "inquiry_answer":
-        certificate = t.state.inquiry_kinds.get(ob.cause) == "certificate"
+        certificate = period_tally.state.inquiry_kinds.get(ob.cause) == "certificate"
         name = "certificate_answers_on_time" if certificate else "inquiry_answers_on_time"
-        t.count(r, side, name, ob, numerator=ob.on_time)
+        period_tally.count(r, side, name, ob, numerator=ob.on_time)
     elif kind == "receipt_acknowledgement":
-        t.count(r, side, "receipt_rate", ob, numerator=ob.fulfilled)
+        period_tally.count(r, side, "receipt_rate", ob, numerator=ob.fulfilled)
     elif kind == "verification_result":
-        t.count(r, side, "verification_on_time", ob, numerator=ob.on_time)
-    t.count(r, side, "feedback_rate", ob, numerator=ob.fulfilled)
-    t.count(r, side, "breaches", ob, numerator=ob.breached)
-    t.count(r, side, "escalations", ob, numerator=ob.escalated)
+        period_tally.count(r, side, "verification_on_time", ob, numerator=ob.on_time)
+    period_tally.count(r, side, "feedback_rate", ob, numerator=ob.fulfilled)
+    period_tally.count(r, side, "breaches", ob, numerator=ob.breached)
+    period_tally.count(r, side, "escalations", ob, numerator=ob.escalated)
     # 一地问题两地有责: the counterpart shares in a breach on its side of the flow.
-    t.count(c, _other(side), "partner_breaches", ob, numerator=ob.breached)
+    period_tally.count(c, _other(side), "partner_breaches", ob, numerator=ob.breached)
 
 
-def _lives_at(t: _Tally, arrival: AssessedObligation, county: str) -> None:
+def _lives_at(period_tally: _Tally, arrival: AssessedObligation, county: str) -> None:
     """Service coverage: a person who came to live at ``county`` in the period counts once;
     in the numerator if ``county`` recorded any service for them (a receipt obligation)."""
     services = [
-        t.state.obligations[i]
-        for i in t.state.by_person.get(arrival.person_key, [])
-        if t.state.obligations[i].kind == "receipt_acknowledgement"
-        and t.state.obligations[i].counterpart == county
+        period_tally.state.obligations[i]
+        for i in period_tally.state.by_person.get(arrival.person_key, [])
+        if period_tally.state.obligations[i].kind == "receipt_acknowledgement"
+        and period_tally.state.obligations[i].counterpart == county
     ]
-    t.count(
+    period_tally.count(
         county,
         "destination",
         "service_coverage",
