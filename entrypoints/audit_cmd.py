@@ -14,11 +14,8 @@ from audit import obligation_view
 from audit.history import (
     EXIT_ERROR,
     EXIT_NOTHING,
-    CountyReport,
     NotInLog,
-    PersonReport,
     audit_rows,
-    jsonable,
     operator,
     person_by_prefix,
     read_county,
@@ -26,6 +23,7 @@ from audit.history import (
     resolve_person,
     run_on_projection,
 )
+from audit.history_reports import CountyReport, PersonReport, jsonable
 from contracts import obligation_vocabulary as vocabulary
 from contracts import periods
 from contracts.human_time import LOCAL, Zone

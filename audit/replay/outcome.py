@@ -26,7 +26,7 @@ from streams.event_counts import COUNTY_EVENTS, MESSAGES
 
 if TYPE_CHECKING:
     from agents.assessment_config import AssessmentConfig
-    from audit.replay.engine import Replay
+    from audit.replay.engine import PartitionReplay, Replay
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,38 +173,15 @@ class Outcome:
         """What ``replay`` found; scorecard indicators under ``config`` when it folded the
         assessment; the cases of ``county`` and every obligation row when asked."""
         parts = replay.partitions
-        row_digests: dict[int, str] = {}
-        kept: list[ObligationRow] | None = [] if keep_rows else None
-        for n, part in parts.items():
-            rows = digest_module.rows_of_cases(part.cases.values())
-            row_digests[n] = digest_module.digest(rows)
-            if kept is not None:
-                kept.extend(rows)
+        row_digests, kept = _row_digests(parts, keep_rows)
         fixed, pending = tally(ob for case in replay.cases() for ob in case.obligations)
-        coverage: dict[str, tuple[int, int]] = {}
-        for p in parts.values():
-            for period, scopes in p.coverage.periods.items():
-                flows, covered = scopes.get(coverage_rules.REGION_SCOPE, [0, 0])[:2]
-                old = coverage.get(period, (0, 0))
-                coverage[period] = (old[0] + flows, old[1] + covered)
         cuts = [p.first_cut for p in parts.values() if p.first_cut is not None]
         ticks = [p.last_tick for p in parts.values() if p.last_tick is not None]
-        digests = records = None
-        if replay.derivation is not None:
-            digests = replay.derivation.digests(parts)
-            records = {
-                topic: sum(replay.derivation.part(topic, p).lines for p in parts)
-                for topic in digests
-            }
+        digests, records = _derived(replay)
         cards, assessed = None, None
         if replay.assessment is not None and config is not None:
             assessed = replay.assessment.clock
             cards = scorecards.partial(replay.assessment, config, region=replay.region)
-        mine: tuple[CaseState, ...] = ()
-        if county is not None:
-            mine = tuple(
-                sorted((c for c in replay.cases() if party(c, county)), key=lambda c: c.person_key)
-            )
         return cls(
             partitions=tuple(sorted(parts)),
             read=replay.read,
@@ -221,7 +198,7 @@ class Outcome:
             alert_ids=frozenset(
                 case_rules.alert_id_of(pair) for p in parts.values() for pair in p.alerts
             ),
-            coverage=coverage,
+            coverage=_region_coverage(parts),
             obligations=sum(len(c.obligations) for c in replay.cases()),
             row_digests=row_digests,
             fixed_counts=fixed,
@@ -231,7 +208,7 @@ class Outcome:
             records=records,
             cards=cards,
             assessed_clock=assessed,
-            county_cases=mine,
+            county_cases=() if county is None else _cases_of(replay, county),
         )
 
     def summary(self) -> Summary:
@@ -258,6 +235,51 @@ class Outcome:
         if self.cards is None:
             return None
         return scorecards.combine([self.cards], self.assessed_clock, config)
+
+
+def _row_digests(
+    parts: Mapping[int, PartitionReplay], keep_rows: bool
+) -> tuple[dict[int, str], list[ObligationRow] | None]:
+    """Each partition's digest of its obligation rows, and the rows themselves if kept."""
+    row_digests: dict[int, str] = {}
+    kept: list[ObligationRow] | None = [] if keep_rows else None
+    for n, part in parts.items():
+        rows = digest_module.rows_of_cases(part.cases.values())
+        row_digests[n] = digest_module.digest(rows)
+        if kept is not None:
+            kept.extend(rows)
+    return row_digests, kept
+
+
+def _region_coverage(parts: Mapping[int, PartitionReplay]) -> dict[str, tuple[int, int]]:
+    """Per period, the region's flows and the flows an agreement covered."""
+    coverage: dict[str, tuple[int, int]] = {}
+    for p in parts.values():
+        for period, scopes in p.coverage.periods.items():
+            flows, covered = scopes.get(coverage_rules.REGION_SCOPE, [0, 0])[:2]
+            old = coverage.get(period, (0, 0))
+            coverage[period] = (old[0] + flows, old[1] + covered)
+    return coverage
+
+
+def _derived(
+    replay: Replay,
+) -> tuple[dict[str, dict[int, str]] | None, dict[str, int] | None]:
+    """The derived topics' digests per partition and their record counts, if derived."""
+    if replay.derivation is None:
+        return None, None
+    parts = replay.partitions
+    digests = replay.derivation.digests(parts)
+    records = {
+        topic: sum(replay.derivation.part(topic, p).lines for p in parts) for topic in digests
+    }
+    return digests, records
+
+
+def _cases_of(replay: Replay, county: str) -> tuple[CaseState, ...]:
+    return tuple(
+        sorted((c for c in replay.cases() if party(c, county)), key=lambda c: c.person_key)
+    )
 
 
 def party(case: CaseState, county: str) -> bool:

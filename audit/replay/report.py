@@ -32,8 +32,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit.replay import derived
-from audit.replay.outcome import Outcome
-from audit.replay.verify import Verification
+from audit.replay.outcome import Outcome, Summary
+from audit.replay.verify import ProjectionCheck, ScorecardCheck, Verification
 from streams import signing
 
 KIND = "liudong.replay.verification"
@@ -82,21 +82,55 @@ def _keyed(mapping: Mapping[int, Any]) -> dict[str, Any]:
 
 
 def document(
-    v: Verification,
+    verification: Verification,
     *,
     weight_file: Path,
     region: str,
     made_at: dt.datetime,
     version: str,
 ) -> dict[str, Any]:
-    """The record of ``v`` (unsigned)."""
-    request, outcome = v.request, v.outcome
-    summary = outcome.summary()
-    validated = request.validated_topic
-    topics_doc = {}
-    for check in v.topic_checks:
-        parts = (outcome.digests or {}).get(check.name, {})
-        topics_doc[check.name] = {
+    """The record of ``verification`` (unsigned)."""
+    request = verification.request
+    return {
+        "kind": KIND,
+        "version": VERSION,
+        "region": region,
+        "made_at": _utc(made_at),
+        "code_version": version,
+        "weight_file": {"name": weight_file.name, "sha256": file_sha256(weight_file)},
+        "validated_topic": request.validated_topic,
+        "derived_prefix": request.derived_from,
+        "as_of": _utc(request.as_of),
+        "position": _keyed(verification.position),
+        "log_end": _keyed(verification.log_end),
+        "workers": request.workers,
+        "replayed": _replayed(verification.outcome.summary()),
+        "topics": _topics(verification),
+        "scorecards": _scorecards(verification.scorecard_check),
+        "projection": _projection(verification.projection_check),
+        "ok": verification.ok,
+    }
+
+
+def _replayed(summary: Summary) -> dict[str, Any]:
+    return {
+        "events": summary.events,
+        "applied": summary.applied,
+        "undecodable": summary.undecodable,
+        "cases": summary.cases,
+        "obligations": summary.obligations,
+        "counts": dict(summary.counts),
+        "logical_clock": _utc(summary.clock),
+    }
+
+
+def _topics(verification: Verification) -> dict[str, Any]:
+    """Each derived topic's check, with the replay's digest of each partition."""
+    validated = verification.request.validated_topic
+    digests = verification.outcome.digests or {}
+    topics: dict[str, Any] = {}
+    for check in verification.topic_checks:
+        topics[check.name] = {
             "topic": check.topic,
             "status": check.status,
             "replayed": check.replayed,
@@ -105,53 +139,34 @@ def document(
             "live_records": check.live_records,
             "live_end_offsets": _keyed(check.ends),
             "live_records_past_position": check.beyond,
-            "partitions": _keyed(parts),
+            "partitions": _keyed(digests.get(check.name, {})),
             "first_difference": (
                 check.difference.as_json(validated) if check.difference is not None else None
             ),
             "note": check.note,
         }
-    sc, pc = v.scorecard_check, v.projection_check
+    return topics
+
+
+def _scorecards(check: ScorecardCheck) -> dict[str, Any]:
     return {
-        "kind": KIND,
-        "version": VERSION,
-        "region": region,
-        "made_at": _utc(made_at),
-        "code_version": version,
-        "weight_file": {"name": weight_file.name, "sha256": file_sha256(weight_file)},
-        "validated_topic": validated,
-        "derived_prefix": request.derived_from,
-        "as_of": _utc(request.as_of),
-        "position": _keyed(v.position),
-        "log_end": _keyed(v.log_end),
-        "workers": request.workers,
-        "replayed": {
-            "events": summary.events,
-            "applied": summary.applied,
-            "undecodable": summary.undecodable,
-            "cases": summary.cases,
-            "obligations": summary.obligations,
-            "counts": dict(summary.counts),
-            "logical_clock": _utc(summary.clock),
-        },
-        "topics": topics_doc,
-        "scorecards": {
-            "status": sc.status,
-            "replayed": sc.replayed,
-            "live": sc.live,
-            "cards": sc.cards,
-            "first_difference": sc.difference.as_json() if sc.difference else None,
-            "note": sc.note,
-        },
-        "projection": {
-            "status": pc.status,
-            "replayed": pc.replayed,
-            "live": pc.live,
-            "differing": pc.differing,
-            "first_difference": pc.difference.as_json() if pc.difference else None,
-            "note": pc.note,
-        },
-        "ok": v.ok,
+        "status": check.status,
+        "replayed": check.replayed,
+        "live": check.live,
+        "cards": check.cards,
+        "first_difference": check.difference.as_json() if check.difference else None,
+        "note": check.note,
+    }
+
+
+def _projection(check: ProjectionCheck) -> dict[str, Any]:
+    return {
+        "status": check.status,
+        "replayed": check.replayed,
+        "live": check.live,
+        "differing": check.differing,
+        "first_difference": check.difference.as_json() if check.difference else None,
+        "note": check.note,
     }
 
 
