@@ -163,7 +163,8 @@ class CaseState(CaseModel):
     @field_validator("processed", mode="before")
     @classmethod
     def _ids_alone(cls, value: Any) -> Any:
-        # A case stored before fingerprints were kept lists the ids alone.
+        # A stored case may list its ids alone, without fingerprints: each is then an id
+        # whose content is unknown (event_ids.UNKNOWN), so a repeat of it is still dropped.
         if isinstance(value, list | tuple | set | frozenset):
             return dict.fromkeys(value, event_ids.UNKNOWN)
         return value
