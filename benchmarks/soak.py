@@ -37,8 +37,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from benchmarks.measure import TOPIC_WAIT_S, Process, wait_group_ready
-from benchmarks.runner import results_dir
+from benchmarks.measure import TOPIC_WAIT_S, wait_group_ready
+from benchmarks.processes import Process
+from benchmarks.results import results_dir
 from benchmarks.scale import DEPLOYED_STORE
 from infra.kafka.cluster import KafkaCluster
 from infra.settings import Settings
