@@ -1,9 +1,9 @@
 """The assessment service (``liudong assess``): scorecards from the log, per county and period.
 
 One process, one :class:`streams.topic_reader.TopicReader` with every partition assigned by
-hand and no consumer group (like the projector). Its fold is kept on disk with the position of every
-partition it has read (:mod:`agents.assessment_snapshot`), so a start reads only what
-follows them; without a snapshot (the first start, or code changed since), from the
+hand and no consumer group (like the projector). Its fold is kept on disk with the position
+of every partition it has read (:mod:`agents.assessment_snapshot`), so a start reads only
+what follows them; without a snapshot (the first start, or code changed since), from the
 beginning of the log. At start it reads, up to the end offsets seen then,
 
 * the obligations topic (every obligation's lifecycle),
