@@ -1,9 +1,9 @@
 """The assessment service (``liudong assess``): scorecards from the log, per county and period.
 
-One process, one plain ``AIOKafkaConsumer`` with every partition assigned by hand and no
-consumer group (like the projector). Its fold is kept on disk with the position of every
-partition it has read (:mod:`agents.assessment_snapshot`), so a start reads only what
-follows them; without a snapshot (the first start, or code changed since), from the
+One process, one :class:`streams.topic_reader.TopicReader` with every partition assigned by
+hand and no consumer group (like the projector). Its fold is kept on disk with the position
+of every partition it has read (:mod:`agents.assessment_snapshot`), so a start reads only
+what follows them; without a snapshot (the first start, or code changed since), from the
 beginning of the log. At start it reads, up to the end offsets seen then,
 
 * the obligations topic (every obligation's lifecycle),
@@ -38,7 +38,8 @@ from contracts.events.derived import ScorecardPublished
 from streams import codec as codec_module
 from streams import topics
 from streams.codec import Codec, DecodeError
-from streams.topic_reader import assigned_consumer, wait_for_partitions
+from streams.read_bounds import ReadBounds
+from streams.topic_reader import TopicReader, TopicsNotFound
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +71,7 @@ class AssessmentService:
         region: str,
         config: AssessmentConfig,
         client_options: Mapping[str, Any] | None = None,
+        max_record_bytes: int = topics.READ_LIMIT_BYTES,
         poll_timeout_ms: int = 500,
         max_records: int = 5000,
         topic_wait_s: float = TOPIC_WAIT_S,
@@ -85,9 +87,11 @@ class AssessmentService:
         self.topic_wait_s = topic_wait_s
         specs = (topics.OBLIGATIONS, topics.ALERTS, topics.VALIDATED, topics.SCORECARDS)
         self.names = {spec.full_name(topic_prefix): spec.name for spec in specs}
+        self._reader = TopicReader(
+            bootstrap_servers, client_options=client_options, max_record_bytes=max_record_bytes
+        )
         self.codecs: dict[str, Codec[Any]] = {
-            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=topics.READ_LIMIT_BYTES)
-            for spec in specs
+            spec.full_name(topic_prefix): self._reader.codec(spec.union) for spec in specs
         }
         self.scorecard_topic = topics.SCORECARDS.full_name(topic_prefix)
         self.state = AssessmentState()
@@ -95,7 +99,6 @@ class AssessmentService:
         self.folded = 0
         self.undecodable = 0
         self.sent = 0
-        self._consumer: Any = None
         self._producer: Any = None
         self._partitions: list[TopicPartition] = []
         self.caught_up = asyncio.Event()
@@ -120,10 +123,9 @@ class AssessmentService:
         return self.state
 
     async def _start_consumer(self, *, resume: bool = False) -> None:
-        self._partitions = await self._discover()
-        consumer = await assigned_consumer(self.bootstrap, self._partitions, self.client_options)
-        self._consumer = consumer
-        await consumer.seek_to_beginning(*self._partitions)
+        reader = self._reader
+        await self._open_reader()
+        await reader.seek_to_beginning()
         saved = None
         if resume and self.snapshot is not None:
             saved = assessment_snapshot.load(self.snapshot, self._print)
@@ -133,22 +135,18 @@ class AssessmentService:
                 at = saved.positions.get((tp.topic, tp.partition), 0)
                 self.positions[(tp.topic, tp.partition)] = at
                 if at:
-                    consumer.seek(tp, at)
+                    reader.seek({tp: at})
 
     async def _catch_up(self) -> None:
-        consumer = self._consumer
-        ends = await consumer.end_offsets(self._partitions)
-        remaining = {tp for tp in self._partitions if ends[tp] > await consumer.position(tp)}
-        while remaining:
-            # Messages newer than those ends are folded too: they only make the start's
-            # figures more current.
-            batches = await consumer.getmany(
-                timeout_ms=self.poll_timeout_ms, max_records=self.max_records
-            )
-            self._fold_batches(batches)
-            for tp in list(remaining):
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
+        reader = self._reader
+        ends = await reader.end_offsets()
+        bounds = ReadBounds(ends, {tp: await reader.position(tp) for tp in ends})
+        # Messages newer than those ends are folded too (no clip): they only make the
+        # start's figures more current.
+        async for tp, messages in reader.read_to(
+            bounds, timeout_ms=self.poll_timeout_ms, max_records=self.max_records, clip=False
+        ):
+            self._fold_batches({tp: messages})
         log.info(
             "assessment_loaded",
             from_snapshot=self.resumed,
@@ -215,7 +213,7 @@ class AssessmentService:
             await self._save()
             self.caught_up.set()
             while not stop.is_set():
-                batches = await self._consumer.getmany(
+                batches = await self._reader.fetch(
                     timeout_ms=self.poll_timeout_ms, max_records=self.max_records
                 )
                 if batches:
@@ -289,21 +287,16 @@ class AssessmentService:
         if self._producer is not None:
             producer, self._producer = self._producer, None
             await producer.stop()
-        if self._consumer is not None:
-            consumer, self._consumer = self._consumer, None
-            await consumer.stop()
+        await self._reader.close()
 
     # --- topics ----------------------------------------------------------------------------
 
-    async def _discover(self) -> list[TopicPartition]:
+    async def _open_reader(self) -> None:
         try:
-            return await wait_for_partitions(
-                self.bootstrap,
-                list(self.codecs),
-                wait_s=self.topic_wait_s,
-                client_options=self.client_options,
+            self._partitions = await self._reader.open_topics(
+                list(self.codecs), wait_s=self.topic_wait_s
             )
-        except TimeoutError:
+        except TopicsNotFound:
             raise AssessmentError(
                 f"topics {sorted(self.codecs)} not all found within {self.topic_wait_s}s: "
                 "create them first (streams.admin.ensure_topics)"

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from simulation.publisher import SimulationReport, run_simulation
 from simulation.scenario import SimulationConfig
 from streams import topics
 from streams.admin import ensure_topics
-from streams.topic_reader import partitions_of
+from streams.read_bounds import ReadBounds
+from streams.topic_reader import TopicReader, end_offsets_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,50 +69,29 @@ async def publish_corpus(
 
 async def read_topic(bootstrap: str, topic: str) -> list[list[Message]]:
     """Every message of ``topic``, one list per partition, in offset order."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
+    reader = TopicReader(bootstrap)
+    await reader.open_topics([topic], wait_s=5.0)
     try:
-        numbers = sorted(await partitions_of(consumer, topic))
-        tps = [TopicPartition(topic, p) for p in numbers]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = {tp: int(o) for tp, o in (await consumer.end_offsets(tps)).items()}
+        await reader.seek_to_beginning()
+        bounds = ReadBounds(await reader.end_offsets())
+        numbers = [tp.partition for tp in reader.partitions]
         out: list[list[Message]] = [[] for _ in numbers]
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        while remaining:
-            for tp, batch in (await consumer.getmany(timeout_ms=1000, max_records=10_000)).items():
-                for m in batch:
-                    if m.value is not None:
-                        out[numbers.index(tp.partition)].append(
-                            Message(
-                                tp.partition,
-                                m.key,
-                                m.value,
-                                int(m.timestamp),
-                                m.offset,
-                                tuple(m.headers or ()),
-                            )
-                        )
-                if batch and batch[-1].offset + 1 >= ends[tp]:
-                    remaining.discard(tp)
+        async for tp, batch in reader.read_to(bounds, max_records=10_000):
+            out[numbers.index(tp.partition)].extend(
+                Message(
+                    tp.partition, m.key, m.value, int(m.timestamp), m.offset, tuple(m.headers or ())
+                )
+                for m in batch
+                if m.value is not None
+            )
         return out
     finally:
-        await consumer.stop()
+        await reader.close()
 
 
 async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
     """Each partition's end offset (the next offset to be written) of ``topic``."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(await partitions_of(consumer, topic))]
-        return {tp.partition: int(o) for tp, o in (await consumer.end_offsets(tps)).items()}
-    finally:
-        await consumer.stop()
+    return {tp.partition: n for tp, n in (await end_offsets_of(bootstrap, topic)).items()}
 
 
 async def load_corpus(bootstrap: str, prefix: str) -> Corpus:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from benchmarks import corpus, measure, replicate, seed, stats
+from benchmarks import corpus, measure, processes, replicate, seed, stats
 from benchmarks.scale import Scale
 from benchmarks.stats import Row, Target
 from streams import topics
@@ -69,7 +69,7 @@ PREFIX = "bench-mem"
 class AtScale:
     peak_kib: int | None  # None: it did not catch up in time
     records: int  # seeded into changelogs and RocksDB
-    proc: measure.Process  # the worker, still running
+    proc: processes.Process  # the worker, still running
 
 
 class MemoryStage:
@@ -97,14 +97,14 @@ class MemoryStage:
         rows = self.memory_rows(one_kib, cases, at_scale, persons, recovery)
         return rows + self.restart_rows(restart, persons + cases)
 
-    def worker(self, name: str) -> tuple[measure.Process, dict[str, str]]:
+    def worker(self, name: str) -> tuple[processes.Process, dict[str, str]]:
         """A ``liudong worker`` on the deployment's store, its home ``work/<name>``, logging
         Faust's recovery steps (info), which the stage reads back."""
         home = self.bench.work / name
         home.mkdir(parents=True, exist_ok=True)
         env = dict(self.bench.env(home, PREFIX), LIUDONG_WORKER_LOG_LEVEL="info")
         argv = [sys.executable, "-m", "entrypoints.cli", "worker"]
-        return measure.Process(argv, env, home / "worker.log"), env
+        return processes.Process(argv, env, home / "worker.log"), env
 
     def seeder(self, env: dict[str, str]) -> seed.Seeder:
         bench = self.bench
@@ -124,7 +124,18 @@ class MemoryStage:
             events, bootstrap=bench.bootstrap, prefix=PREFIX, partitions=bench.partitions, events=()
         )
         proc, env = self.worker(f"{PREFIX}-w0")
-        seeder = self.seeder(env)
+        written = await self.seed(self.seeder(env), templates, persons, began)
+        seeded_s = time.monotonic() - began
+        total = sum(written.values())
+        bench.say(f"{PREFIX}: {total:,} records in changelogs and RocksDB {written}, "
+                  f"{seeded_s:.0f} s")  # fmt: skip
+        return await self.feed(proc, events, written, seeded_s)
+
+    async def seed(
+        self, seeder: seed.Seeder, templates: list[replicate.Record], persons: int, began: float
+    ) -> dict[str, int]:
+        """The worker's state written before it starts: its changelogs and its RocksDB."""
+        bench = self.bench
         bench.say(f"{PREFIX}: seeding the worker's RocksDB under {seeder.tabledir}")
 
         def told(what: str) -> Callable[[int], None]:
@@ -158,10 +169,17 @@ class MemoryStage:
                 seeder.finish(table, await corpus.end_offsets(bench.bootstrap, topic))
         finally:
             seeder.close()
-        seeded_s = time.monotonic() - began
-        total = sum(written.values())
-        bench.say(f"{PREFIX}: {total:,} records in changelogs and RocksDB {written}, "
-                  f"{seeded_s:.0f} s")  # fmt: skip
+        return written
+
+    async def feed(
+        self,
+        proc: processes.Process,
+        events: corpus.Corpus,
+        written: dict[str, int],
+        seeded_s: float,
+    ) -> AtScale:
+        """Start the seeded worker, feed it the event set and watch it catch up."""
+        bench = self.bench
         watch = bench.watch(PREFIX)
         started = time.monotonic()
         proc.start()
@@ -201,10 +219,10 @@ class MemoryStage:
             f"{PREFIX}: peak {peak}, caught up: {done}, {worker_s:.0f} s from start; "
             f"read its changelogs: {seed.RECOVERY_LOGGED in log}"
         )
-        return AtScale(hwm if done else None, total, proc)
+        return AtScale(hwm if done else None, sum(written.values()), proc)
 
     async def restart(
-        self, proc: measure.Process, held: tuple[corpus.Message, ...]
+        self, proc: processes.Process, held: tuple[corpus.Message, ...]
     ) -> dict[str, float | None]:
         """SIGKILL ``proc``, start it again on its disk, publish ``held``: seconds from the
         restart to the first new validated record and the first new obligation."""
@@ -268,7 +286,7 @@ class MemoryStage:
         )
         return rate
 
-    async def tell_memory(self, proc: measure.Process, began: float) -> None:
+    async def tell_memory(self, proc: processes.Process, began: float) -> None:
         """Progress while a worker loads and works: its memory every 15 s."""
         while True:
             await asyncio.sleep(15.0)

@@ -42,18 +42,20 @@ import platform
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from benchmarks import ceiling, corpus, measure, stats
+from benchmarks import ceiling, corpus, measure, processes, stats
 from benchmarks import profile as profiling
+from benchmarks import rows as table
+from benchmarks.latency import PipelineLatency, pipeline_latency, raw_round_trip
 from benchmarks.memory import MemoryStage
 from benchmarks.replay import ReplayStage
-from benchmarks.scale import DEPLOYED_STORE, FULL, PARTITIONS, PEAK_EVENTS_PER_S, QUICK, Scale
-from benchmarks.stats import Row, Target
+from benchmarks.results import Result, render, results_dir
+from benchmarks.scale import DEPLOYED_STORE, FULL, PARTITIONS, QUICK, Scale
+from benchmarks.stats import Row
 from infra.kafka.cluster import KafkaCluster
 from infra.settings import Settings
 from streams import signing, topics
@@ -92,39 +94,6 @@ def cmd_bench(settings: Settings, quick: bool, only: str | None = None) -> int:
     return 0
 
 
-def results_dir() -> Path:
-    """``bench/results`` of the source tree when run from one, else of the working directory."""
-    root = Path(__file__).resolve().parents[1]
-    return (root if (root / "pyproject.toml").exists() else Path.cwd()) / "bench" / "results"
-
-
-@dataclass
-class Result:
-    rows: list[Row]
-    facts: dict[str, Any]
-    profile: str | None = None
-
-    def as_json(self, scale: Scale, stamp: str) -> dict[str, Any]:
-        return {
-            "timestamp": stamp,
-            "scale": scale.name,
-            "facts": self.facts,
-            "rows": [row.as_json() for row in self.rows],
-        }
-
-
-@dataclass
-class PipelineRun:
-    """One pipeline stage's figures."""
-
-    rate: float | None = None  # events/s
-    peak_kib: int | None = None
-    cpu_s_per_event: float | None = None
-    samples: list[tuple[float, int]] = field(default_factory=list)
-    split: profiling.Split | None = None
-    profile: str | None = None
-
-
 class Bench:
     def __init__(self, bootstrap: str, work: Path, scale: Scale, only: str | None = None) -> None:
         self.bootstrap = bootstrap
@@ -141,8 +110,41 @@ class Bench:
         print(f"bench: {text}", flush=True)
 
     async def run(self) -> Result:
-        cfg = self.scale.config
         began = time.monotonic()
+        events = await self.publish()
+        if self.memory_only:
+            one = await self.pipeline("bench-one", events, workers=1)
+            memory = await MemoryStage(self).run(events, one.peak_kib)
+            self.facts["elapsed_s"] = time.monotonic() - began
+            return Result(memory, self.facts)
+        source = topics.COUNTY_EVENTS.full_name("bench-src")
+        raw = await measure.raw_consume(self.bootstrap, source, self.scale.stage_timeout_s)
+        self.say(f"raw consume + decode: {raw.events_per_s}")
+        if self.replay_only:
+            rows = await self.replays_alone(events, raw.events_per_s)
+            self.facts["elapsed_s"] = time.monotonic() - began
+            return Result(rows, self.facts)
+        pure, verify = await self.ceilings(events)
+        faust_rate = await self.faust_baseline(source, events.size)
+        self.say(f"plain Faust: {faust_rate}")
+        one = await self.pipeline("bench-one", events, workers=1, profile=True)
+        self.say(f"pipeline, one worker: {one.rate}")
+        rows = table.ceiling_rows(self.facts, raw.events_per_s, pure, verify)
+        rows += table.pipeline_rows(self.facts, raw.events_per_s, pure, faust_rate, one)
+        if not self.pipeline_only:
+            rows += await self.replays_and_scaling(events, raw.events_per_s, one)
+        lat, rtt, base_kib = await self.latency(events, one.rate)
+        if base_kib is not None:
+            self.facts["worker_rss_after_warmup_gib"] = base_kib / (1024 * 1024)
+        rows += table.latency_rows(self.facts, lat, rtt)
+        if not self.pipeline_only:
+            rows += await MemoryStage(self).run(events, one.peak_kib)
+        self.facts["elapsed_s"] = time.monotonic() - began
+        return Result(rows, self.facts, one.profile)
+
+    async def publish(self) -> corpus.Corpus:
+        """The event set, simulated and published once to ``bench-src``, and read back."""
+        cfg = self.scale.config
         report = await corpus.publish_corpus(
             cfg,
             bootstrap=self.bootstrap,
@@ -165,50 +167,33 @@ class Bench:
             python=platform.python_version(),
         )
         self.say(f"published {report.events} events ({events.size} messages)")
-        if self.memory_only:
-            one = await self.pipeline("bench-one", events, workers=1)
-            memory = await MemoryStage(self).run(events, one.peak_kib)
-            self.facts["elapsed_s"] = time.monotonic() - began
-            return Result(memory, self.facts)
-        source = topics.COUNTY_EVENTS.full_name("bench-src")
-        raw = await measure.raw_consume(self.bootstrap, source, self.scale.stage_timeout_s)
-        self.say(f"raw consume + decode: {raw.events_per_s}")
-        if self.replay_only:
-            await self.pipeline("bench-one", events, workers=1)
-            replayed, facts = await ReplayStage(self.bootstrap, cfg.region).run(
-                "bench-one", raw.events_per_s
-            )
-            self.facts.update(facts, elapsed_s=time.monotonic() - began)
-            ceiling = Row("raw aiokafka consume + decode", raw.events_per_s, "events/s",
-                          note="Kafka's ceiling")  # fmt: skip
-            return Result([ceiling, *replayed], self.facts)
-        pure, verify = await self.ceilings(events)
-        faust_rate = await self.faust_baseline(source, events.size)
-        self.say(f"plain Faust: {faust_rate}")
-        one = await self.pipeline("bench-one", events, workers=1, profile=True)
-        self.say(f"pipeline, one worker: {one.rate}")
-        rows = self.ceiling_rows(raw.events_per_s, pure, verify)
-        rows += self.pipeline_rows(raw.events_per_s, pure, faust_rate, one)
-        if not self.pipeline_only:
-            replayed, facts = await ReplayStage(self.bootstrap, cfg.region).run(
-                "bench-one", raw.events_per_s
-            )
-            self.facts.update(facts)
-            rows += replayed
-            self.say(f"replay: {replayed[0].value} events/s in one process")
-            two = await self.pipeline("bench-two", events, workers=2)
-            self.say(f"pipeline, two workers: {two.rate}")
-            bare = await self.pipeline("bench-two-bare", events, workers=2, standbys=0)
-            self.say(f"pipeline, two workers without standbys: {bare.rate}")
-            rows += self.scale_rows(one, two, bare)
-        lat, rtt, base_kib = await self.latency(events, one.rate)
-        if base_kib is not None:
-            self.facts["worker_rss_after_warmup_gib"] = base_kib / (1024 * 1024)
-        rows += self.latency_rows(lat, rtt)
-        if not self.pipeline_only:
-            rows += await MemoryStage(self).run(events, one.peak_kib)
-        self.facts["elapsed_s"] = time.monotonic() - began
-        return Result(rows, self.facts, one.profile)
+        return events
+
+    async def replays_alone(self, events: corpus.Corpus, raw: float | None) -> list[Row]:
+        """``--only replay``: one worker makes the validated topic, then the replays."""
+        await self.pipeline("bench-one", events, workers=1)
+        replayed, facts = await ReplayStage(self.bootstrap, self.scale.config.region).run(
+            "bench-one", raw
+        )
+        self.facts.update(facts)
+        ceiling = Row("raw aiokafka consume + decode", raw, "events/s", note="Kafka's ceiling")
+        return [ceiling, *replayed]
+
+    async def replays_and_scaling(
+        self, events: corpus.Corpus, raw: float | None, one: table.PipelineRun
+    ) -> list[Row]:
+        """The replays of one worker's validated topic, then two workers with standby
+        replicas and two without."""
+        replayed, facts = await ReplayStage(self.bootstrap, self.scale.config.region).run(
+            "bench-one", raw
+        )
+        self.facts.update(facts)
+        self.say(f"replay: {replayed[0].value} events/s in one process")
+        two = await self.pipeline("bench-two", events, workers=2)
+        self.say(f"pipeline, two workers: {two.rate}")
+        bare = await self.pipeline("bench-two-bare", events, workers=2, standbys=0)
+        self.say(f"pipeline, two workers without standbys: {bare.rate}")
+        return [*replayed, *table.scale_rows(one, two, bare)]
 
     # -- stages ------------------------------------------------------------------------------
 
@@ -229,7 +214,7 @@ class Bench:
             LIUDONG_STANDBY_REPLICAS=str(standbys),
         )
 
-    def workers(self, prefix: str, count: int, standbys: int = 1) -> list[measure.Process]:
+    def workers(self, prefix: str, count: int, standbys: int = 1) -> list[processes.Process]:
         out = []
         for i in range(count):
             home = self.work / f"{prefix}-w{i}"
@@ -237,7 +222,7 @@ class Bench:
             # The deployment's command (`liudong worker`), through this interpreter.
             argv = [sys.executable, "-m", "entrypoints.cli", "worker"]
             env = self.env(home, prefix, standbys=standbys)
-            out.append(measure.Process(argv, env, home / "worker.log"))
+            out.append(processes.Process(argv, env, home / "worker.log"))
         return out
 
     async def ceilings(
@@ -273,7 +258,7 @@ class Bench:
             "--bootstrap", self.bootstrap, "--topic", source, "--app-id", "bench-faust",
             "--partitions", str(PARTITIONS), "--datadir", str(home / "data"),
         ]  # fmt: skip
-        proc = measure.Process(argv, dict(os.environ), home / "faust.log")
+        proc = processes.Process(argv, dict(os.environ), home / "faust.log")
         watch = measure.GroupWatch(self.bootstrap, "bench-faust", source)
         proc.start()
         try:
@@ -291,7 +276,7 @@ class Bench:
         *,
         standbys: int = 1,
         profile: bool = False,
-    ) -> PipelineRun:
+    ) -> table.PipelineRun:
         procs = self.workers(prefix, workers, standbys)
         watch = self.watch(prefix)
         await corpus.clone(
@@ -299,7 +284,7 @@ class Bench:
         )
         for proc in procs:
             proc.start()
-        run = PipelineRun()
+        run = table.PipelineRun()
         spy: profiling.Profiler | None = None
         cpu_before: list[float | None] = []
         cpu_after: list[float | None] = []
@@ -336,7 +321,7 @@ class Bench:
         self.facts[f"{prefix}_cpu_s_per_event"] = run.cpu_s_per_event
         return run
 
-    def profiled(self, run: PipelineRun, spy: profiling.Profiler) -> None:
+    def profiled(self, run: table.PipelineRun, spy: profiling.Profiler) -> None:
         stacks = spy.stop()
         if stacks is None:
             self.facts["profile_error"] = spy.error
@@ -370,7 +355,7 @@ class Bench:
 
     async def latency(
         self, events: corpus.Corpus, one: float | None
-    ) -> tuple[measure.PipelineLatency, list[float], int | None]:
+    ) -> tuple[PipelineLatency, list[float], int | None]:
         prefix = "bench-lat"
         warm = max(1, events.size // 100)
         head, tail = events.county_events[:warm], events.county_events[warm:]
@@ -388,7 +373,7 @@ class Bench:
             await corpus.write(self.bootstrap, topics.COUNTY_EVENTS.full_name(prefix), head)
             await watch.run(self.scale.stage_timeout_s)  # the worker is up and caught up
             base_kib = proc.memory_kib("VmRSS")
-            lat = await measure.pipeline_latency(
+            lat = await pipeline_latency(
                 self.bootstrap,
                 source=topics.COUNTY_EVENTS.full_name(prefix),
                 validated=topics.VALIDATED.full_name(prefix),
@@ -398,165 +383,5 @@ class Bench:
             )
         finally:
             proc.stop()
-        rtt = await measure.raw_round_trip(self.bootstrap, "bench-rtt", count, rate)
+        rtt = await raw_round_trip(self.bootstrap, "bench-rtt", count, rate)
         return lat, rtt, base_kib
-
-    # -- the table ---------------------------------------------------------------------------
-
-    def ceiling_rows(
-        self, raw: float | None, pure: ceiling.Ceiling, verify: ceiling.VerifyFigures
-    ) -> list[Row]:
-        f = self.facts
-        split = (
-            f"per event: gate {f['ceiling_gate_us']:.0f} us (decode {f['ceiling_decode_us']:.0f},"
-            f" signature {f['ceiling_verify_us']:.0f}), cases {f['ceiling_cases_us']:.0f} us"
-        )
-        eps = "events/s"
-        return [
-            Row("raw aiokafka consume + decode", raw, eps, note="Kafka's ceiling"),
-            Row("pure-work ceiling: decode, verify, decide, from memory", pure.events_per_s,
-                eps, "raw", stats.ratio(pure.events_per_s, raw), note=split),
-            Row("Ed25519 verify, libsodium (PyNaCl)", verify.libsodium_us, "us",
-                "cryptography", stats.ratio(verify.libsodium_us, verify.cryptography_us),
-                note=f"cryptography: {verify.cryptography_us:.0f} us per signature"),
-            Row("decode + verify, signatures on a thread pool", verify.pooled_events_per_s,
-                eps, "inline", stats.ratio(verify.pooled_events_per_s,
-                                           verify.inline_events_per_s),
-                note=f"{verify.threads} verify threads beside the loop (spare cores); inline: "
-                f"{verify.inline_events_per_s:,.0f} {eps}"),
-        ]  # fmt: skip
-
-    def pipeline_rows(
-        self,
-        raw: float | None,
-        pure: ceiling.Ceiling,
-        faust_rate: float | None,
-        one: PipelineRun,
-    ) -> list[Row]:
-        eps = "events/s"
-        third = stats.thirds_ratio(one.samples)
-        rows = [
-            Row("plain Faust, one table write per event", faust_rate, eps, "raw",
-                stats.ratio(faust_rate, raw), note="separate process"),
-            Row("liudong pipeline, 1 worker (gate + cases)", one.rate, eps, "ceiling",
-                stats.ratio(one.rate, pure.events_per_s), Target(">=", 0.6),
-                note="profiled meanwhile (py-spy, not pausing the worker)"),
-            Row("liudong pipeline, 1 worker, vs plain Faust", one.rate, eps, "faust",
-                stats.ratio(one.rate, faust_rate), Target(">=", 2.0)),
-            Row("liudong pipeline, 1 worker, vs the national peak", one.rate, eps,
-                target=Target(">=", PEAK_EVENTS_PER_S), target_unit=f" {eps}",
-                target_on_value=True, note="the Spring Festival peak, about 5,000 events/s"),
-            Row("pipeline rate, last third of the set vs first", third, "x",
-                target=Target(">=", 0.8), target_on_value=True,
-                note="the rate holds as state grows"),
-            Row("CPU per event, 1 worker", _ms(one.cpu_s_per_event), "ms",
-                note="worker process user + system CPU over the stage"),
-        ]  # fmt: skip
-        if one.split is not None and one.split.samples:
-            s = one.split
-            shares = {
-                "pure work": s.share(s.pure),
-                "framework": s.share(s.framework),
-                "waits": s.share(s.waits),
-            }
-            for name, share in shares.items():
-                rows.append(
-                    Row(f"1 worker's event loop: {name}", _pct(share), "%",
-                        note=f"{s.samples} py-spy samples" if name == "pure work" else "")
-                )  # fmt: skip
-            busy = s.other_threads_busy / s.other_threads * 100 if s.other_threads else None
-            rows.append(
-                Row("1 worker's other threads busy", busy, "%",
-                    note="Faust's consumer thread and the rest, as a share of their samples")
-            )  # fmt: skip
-        elif "profile_error" in self.facts:
-            rows.append(Row("1 worker's time split", None, "", note=self.facts["profile_error"]))
-        return rows
-
-    def scale_rows(self, one: PipelineRun, two: PipelineRun, bare: PipelineRun) -> list[Row]:
-        eps = "events/s"
-        standby = (
-            two.cpu_s_per_event - bare.cpu_s_per_event
-            if two.cpu_s_per_event is not None and bare.cpu_s_per_event is not None
-            else None
-        )
-        return [
-            Row("liudong pipeline, 2 workers", two.rate, eps, "one",
-                stats.ratio(two.rate, one.rate),
-                note=f"{os.cpu_count()} CPUs, broker on the same machine"),
-            Row("CPU per event, 2 workers (with standby replicas)", _ms(two.cpu_s_per_event), "ms",
-                "one", stats.ratio(two.cpu_s_per_event, one.cpu_s_per_event),
-                Target("<=", 1.15), note="both workers' CPU over the stage"),
-            Row("CPU per event, 2 workers, no standby replicas", _ms(bare.cpu_s_per_event), "ms",
-                "one", stats.ratio(bare.cpu_s_per_event, one.cpu_s_per_event)),
-            Row("standby replicas' CPU per event", _ms(standby), "ms", "one",
-                stats.ratio(standby, one.cpu_s_per_event),
-                note="2 workers with standbys minus without"),
-        ]  # fmt: skip
-
-    def latency_rows(self, lat: measure.PipelineLatency, rtt: list[float]) -> list[Row]:
-        ms = 1000.0
-        rtt50 = stats.percentile(rtt, 50) * ms if rtt else None
-        rtt99 = stats.percentile(rtt, 99) * ms if rtt else None
-        d50 = stats.percentile(lat.to_derived, 50) * ms if lat.to_derived else None
-        d99 = stats.percentile(lat.to_derived, 99) * ms if lat.to_derived else None
-        v99 = stats.percentile(lat.to_validated, 99) * ms if lat.to_validated else None
-        self.facts.update(
-            latency_samples_derived=len(lat.to_derived),
-            latency_samples_validated=len(lat.to_validated),
-            rtt_samples=len(rtt),
-        )
-        rate = self.facts["latency_rate_events_per_s"]
-        return [
-            Row("raw produce -> consume round trip p50", rtt50, "ms",
-                note=f"acks=all, at {rate:.0f}/s"),
-            Row("raw produce -> consume round trip p99", rtt99, "ms"),
-            Row("publish -> obligation p50 at 20% load", d50, "ms", "raw p50",
-                stats.ratio(d50, rtt50)),
-            Row("publish -> obligation p99 at 20% load", d99, "ms", "raw p99",
-                stats.ratio(d99, rtt99), Target("<=", 10.0), note="the goal stays 5x"),
-            Row("publish -> validated p99 at 20% load", v99, "ms", "raw p99",
-                stats.ratio(v99, rtt99), note="the gate alone"),
-        ]  # fmt: skip
-
-
-def _ms(seconds: float | None) -> float | None:
-    return seconds * 1000.0 if seconds is not None else None
-
-
-def _pct(share: float | None) -> float | None:
-    return share * 100.0 if share is not None else None
-
-
-def render(result: Result, scale: Scale, stamp: str) -> str:
-    f = result.facts
-    head = [
-        f"# liudong bench ({scale.name}), {stamp}",
-        "",
-        f"{f.get('events')} events ({f.get('messages')} messages with broadcast copies), "
-        f"{f.get('persons')} persons, {f.get('counties')} origin counties, "
-        f"{f.get('months')} months; {f.get('partitions')} partitions; one Kafka broker on "
-        f"loopback; {f.get('cpus')} CPUs; Python {f.get('python')}; "
-        f"{f.get('elapsed_s', 0):.0f} s in all.",
-        "",
-        stats.render_table(result.rows),
-        "",
-    ]
-    missed = stats.misses(result.rows)
-    if missed:
-        head.append("Missed: " + "; ".join(_miss_text(row) for row in missed) + ".")
-    else:
-        head.append("Every target with a figure was met.")
-    if scale.name == "quick":
-        head.append("")
-        head.append("Quick scale: the restart is measured with 100,000 persons on disk and the "
-                    "1,000,000-person memory figure is extrapolated from two measured points "
-                    "(the full bench measures both at 1,000,000).")  # fmt: skip
-    return "\n".join(head)
-
-
-def _miss_text(row: Row) -> str:
-    got = row.value if row.target_on_value else row.compared
-    shown = "no figure" if got is None else f"{got:.3g}{'' if row.target_on_value else 'x'}"
-    target = row.target.text(row.target_unit) if row.target else ""
-    return f"{row.figure}: {shown} against {target}, {stats.shortfall(row)}"

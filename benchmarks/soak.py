@@ -32,13 +32,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from benchmarks.measure import Process, wait_group_ready
-from benchmarks.runner import results_dir
+from benchmarks.measure import TOPIC_WAIT_S, wait_group_ready
+from benchmarks.processes import Process
+from benchmarks.results import results_dir
 from benchmarks.scale import DEPLOYED_STORE
 from infra.kafka.cluster import KafkaCluster
 from infra.settings import Settings
@@ -47,6 +48,7 @@ from simulation.scenario import SimulationConfig
 from streams import topics
 from streams.admin import ensure_topics
 from streams.signing import public_key_b64
+from streams.topic_reader import TopicReader, find_partitions
 
 PARTITIONS = 6
 PREFIX = "soak"
@@ -273,21 +275,19 @@ class LagProbe:
     def __init__(self, bootstrap: str, group: str) -> None:
         self.group = group
         self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self.probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+        self.bootstrap = bootstrap
+        self.probe = TopicReader(bootstrap)
         self.tps: list[TopicPartition] = []
         self.county = topics.COUNTY_EVENTS.full_name(PREFIX)
 
     async def start(self) -> None:
         await self.admin.start()
-        await self.probe.start()
-        for spec in (topics.COUNTY_EVENTS, topics.VALIDATED):
-            name = spec.full_name(PREFIX)
-            await self.probe._client.force_metadata_update()
-            parts = self.probe.partitions_for_topic(name) or set()
-            self.tps += [TopicPartition(name, p) for p in sorted(parts)]
+        await self.probe.open()
+        names = [spec.full_name(PREFIX) for spec in (topics.COUNTY_EVENTS, topics.VALIDATED)]
+        self.tps = await find_partitions(self.bootstrap, names, wait_s=TOPIC_WAIT_S)
 
     async def stop(self) -> None:
-        await self.probe.stop()
+        await self.probe.close()
         await self.admin.close()
 
     async def read(self) -> tuple[int | None, int, int]:

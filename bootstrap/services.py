@@ -110,6 +110,8 @@ def assessment_service(
         settings.topic_prefix,
         region=settings.region_code,
         config=config,
+        client_options=client_options(settings),
+        max_record_bytes=topics.read_limit(settings.max_event_bytes),
         snapshot=snapshot_path(settings) if keep_snapshot else None,
         topic_wait_s=topic_wait_s,
     )

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
+
+from streams.topic_reader import TopicReader
 
 log = structlog.get_logger(__name__)
 
@@ -54,15 +56,12 @@ class LagProbe:
         # offsets request), not by cancelling it from outside: a start cancelled while it
         # waits for the bootstrap metadata leaves that connection open, one leaked socket
         # per probe while the broker is slow.
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            enable_auto_commit=False,
-            request_timeout_ms=max(1, int(self._timeout * 1000)),
+        reader = TopicReader(
+            self._bootstrap or "", request_timeout_ms=max(1, int(self._timeout * 1000))
         )
         try:
-            await consumer.start()
-            tps = [TopicPartition(t, p) for t, p in partitions]
-            found = await consumer.end_offsets(tps)
-            return {(tp.topic, tp.partition): int(o) for tp, o in found.items()}
+            await reader.open()
+            found = await reader.end_offsets([TopicPartition(t, p) for t, p in partitions])
+            return {(tp.topic, tp.partition): offset for tp, offset in found.items()}
         finally:
-            await consumer.stop()
+            await reader.close()

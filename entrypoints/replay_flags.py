@@ -98,8 +98,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from audit.replay.command import Options
     from audit.replay.command import run as run_command
+    from audit.replay.options import Options
     from contracts.human_time import zone
 
     options = Options(

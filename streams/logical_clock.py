@@ -10,12 +10,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from contracts import unions
 from contracts.events.clock import ClockTicked
-from streams import topics
 from streams.codec import Codec, DecodeError
+from streams.read_bounds import ReadBounds
+from streams.topic_reader import TopicReader
 
 SLICE = 2000  # messages read per step back
 
@@ -27,40 +28,38 @@ async def latest_tick(
     client_options: Mapping[str, Any] | None = None,
 ) -> dt.datetime | None:
     """The event time of the newest tick on ``topic`` (the validated topic); None if none."""
-    codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=topics.READ_LIMIT_BYTES)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        **dict(client_options or {}),
-    )
-    await consumer.start()
+    tp = TopicPartition(topic, 0)
+    reader = TopicReader(bootstrap_servers, client_options=client_options)
+    codec = reader.codec(unions.CountyEvent)
+    await reader.open([tp])
     try:
-        tp = TopicPartition(topic, 0)
-        consumer.assign([tp])
-        begin = (await consumer.beginning_offsets([tp]))[tp]
-        high = (await consumer.end_offsets([tp]))[tp]
+        begin = (await reader.beginning_offsets())[tp]
+        high = (await reader.end_offsets())[tp]
         while high > begin:
             low = max(begin, high - SLICE)
-            consumer.seek(tp, low)
-            newest: dt.datetime | None = None
-            while await consumer.position(tp) < high:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                for message in batch.get(tp, []):
-                    value = message.value
-                    if message.offset >= high or value is None or b"clock_ticked" not in value:
-                        continue
-                    try:
-                        event = codec.decode(value).event
-                    except DecodeError:
-                        continue  # the gate wrote it; a newer schema would land here
-                    if isinstance(event, ClockTicked) and (
-                        newest is None or event.occurred_at > newest
-                    ):
-                        newest = event.occurred_at
+            reader.seek({tp: low})
+            newest = await _newest_tick(reader, codec, ReadBounds({tp: high}, {tp: low}))
             if newest is not None:
                 return newest
             high = low
         return None
     finally:
-        await consumer.stop()
+        await reader.close()
+
+
+async def _newest_tick(
+    reader: TopicReader, codec: Codec[Any], bounds: ReadBounds[TopicPartition]
+) -> dt.datetime | None:
+    newest: dt.datetime | None = None
+    async for _tp, messages in reader.read_to(bounds):
+        for message in messages:
+            value = message.value
+            if value is None or b"clock_ticked" not in value:
+                continue
+            try:
+                event = codec.decode(value).event
+            except DecodeError:
+                continue  # the gate wrote it; a newer schema would land here
+            if isinstance(event, ClockTicked) and (newest is None or event.occurred_at > newest):
+                newest = event.occurred_at
+    return newest

@@ -12,12 +12,13 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import mode
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from contracts import unions
 from contracts.events.registry import RegistryChange
 from contracts.refusal import Refusal
 from streams.codec import Codec
+from streams.topic_reader import TopicReader
 
 log = structlog.get_logger(__name__)
 
@@ -47,16 +48,10 @@ class RegistryReader(Generic[R]):
         self.registry = registry
         self._tp = TopicPartition(topic, 0)
         self._codec: Codec[Any] = Codec(unions.RegistryEvent)
-        self._consumer_options: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
-            "enable_auto_commit": False,
-            "auto_offset_reset": "earliest",
-            **dict(client_options or {}),
-        }
-        self._consumer: AIOKafkaConsumer | None = None
+        self._follower = TopicReader(bootstrap_servers, client_options=client_options)
         # End offsets are asked on a client of their own: on the follower's connection the
         # request would queue behind its long-polling fetch (up to fetch.max.wait, 500 ms).
-        self._offsets: AIOKafkaConsumer | None = None
+        self._offsets = TopicReader(bootstrap_servers, client_options=client_options)
         self._position = 0
         self._refusals: dict[int, tuple[str, str]] = {}  # offset -> (reason code, reason)
         self._advanced = asyncio.Condition()
@@ -74,24 +69,20 @@ class RegistryReader(Generic[R]):
 
     async def start(self) -> None:
         # aiokafka clients bind to the running loop, so the consumer is made here, not in init.
-        self._consumer = AIOKafkaConsumer(**self._consumer_options)
-        await self._consumer.start()
-        self._offsets = AIOKafkaConsumer(**self._consumer_options)
-        await self._offsets.start()
-        self._consumer.assign([self._tp])
-        await self._consumer.seek_to_beginning(self._tp)
+        await self._follower.open([self._tp])
+        await self._offsets.open()
+        await self._follower.seek_to_beginning()
         self._task = asyncio.create_task(self._follow(), name="registry-reader")
         await self.sync()
         self._ready = True
 
     async def stop(self) -> None:
-        if self._task is None or self._consumer is None:
+        if self._task is None:
             return
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-        await self._consumer.stop()
-        if self._offsets is not None:
-            await self._offsets.stop()
+        await self._follower.close()
+        await self._offsets.close()
 
     async def sync(self) -> None:
         """Wait (up to SYNC_TIMEOUT_S) until every registration written so far is applied."""
@@ -101,9 +92,9 @@ class RegistryReader(Generic[R]):
                 await self._advanced.wait_for(lambda: self._position >= end)
 
     async def _end_offset(self) -> int:
-        if self._offsets is None:
+        if not self._offsets.is_open:
             raise RuntimeError("start() the reader first")
-        return int((await self._offsets.end_offsets([self._tp]))[self._tp])
+        return (await self._offsets.end_offsets([self._tp]))[self._tp]
 
     @property
     def ready(self) -> bool:
@@ -126,10 +117,10 @@ class RegistryReader(Generic[R]):
         return self._refusals.get(offset)
 
     async def _follow(self) -> None:
-        if self._consumer is None:
+        if not self._follower.is_open:
             raise RuntimeError("start() the reader first")
         while True:
-            batches = await self._consumer.getmany(self._tp, timeout_ms=500)
+            batches = await self._follower.fetch([self._tp], timeout_ms=500)
             for message in batches.get(self._tp, []):
                 self._apply(message.value, message.offset)
                 self._position = message.offset + 1

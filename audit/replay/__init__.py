@@ -13,7 +13,10 @@
 - :mod:`audit.replay.report`: the signed audit record and its check.
 - :mod:`audit.replay.county`: one county's snapshot at an instant.
 - :mod:`audit.replay.digest`: the canonical obligation rows and their SHA-256.
-- :mod:`entrypoints.replay_flags` and :mod:`audit.replay.command`: the command.
+- :mod:`entrypoints.replay_flags` and :mod:`audit.replay.command`: the command; its flags'
+  combinations (:mod:`audit.replay.options`), exit codes (:mod:`audit.replay.exits`),
+  ``--check-report`` (:mod:`audit.replay.check_report`) and a verification in words
+  (:mod:`audit.replay.verification_text`).
 
 The names below are loaded on first use: the CLI imports this package to register its
 flags, which must not pull in Kafka, the database and the agents.

@@ -16,18 +16,17 @@ counted, with the position of the first one.
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from audit.replay import derived
 from audit.replay.positions import Position, cause_of
-from audit.replay.reader import committed_offsets, end_offsets
+from audit.replay.reader import FETCH_BYTES, TOPIC_WAIT_S, committed_offsets, end_offsets
 from streams import topics
-from streams.topic_reader import partitions_of
+from streams.read_bounds import ReadBounds
+from streams.topic_reader import TopicReader
 
 FETCH_RECORDS = 20_000
 
@@ -123,37 +122,26 @@ async def read_live(
     in canonical form per partition; the entries of partitions in ``keep`` keep their bytes
     and positions (to name a difference)."""
     out = LiveTopic(spec_name, topic, validated_topic, position, keep)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-        max_partition_fetch_bytes=8 * 1024 * 1024,
-        **dict(client_options or {}),
+    reader = TopicReader(
+        bootstrap_servers, client_options=client_options, max_partition_fetch_bytes=FETCH_BYTES
     )
-    await consumer.start()
+    await reader.open_topics([topic], wait_s=TOPIC_WAIT_S)
     try:
-        found = await partitions_of(consumer, topic)
-        tps = [TopicPartition(topic, p) for p in sorted(found)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        out.ends = {tp.partition: int(ends[tp]) for tp in tps}
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        deadline = time.monotonic() + wait_s
-        while remaining:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{topic}: not read to its end within {wait_s:g}s")
-            fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=FETCH_RECORDS)
-            for tp, records in fetched.items():
-                end = ends[tp]
-                for r in records:
-                    if r.offset < end:
+        await reader.seek_to_beginning()
+        ends = await reader.end_offsets()
+        out.ends = {tp.partition: end for tp, end in ends.items()}
+        within = asyncio.timeout(wait_s)
+        try:
+            async with within:
+                async for _tp, records in reader.read_to(
+                    ReadBounds(ends), timeout_ms=500, max_records=FETCH_RECORDS
+                ):
+                    for r in records:
                         out.take(r)
-                if await consumer.position(tp) >= end:
-                    remaining.discard(tp)
-                    consumer.pause(tp)
+        except TimeoutError:
+            if within.expired():
+                raise TimeoutError(f"{topic}: not read to its end within {wait_s:g}s") from None
+            raise
     finally:
-        await consumer.stop()
+        await reader.close()
     return out.finish()

@@ -1,10 +1,10 @@
 """Reading the validated topic for a replay, and where the live system stands on it.
 
-The reader is a plain ``AIOKafkaConsumer`` with no group (``group_id=None``): partitions are
+The reader is a :class:`streams.topic_reader.TopicReader` (no consumer group): partitions are
 assigned by hand (all of them, or the ones a replay process was given) and read from the
 earliest offset up to end offsets fixed at the start, so a replay never joins, commits for
-or disturbs the live consumer group. Batches come from
-``getmany`` (thousands of records per call), each partition's records in offset order.
+or disturbs the live consumer group. Batches come thousands of records per fetch, each
+partition's records in offset order.
 """
 
 from __future__ import annotations
@@ -14,12 +14,17 @@ import time
 from collections.abc import AsyncIterator, Collection, Mapping
 from typing import Any, TextIO
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.topic_reader import partitions_of
+from streams.read_bounds import ReadBounds
+from streams.topic_reader import TopicReader, end_offsets_of, find_partitions
 
 BATCH_RECORDS = 5000
+# A replay reads whole partitions as fast as it can: larger fetches than aiokafka's 1 MiB.
+FETCH_BYTES = 8 * 1024 * 1024
+# How long a replay waits for its topic to exist (a replay reads a log already written).
+TOPIC_WAIT_S = 5.0
 
 
 class Progress:
@@ -69,40 +74,35 @@ class ValidatedReader:
         self.topic = topic
         self.batch_records = batch_records
         self.only = None if only is None else frozenset(only)
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            max_partition_fetch_bytes=8 * 1024 * 1024,
-            **dict(client_options or {}),
+        self._reader = TopicReader(
+            bootstrap_servers, client_options=client_options, max_partition_fetch_bytes=FETCH_BYTES
         )
         self.partitions: list[TopicPartition] = []
-        self._remaining: set[TopicPartition] = set()
+        self._bounds: ReadBounds[TopicPartition] = ReadBounds({})
 
     async def start(self) -> None:
-        await self._consumer.start()
-        try:
-            found = await partitions_of(self._consumer, self.topic)
-        except BaseException:
-            await self._consumer.stop()
-            raise
-        if self.only is not None and not self.only <= set(found):
-            await self._consumer.stop()
+        reader = self._reader
+        found = await find_partitions(
+            reader.bootstrap_servers,
+            [self.topic],
+            wait_s=TOPIC_WAIT_S,
+            client_options=reader.client_options,
+        )
+        numbers = {tp.partition for tp in found}
+        if self.only is not None and not self.only <= numbers:
             raise LookupError(
-                f"{self.topic} has no partition {min(self.only - set(found))} (it has {len(found)})"
+                f"{self.topic} has no partition {min(self.only - numbers)} (it has {len(numbers)})"
             )
-        chosen = sorted(found if self.only is None else self.only)
+        chosen = sorted(numbers if self.only is None else self.only)
         self.partitions = [TopicPartition(self.topic, p) for p in chosen]
-        self._consumer.assign(self.partitions)
+        await reader.open(self.partitions)
 
     async def stop(self) -> None:
-        await self._consumer.stop()
+        await self._reader.close()
 
     async def end_offsets(self) -> dict[int, int]:
-        ends = await self._consumer.end_offsets(self.partitions)
-        return {tp.partition: int(ends[tp]) for tp in self.partitions}
+        ends = await self._reader.end_offsets(self.partitions)
+        return {tp.partition: ends[tp] for tp in self.partitions}
 
     async def batches(
         self, ends: Mapping[int, int]
@@ -112,38 +112,18 @@ class ValidatedReader:
         A partition leaves the iteration when it reaches its end or when the caller calls
         :meth:`finish` for it (for example, an as-of cut).
         """
-        consumer = self._consumer
-        await consumer.seek_to_beginning(*self.partitions)
-        self._remaining = {tp for tp in self.partitions if ends.get(tp.partition, 0) > 0}
-        for tp in self.partitions:
-            if tp not in self._remaining:
-                consumer.pause(tp)
-        while self._remaining:
-            fetched = await consumer.getmany(
-                *self._remaining, timeout_ms=1000, max_records=self.batch_records
-            )
-            for tp, messages in sorted(fetched.items()):
-                if tp not in self._remaining:
-                    continue
-                end = ends[tp.partition]
-                batch = [(m.offset, m.value) for m in messages if m.offset < end]
-                if batch:
-                    yield tp.partition, batch
-                if tp in self._remaining and (
-                    (messages and messages[-1].offset + 1 >= end)
-                    or await consumer.position(tp) >= end
-                ):
-                    self.finish(tp.partition)
+        reader = self._reader
+        await reader.seek_to_beginning()
+        self._bounds = ReadBounds({tp: ends.get(tp.partition, 0) for tp in self.partitions})
+        async for tp, messages in reader.read_to(self._bounds, max_records=self.batch_records):
+            yield tp.partition, [(m.offset, m.value) for m in messages]
 
     def finish(self, partition: int) -> None:
-        tp = TopicPartition(self.topic, partition)
-        if tp in self._remaining:
-            self._remaining.discard(tp)
-            self._consumer.pause(tp)
+        self._bounds.finish(TopicPartition(self.topic, partition))
 
     @property
     def done(self) -> int:
-        return len(self.partitions) - len(self._remaining)
+        return len(self.partitions) - len(self._bounds.remaining)
 
 
 async def committed_offsets(
@@ -168,18 +148,6 @@ async def end_offsets(
     client_options: Mapping[str, Any] | None = None,
 ) -> dict[TopicPartition, int]:
     """The current end offset of every partition of ``topic`` (a group-less consumer)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        **dict(client_options or {}),
+    return await end_offsets_of(
+        bootstrap_servers, topic, client_options=client_options, wait_s=TOPIC_WAIT_S
     )
-    await consumer.start()
-    try:
-        found = await partitions_of(consumer, topic)
-        tps = [TopicPartition(topic, p) for p in sorted(found)]
-        ends = await consumer.end_offsets(tps)
-        return {tp: int(ends[tp]) for tp in tps}
-    finally:
-        await consumer.stop()

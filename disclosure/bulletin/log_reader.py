@@ -1,6 +1,7 @@
 """Reading the log a bulletin is computed from, up to stated positions (the I/O side).
 
-A plain hand-assigned consumer (no group, ``read_committed``), like the assessment service's:
+A :class:`streams.topic_reader.TopicReader` (no group, ``read_committed``), like the
+assessment service's:
 each partition of the obligations, alerts and validated topics is read from its beginning up
 to its position and not one record further, so the same positions always give the same
 records. Without positions, the end offsets seen at the start are the positions.
@@ -17,7 +18,8 @@ from aiokafka import TopicPartition
 
 from disclosure.bulletin.log_fold import LogFold
 from disclosure.bulletin.positions import TOPICS, Positions
-from streams.topic_reader import assigned_consumer, wait_for_partitions
+from streams.read_bounds import ReadBounds
+from streams.topic_reader import TopicReader, TopicsNotFound
 
 POLL_MS = 500
 MAX_RECORDS = 5000
@@ -42,59 +44,37 @@ class LogFollower:
         client_options: Mapping[str, Any] | None = None,
         wait_s: float = 5.0,
     ) -> None:
-        self.bootstrap = bootstrap
         self.names = {topic_name(prefix, t): t for t in TOPICS}
-        self.client_options = dict(client_options or {})
         self.wait_s = wait_s
         self.fold = LogFold()
-        self._consumer: Any = None
+        self._reader = TopicReader(bootstrap, client_options=client_options)
         self._partitions: list[TopicPartition] = []
 
     async def start(self) -> None:
         try:
-            self._partitions = await wait_for_partitions(
-                self.bootstrap,
-                list(self.names),
-                wait_s=self.wait_s,
-                client_options=self.client_options,
-            )
-        except TimeoutError:
+            self._partitions = await self._reader.open_topics(list(self.names), wait_s=self.wait_s)
+        except TopicsNotFound:
             raise LogError(f"the topics {', '.join(sorted(self.names))} do not all exist") from None
-        self._consumer = await assigned_consumer(
-            self.bootstrap, self._partitions, self.client_options
-        )
-        await self._consumer.seek_to_beginning(*self._partitions)
+        await self._reader.seek_to_beginning()
         for tp in self._partitions:  # every partition is stated, an empty one too
             self.fold.read_up_to(self.names[tp.topic], tp.partition, 0)
 
     async def stop(self) -> None:
-        consumer, self._consumer = self._consumer, None
-        if consumer is not None:
-            await consumer.stop()
+        await self._reader.close()
 
     async def catch_up(self, positions: Positions | None = None) -> LogFold:
         """Read on to ``positions`` (default: the end offsets now); the fold."""
-        consumer = self._consumer
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(self._partitions)
-        targets = self._targets(ends, positions)
-        remaining = {tp for tp, end in targets.items() if self._next(tp) < end}
-        while remaining:
-            batches = await consumer.getmany(
-                *remaining, timeout_ms=POLL_MS, max_records=MAX_RECORDS
-            )
-            for tp, messages in sorted(batches.items()):
-                end = targets[tp]
-                for message in messages:
-                    if self._next(tp) <= message.offset < end:
-                        self.fold.absorb(
-                            self.names[tp.topic], tp.partition, message.offset, message.value
-                        )
-            for tp in list(remaining):
-                if await consumer.position(tp) >= targets[tp]:
-                    self.fold.read_up_to(self.names[tp.topic], tp.partition, targets[tp])
-                    remaining.discard(tp)
+        reader = self._reader
+        targets = self._targets(await reader.end_offsets(), positions)
+        bounds = ReadBounds(targets, {tp: self._next(tp) for tp in targets})
+        async for tp, messages in reader.read_to(
+            bounds, timeout_ms=POLL_MS, max_records=MAX_RECORDS
+        ):
+            topic = self.names[tp.topic]
+            for message in messages:
+                self.fold.absorb(topic, tp.partition, message.offset, message.value)
         for tp, end in targets.items():
-            consumer.seek(tp, end)  # past the target: read again from there next time
+            self.fold.read_up_to(self.names[tp.topic], tp.partition, end)
         return self.fold
 
     def _next(self, tp: TopicPartition) -> int:

@@ -1,11 +1,12 @@
 """The projector: reads the region's topics and keeps the PostgreSQL read models.
 
-A plain ``AIOKafkaConsumer`` with every partition assigned by hand and no consumer group:
-the offsets live in ``projection_offsets``, written in the same transaction as the rows of
-the batch that reached them. On start (and after every database outage) each partition is
-sought to its stored next offset, or to the beginning. A batch that did not commit is
-simply read again; one that did is never applied twice (the offsets moved with it), and the
-event-id archive drops re-deliveries and the other partitions' copies of broadcast events.
+A :class:`streams.topic_reader.TopicReader` with every partition assigned by hand and no
+consumer group: the offsets live in ``projection_offsets``, written in the same transaction
+as the rows of the batch that reached them. On start (and after every database outage) each
+partition is sought to its stored next offset, or to the beginning. A batch that did not
+commit is simply read again; one that did is never applied twice (the offsets moved with
+it), and the event-id archive drops re-deliveries and the other partitions' copies of
+broadcast events.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from infra.projection import rows
 from infra.projection.store import CONNECTION_ERRORS, BatchResult, Entry, ProjectionStore
 from streams import topics
 from streams.codec import Codec, DecodeError
-from streams.topic_reader import assigned_consumer, wait_for_partitions
+from streams.topic_reader import TopicReader, TopicsNotFound
 
 log = structlog.get_logger(__name__)
 
@@ -63,10 +64,11 @@ class Projector:
         max_record_bytes: int = topics.READ_LIMIT_BYTES,
     ) -> None:
         self._dsn = dsn
-        self._bootstrap = bootstrap_servers
+        self._reader = TopicReader(
+            bootstrap_servers, client_options=client_options, max_record_bytes=max_record_bytes
+        )
         self._codecs: dict[str, Codec[Any]] = {
-            spec.full_name(topic_prefix): Codec(spec.union, max_bytes=max_record_bytes)
-            for spec in PROJECTED
+            spec.full_name(topic_prefix): self._reader.codec(spec.union) for spec in PROJECTED
         }
         self._batch_size = batch_size
         self._poll_timeout_ms = poll_timeout_ms
@@ -74,8 +76,6 @@ class Projector:
         self._initial_backoff_s = initial_backoff_s
         self._max_backoff_s = max_backoff_s
         self._topic_wait_s = topic_wait_s
-        self._client_options = dict(client_options or {})
-        self._consumer: Any = None  # AIOKafkaConsumer, made on the running loop in start()
         self._store: ProjectionStore | None = None
         self._partitions: list[TopicPartition] = []
         self._committed: dict[TopicPartition, int] = {}  # next offset stored in PostgreSQL
@@ -102,10 +102,7 @@ class Projector:
 
     async def start(self) -> None:
         """Assign every partition, connect (waiting out an outage), migrate, seek."""
-        self._partitions = await self._discover()
-        self._consumer = await assigned_consumer(
-            self._bootstrap, self._partitions, self._client_options
-        )
+        await self._open_reader()
         try:
             await self._connect(migrate=True)
         except BaseException:
@@ -121,9 +118,7 @@ class Projector:
         if self._store is not None:
             store, self._store = self._store, None
             await store.close()
-        if self._consumer is not None:
-            consumer, self._consumer = self._consumer, None
-            await consumer.stop()
+        await self._reader.close()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Project until ``stop`` is set; closes everything on the way out."""
@@ -162,7 +157,7 @@ class Projector:
                     await self._progress.wait_for(lambda: self._reached(ends))
                 return
             async with self._owner:
-                owned = self._consumer is None
+                owned = not self._reader.is_open
                 if owned:
                     await self.start()
                 try:
@@ -177,7 +172,7 @@ class Projector:
 
     async def step(self) -> int:
         """Fetch one batch and apply it in one transaction; returns the events applied."""
-        batches = await self._require_consumer().getmany(
+        batches = await self._require_reader().fetch(
             timeout_ms=self._poll_timeout_ms, max_records=self._batch_size
         )
         if not batches:
@@ -281,13 +276,13 @@ class Projector:
             return
 
     async def _resume(self, store: ProjectionStore) -> None:
-        consumer = self._require_consumer()
+        reader = self._require_reader()
         stored = await store.load_offsets(self._codecs)
         missing = [tp for tp in self._partitions if (tp.topic, tp.partition) not in stored]
-        beginnings = await consumer.beginning_offsets(missing) if missing else {}
+        beginnings = await reader.beginning_offsets(missing) if missing else {}
         for tp in self._partitions:
             offset = stored.get((tp.topic, tp.partition), beginnings.get(tp, 0))
-            consumer.seek(tp, offset)
+            reader.seek({tp: offset})
             self._committed[tp] = offset
 
     async def _pause(self, seconds: float) -> None:
@@ -300,34 +295,28 @@ class Projector:
 
     # --- Kafka ---------------------------------------------------------------------------------
 
-    async def _discover(self) -> list[TopicPartition]:
-        """Every partition of every projected topic (they must exist: ensure_topics)."""
+    async def _open_reader(self) -> None:
+        """Every partition of every projected topic assigned (they must exist: ensure_topics)."""
         try:
-            return await wait_for_partitions(
-                self._bootstrap,
-                list(self._codecs),
-                wait_s=self._topic_wait_s,
-                client_options=self._client_options,
+            self._partitions = await self._reader.open_topics(
+                list(self._codecs), wait_s=self._topic_wait_s
             )
-        except TimeoutError:
+        except TopicsNotFound:
             raise ProjectionError(
                 f"topics {sorted(self._codecs)} not all found within {self._topic_wait_s}s: "
                 "create them first (streams.admin.ensure_topics)"
             ) from None
 
     async def _end_offsets(self) -> dict[TopicPartition, int]:
-        ends: dict[TopicPartition, int] = await self._require_consumer().end_offsets(
-            self._partitions
-        )
-        return ends
+        return await self._require_reader().end_offsets(self._partitions)
 
     def _reached(self, ends: Mapping[TopicPartition, int]) -> bool:
         return all(self._committed.get(tp, 0) >= end for tp, end in ends.items())
 
-    def _require_consumer(self) -> Any:
-        if self._consumer is None:
+    def _require_reader(self) -> TopicReader:
+        if not self._reader.is_open:
             raise ProjectionError("start() the projector first")
-        return self._consumer
+        return self._reader
 
     def _require_store(self) -> ProjectionStore:
         if self._store is None:

@@ -22,7 +22,7 @@ from disclosure.bulletin.positions import TOPICS
 from simulation.publisher import run_simulation
 from simulation.scenario import SimulationConfig
 from streams.admin import ensure_topics
-from streams.topic_reader import wait_for_partitions
+from streams.topic_reader import find_partitions
 from tests.integration.pipeline import REGION, SECRET, Pipeline
 from tests.integration.test_cross_view import _worker_caught_up
 
@@ -91,7 +91,7 @@ async def simulated_log(bootstrap: str, root: Path) -> SimulatedLog:
 
 async def records(bootstrap: str, topic: str) -> dict[int, list[tuple[bytes | None, bytes | None]]]:
     """Every record of ``topic`` per partition, (key, value), in offset order."""
-    tps = await wait_for_partitions(bootstrap, [topic], wait_s=10.0)
+    tps = await find_partitions(bootstrap, [topic], wait_s=10.0)
     parts = [tp.partition for tp in tps]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
