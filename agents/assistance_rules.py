@@ -13,15 +13,13 @@ from __future__ import annotations
 from agents import early_answers
 from agents.case_state import CaseState, acting_county
 from agents.case_step import CaseStep
-from contracts.agreement_terms import AgreementBook, Defaults
+from contracts.agreement_terms import URGENT_SERVICES, AgreementBook, Defaults
 from contracts.events.cooperation import (
     InquiryAnswered,
     InquirySent,
     ReceiptAcknowledged,
     ServiceRecorded,
 )
-
-URGENT_SERVICES = frozenset({"pregnancy", "birth"})
 
 
 def _pair(state: CaseState, x: str, y: str) -> tuple[str, str]:

@@ -34,6 +34,9 @@ from contracts.events.agreements import (
 )
 from contracts.publishers import region_id
 
+# The services whose receipt is due within ``receipt_urgent_days`` instead of ``receipt_days``.
+URGENT_SERVICES = frozenset({"pregnancy", "birth"})
+
 
 @dataclass(frozen=True, slots=True)
 class Defaults:
@@ -45,7 +48,7 @@ class Defaults:
     inquiry_urgent_days: int = 15
     inquiry_other_days: int = 30
     receipt_days: int = 30
-    receipt_urgent_days: int = 15  # pregnancy and birth services are urgent
+    receipt_urgent_days: int = 15  # for URGENT_SERVICES
     handover_days: int = 30
     remind_fraction: float = 0.5  # remind once this share of the period has passed
     escalate_after_days: int = 15  # escalate this long after the due instant

@@ -19,7 +19,8 @@ from contracts.envelope import Envelope
 
 Novelty = Literal["new", "repeat", "reused"]
 REUSED = "event_id_reused"
-# A fingerprint recorded before fingerprints were kept: the id alone is known.
+# The fingerprint of an id stored without one (a case that lists its ids alone): any later
+# event with that id counts as a repeat, since its content cannot be compared.
 UNKNOWN = ""
 
 
