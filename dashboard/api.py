@@ -22,6 +22,7 @@ from aiohttp import web
 from contracts import periods as periods_module
 from contracts.languages import Lang
 from contracts.league import SCOPES
+from contracts.words import catalog as word_catalog
 from dashboard import (
     agreement_view,
     audited_reads,
@@ -30,7 +31,6 @@ from dashboard import (
     dead_letter_view,
     figures,
     flows,
-    words,
     worklist,
 )
 from dashboard.auth import Principal
@@ -401,7 +401,7 @@ async def agreements(request: web.Request) -> web.StreamResponse:
 
 
 async def word_tables(request: web.Request) -> web.StreamResponse:
-    return json_response(words.for_page())
+    return json_response(word_catalog.for_page())
 
 
 async def throughput(request: web.Request) -> web.StreamResponse:

@@ -20,7 +20,11 @@ from contracts import obligation_vocabulary as vocabulary
 from contracts.human_time import LOCAL
 from contracts.languages import Lang, pick
 from contracts.league import Standing
-from disclosure.bulletin import charts, labels, suppression
+from contracts.words import table as code_words
+from contracts.words.assessment import LEAGUE, SIDES
+from contracts.words.campaigns import CAMPAIGN_STATES, CHECKS, RESULTS
+from contracts.words.obligations import OBLIGATION_KINDS
+from disclosure.bulletin import charts, definitions, suppression
 from disclosure.bulletin import positions as positions_module
 from disclosure.bulletin.content import (
     CampaignSummary,
@@ -30,9 +34,7 @@ from disclosure.bulletin.content import (
     Movement,
 )
 from disclosure.bulletin.inputs import Inputs
-from disclosure.bulletin.labels import word
-
-NUMERALS = "一二三四五六七八九十"
+from disclosure.bulletin.words import issued_on, section_heading, word
 
 
 def css() -> str:
@@ -65,6 +67,10 @@ class Doc:
     def w(self, key: str, **values: object) -> str:
         return escape(word(key, self.lang, **values))
 
+    def term(self, table: code_words.Words, code: str) -> str:
+        """A code's shared word (:mod:`contracts.words`), escaped."""
+        return escape(code_words.word(table, code, self.lang))
+
     def period(self, period: object = None) -> str:
         p = self.c.period if period is None else period
         return escape(p.label(self.lang))  # type: ignore[attr-defined]
@@ -83,7 +89,7 @@ class Doc:
 
     def score(self, value: float | None) -> str:
         if value is None:
-            return f'<span class="na">{self.w("not_assessed")}</span>'
+            return f'<span class="na">{self.term(LEAGUE, "not_assessed")}</span>'
         return f"{value:.2f}"
 
     def aside(self, text: str) -> str:
@@ -118,7 +124,7 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> 
 
 
 def _section(number: int, title: str, body: str, anchor: str, lang: Lang) -> str:
-    heading = f"{NUMERALS[number - 1]}、{title}" if lang == "zh" else f"{number}. {title}"
+    heading = section_heading(number, title, lang)
     return f'<section id="{anchor}">\n<h2>{heading}</h2>\n{body}</section>\n'
 
 
@@ -168,18 +174,18 @@ def league_section(d: Doc) -> str:
     if not standings.standings:
         return f"<p>{d.w('no_ranking')}</p>"
     head = (
-        d.w("rank"),
+        d.term(LEAGUE, "rank"),
         d.w("county"),
-        d.w("origin_score"),
-        d.w("destination_score"),
-        d.w("combined_score"),
+        d.term(LEAGUE, "origin_score"),
+        d.term(LEAGUE, "destination_score"),
+        d.term(LEAGUE, "combined_score"),
     )
     rows = [_standing(d, s) for s in standings.standings]
     avg = standings.average
     rows.append(
         (
             "",
-            f"<strong>{d.w('region_average')}</strong>",
+            f"<strong>{d.term(LEAGUE, 'region_average')}</strong>",
             d.score(avg.origin),
             d.score(avg.destination),
             d.score(avg.combined),
@@ -195,7 +201,7 @@ def league_section(d: Doc) -> str:
             (
                 charts.Bar(
                     s.scores.combined,
-                    word("not_assessed", d.lang)
+                    code_words.word(LEAGUE, "not_assessed", d.lang)
                     if s.scores.combined is None
                     else f"{s.scores.combined:.2f}",
                 ),
@@ -205,20 +211,27 @@ def league_section(d: Doc) -> str:
     ]
     marker = None
     if avg.combined is not None:
-        marker = (avg.combined, f"{word('region_average', d.lang)} {avg.combined:.2f}")
+        marker = (
+            avg.combined,
+            f"{code_words.word(LEAGUE, 'region_average', d.lang)} {avg.combined:.2f}",
+        )
     out += charts.bars(
         chart_rows,
         maximum=100.0,
         series=(word("league_chart", d.lang),),
         ticks=[(v, str(int(v))) for v in (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)],
         marker=marker,
-        title=f"{word('s_league', d.lang)} · {word('combined_score', d.lang)}",
+        title=f"{word('s_league', d.lang)} · {code_words.word(LEAGUE, 'combined_score', d.lang)}",
     )
     return out
 
 
 def _standing(d: Doc, s: Standing) -> tuple[str, ...]:
-    rank = str(s.rank) if s.rank is not None else f'<span class="na">{d.w("not_ranked")}</span>'
+    rank = (
+        str(s.rank)
+        if s.rank is not None
+        else f'<span class="na">{d.term(LEAGUE, "not_ranked")}</span>'
+    )
     return (
         rank,
         d.county(s.county),
@@ -238,9 +251,9 @@ def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
     minimum = d.c.config.min_settled_obligations
     sides = []
     for side in cfg.SIDES:
-        assessed = "" if ci.settled[side] >= minimum else d.aside(d.w("not_assessed"))
+        assessed = "" if ci.settled[side] >= minimum else d.aside(d.term(LEAGUE, "not_assessed"))
         sides.append(
-            f"{escape(pick(labels.SIDE[side], d.lang))} {d.w('settled')} "
+            f"{d.term(SIDES, side)} {d.w('settled', settled=vocabulary.SETTLED.label(d.lang))} "
             f"{d.count(ci.settled[side])}{assessed}"
         )
     by_name: dict[str, dict[str, tuple[str, str, str]]] = {}
@@ -252,11 +265,11 @@ def _county_indicators(d: Doc, ci: CountyIndicators) -> str:
         by_name.setdefault(row.name, {})[row.side] = (f"{num}/{den}", ratio, score)
     head = [d.w("indicator")]
     for side in cfg.SIDES:
-        name = escape(pick(labels.SIDE[side], d.lang))
+        name = d.term(SIDES, side)
         head += [f"{name} {d.w('fraction')}", d.w("ratio"), d.w("score")]
     rows = []
     for indicator in cfg.INDICATORS:
-        cells = [escape(labels.indicator(indicator.name, d.lang))]
+        cells = [escape(definitions.indicator(indicator.name, d.lang))]
         for side in cfg.SIDES:
             cells += by_name.get(indicator.name, {}).get(side, ("—", "", ""))
         rows.append(cells)
@@ -351,7 +364,7 @@ def _breaches(d: Doc) -> str:
     counts = {name: vocabulary.BY_NAME[name].label(d.lang) for name in ("breached", "escalated")}
     pair = f"{escape(counts['breached'])} / {escape(counts['escalated'])}"
     head = [d.w("county")]
-    head += [escape(pick(labels.KIND[k], d.lang)) + f"<br>{pair}" for k in c.kinds]
+    head += [d.term(OBLIGATION_KINDS, k) + f"<br>{pair}" for k in c.kinds]
     head.append(f"{d.w('total')}<br>{pair}")
     rows = []
     totals = {k: [0, 0] for k in c.kinds}
@@ -386,9 +399,9 @@ def _campaigns(d: Doc) -> str:
 def _campaign(d: Doc, cs: CampaignSummary) -> str:
     r = cs.record
     if cs.closed:
-        state = d.w("state_closed_early") if r.early else d.w("state_closed")
+        state = d.w("state_closed_early") if r.early else d.term(CAMPAIGN_STATES, "closed")
     else:
-        state = d.w("state_open")
+        state = d.term(CAMPAIGN_STATES, "open")
     span = f"{escape(LOCAL.minutes(r.opened_at))} – {escape(LOCAL.minutes(r.deadline))}"
     facts = (
         f"<dt>{d.w('campaign_span')}</dt><dd>{span} {escape(LOCAL.name)}{d.aside(state)}</dd>"
@@ -397,7 +410,7 @@ def _campaign(d: Doc, cs: CampaignSummary) -> str:
     head = (d.w("check"), d.w("assigned"), d.w("answered"), d.w("overdue"))
     checks = [
         (
-            escape(pick(labels.CHECK.get(k, (k, k)), d.lang)),
+            d.term(CHECKS, k),
             d.count(a),
             d.count(n),
             d.count(o),
@@ -405,9 +418,7 @@ def _campaign(d: Doc, cs: CampaignSummary) -> str:
         for k, a, n, o in cs.by_check
     ]
     counties = [(d.county(k), d.count(a), d.count(n), d.count(o)) for k, a, n, o in cs.by_county]
-    results = [
-        (escape(pick(labels.RESULT.get(k, (k, k)), d.lang)), d.count(n)) for k, n in cs.results
-    ]
+    results = [(d.term(RESULTS, k), d.count(n)) for k, n in cs.results]
     out = f'<div class="campaign"><h3>{d.w("campaign")} {escape(r.campaign_id)}</h3>'
     out += f'<dl class="facts">{facts}</dl>'
     out += table(head, checks, "campaign-checks")
@@ -424,11 +435,11 @@ def _movement(d: Doc) -> str:
         return f"<p>{d.w('no_previous', period=c.previous.label(d.lang))}</p>"
     head = (
         d.w("county"),
-        f"{d.period()} {d.w('rank')}",
-        f"{d.period(c.previous)} {d.w('rank')}",
+        f"{d.period()} {d.term(LEAGUE, 'rank')}",
+        f"{d.period(c.previous)} {d.term(LEAGUE, 'rank')}",
         d.w("change"),
-        f"{d.period()} {d.w('combined_score')}",
-        f"{d.period(c.previous)} {d.w('combined_score')}",
+        f"{d.period()} {d.term(LEAGUE, 'combined_score')}",
+        f"{d.period(c.previous)} {d.term(LEAGUE, 'combined_score')}",
         d.w("score_change"),
     )
     rows = [_moved(d, m) for m in c.movement]
@@ -471,12 +482,12 @@ def weights_section(d: Doc) -> str:
     )
     head = [d.w("indicator"), d.w("better")]
     for side in cfg.SIDES:
-        name = escape(pick(labels.SIDE[side], d.lang))
+        name = d.term(SIDES, side)
         head += [f"{name} {d.w('weight')}", d.w("target"), d.w("floor")]
     rows = []
     for indicator in cfg.INDICATORS:
         cells = [
-            escape(labels.indicator(indicator.name, d.lang)),
+            escape(definitions.indicator(indicator.name, d.lang)),
             d.w(indicator.better),
         ]
         for side in cfg.SIDES:
@@ -486,25 +497,25 @@ def weights_section(d: Doc) -> str:
             else:
                 cells += ["—", "", ""]
         rows.append(cells)
-    definitions = []
+    defined = []
     for indicator in cfg.INDICATORS:
         for side in indicator.sides:
-            denominator, numerator = labels.definition(side, indicator.name, d.lang)
-            definitions.append(
+            denominator, numerator = definitions.definition(side, indicator.name, d.lang)
+            defined.append(
                 (
-                    escape(labels.indicator(indicator.name, d.lang)),
-                    escape(pick(labels.SIDE[side], d.lang)),
+                    escape(definitions.indicator(indicator.name, d.lang)),
+                    d.term(SIDES, side),
                     f"{escape(denominator)}；{escape(numerator)}"
                     if d.lang == "zh"
                     else f"{escape(denominator)}; {escape(numerator)}",
                 )
             )
-    general = "".join(f"<li>{escape(pick(r, d.lang))}</li>" for r in labels.RULES)
+    general = "".join(f"<li>{escape(pick(r, d.lang))}</li>" for r in definitions.RULES)
     return (
         f"<p>{intro}</p>"
         + table(head, rows, "weights")
         + f'<p class="note">{d.w("weights_digest")} <code>{d.inputs.weights_sha256}</code></p>'
-        + table((d.w("indicator"), d.w("side"), ""), definitions, "definitions")
+        + table((d.w("indicator"), d.w("side"), ""), defined, "definitions")
         + f'<ol class="rules">{general}</ol>'
     )
 
@@ -538,7 +549,7 @@ def document(content: Content, inputs: Inputs) -> str:
             f'<p class="edition">{d.w("edition_public", n=n)} {d.w("suppressed_note", n=n)}</p>'
         )
     date = LOCAL.at(content.clock)
-    issued = f"{date.year}年{date.month}月{date.day}日" if lang == "zh" else f"{date:%Y-%m-%d}"
+    issued = issued_on(date, lang)
     office = escape(inputs.office)
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (

@@ -23,9 +23,7 @@ from disclosure.bulletin import positions as positions_module
 from disclosure.bulletin import render, suppression
 from disclosure.bulletin.build import Bulletin
 from disclosure.bulletin.content import Fraction
-from disclosure.bulletin.labels import word
-
-LANG_NAMES = {"zh": "中文", "en": "English"}
+from disclosure.bulletin.words import LANG_NAMES, word
 
 
 @dataclass(frozen=True, slots=True)
