@@ -440,7 +440,8 @@ function agreementReason(r) {
     if (r.differing.length) return t("differing", { signed: and(r.signed_by), fields: r.differing.map((f) => w("agreement_fields", f)).join(state.lang === "zh" ? "、" : ", ") });
     return t("awaiting", { signed: and(r.signed_by), awaiting: and(r.awaiting) });
   }
-  return t({ in_force: "inForce", not_yet: "notYet", ended: "ended", revoked: "revoked" }[r.state] || r.state);
+  if (r.state === "ended" || r.state === "revoked") return w("agreement_states", r.state);
+  return t({ in_force: "inForce", not_yet: "notYet" }[r.state] || r.state);
 }
 
 function renderAgreements(body) {
