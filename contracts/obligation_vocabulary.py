@@ -34,6 +34,12 @@ The Chinese labels are the words a county office uses: 逾期 for a deadline mis
 would read as a breach of contract), 上报督办 for a case sent up to the region, 办结 for a
 duty done.
 
+**Terms.** Two more words every reader states the same way (:data:`TERMS`): *fulfilled*
+(办结, on time or late) and *settled* (已计分): fulfilled, or past due whether answered
+since or not, which is what the assessment's scores count (:func:`settled`). Settled is not
+written with 办 or 结: a breached obligation still unanswered is settled (it counts against
+its county) and 未办结 (open) at once, and the two words must not read as the same thing.
+
 "Past due" is decided by the logical clock, as the agents decided it: an obligation is past
 due once the tick that breached it was applied, so every view agrees without a clock of its
 own. Only ``due_soon`` looks ahead, from the logical clock a reader passes in.
@@ -230,9 +236,46 @@ def status(facts: Facts) -> CountName:
     raise ValueError(f"obligation in unknown state {facts.state!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word the counts do not name but every reader uses, with what it means."""
+
+    name: str
+    zh: str
+    en: str
+    meaning: tuple[str, str]  # (中文, English)
+
+    def label(self, lang: Lang = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def definition(self, lang: Lang = "zh") -> str:
+        """``已计分：...`` or ``Settled: ...``: the term and its meaning, one sentence."""
+        zh, en = self.meaning
+        return f"{self.zh}：{zh}" if lang == "zh" else f"{self.en}: {en}"
+
+
+FULFILLED = Term(
+    "fulfilled",
+    "办结",
+    "Fulfilled",
+    ("按时办结或逾期办结。", "answered, on time or late."),
+)
+SETTLED = Term(
+    "settled",
+    "已计分",
+    "Settled",
+    (
+        "已办结（按时或逾期）或已逾期。未到期的和已取消的义务不计入任何一方。",
+        "fulfilled (on time or late) or past due. Obligations not yet due and cancelled "
+        "ones count against nobody.",
+    ),
+)
+TERMS: tuple[Term, ...] = (FULFILLED, SETTLED)
+
+
 def settled(facts: Facts) -> bool:
-    """Decided either way: fulfilled (on time or late) or past due. Open ones not yet due and
-    cancelled ones are not settled (what the assessment counts)."""
+    """:data:`SETTLED`: decided either way, fulfilled (on time or late) or past due. Open ones
+    not yet due and cancelled ones are not settled (what the assessment counts)."""
     return facts.state != "cancelled" and (
         BY_NAME["fulfilled_on_time"].holds(facts) or BY_NAME["breached"].holds(facts)
     )
@@ -251,6 +294,11 @@ def counts(rows: Iterable[Facts], clock: dt.datetime | None = None) -> dict[str,
 def labels() -> dict[str, dict[str, str]]:
     """The counts' labels for a page: ``{name: {"zh": ..., "en": ...}}``, in order."""
     return {c.name: {"zh": c.zh, "en": c.en} for c in COUNTS}
+
+
+def term_labels() -> dict[str, dict[str, str]]:
+    """The terms' labels for a page: ``{name: {"zh": ..., "en": ...}}``."""
+    return {t.name: {"zh": t.zh, "en": t.en} for t in TERMS}
 
 
 # --- the projection's rows and SQL ----------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from contracts import obligation_vocabulary as vocabulary
-from dashboard import words
+from contracts.words.obligations import OBLIGATION_KINDS
 
 VERSION = "3.1.0"
 
@@ -69,7 +69,7 @@ _WORKLIST = [
         + "; ".join(f"{c.name}: {c.meaning}" for c in vocabulary.COUNTS),
     ),
     _query("county", _COUNTY, "the responsible county"),
-    _query("kind", {"type": "string", "enum": list(words.OBLIGATION_KINDS)}, "obligation kind"),
+    _query("kind", {"type": "string", "enum": list(OBLIGATION_KINDS)}, "obligation kind"),
     _query(
         "min_days_overdue",
         {"type": "integer", "minimum": 0, "maximum": 10000},

@@ -17,7 +17,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
-from dashboard import agreement_view, api, dead_letter_view, figures
+from dashboard import agreement_view, api, dead_letter_view, figures, http_basics
 from dashboard.auth import DEFAULT_SESSION_TTL, Principal
 from dashboard.db import Database, DatabaseUnavailable
 from dashboard.lag import LagProbe
@@ -68,7 +68,9 @@ def find_echarts() -> Path | None:
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler: api.Handler) -> web.StreamResponse:
+async def security_headers(
+    request: web.Request, handler: http_basics.Handler
+) -> web.StreamResponse:
     response = await handler(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -84,12 +86,12 @@ def build_app(config: DashboardConfig) -> web.Application:
         db, LagProbe(config.kafka_bootstrap), region=config.region, interval_s=config.interval_s
     )
     app = web.Application(middlewares=[http_metrics.middleware(), security_headers])
-    app[api.DB_KEY] = db
-    app[api.LIVE_KEY] = live
-    app[api.HTTP_METRICS_KEY] = http_metrics
-    app[api.SESSION_TTL_KEY] = config.session_ttl
-    app[api.REGION_KEY] = config.region
-    app[api.AGREEMENTS_KEY] = agreement_view.Agreements()
+    app[http_basics.DB_KEY] = db
+    app[http_basics.LIVE_KEY] = live
+    app[http_basics.HTTP_METRICS_KEY] = http_metrics
+    app[http_basics.SESSION_TTL_KEY] = config.session_ttl
+    app[http_basics.REGION_KEY] = config.region
+    app[http_basics.AGREEMENTS_KEY] = agreement_view.Agreements()
 
     async def refresh() -> None:
         try:
@@ -109,7 +111,7 @@ def build_app(config: DashboardConfig) -> web.Application:
         )
 
     for route in api.ROUTES:
-        app.router.add_route(route.method, route.path, api.guard(route))
+        app.router.add_route(route.method, route.path, http_basics.guard(route))
     app.router.add_get("/metrics", metrics_route(registry, refresh))
     echarts = config.echarts or find_echarts()
     if echarts is None:
@@ -131,7 +133,7 @@ def build_app(config: DashboardConfig) -> web.Application:
     return app
 
 
-def _file(path: Path, content_type: str) -> api.Handler:
+def _file(path: Path, content_type: str) -> http_basics.Handler:
     async def handler(_: web.Request) -> web.StreamResponse:
         return web.FileResponse(
             path,

@@ -24,8 +24,11 @@ from typing import Any
 from contracts import obligation_vocabulary as vocabulary
 from contracts.human_time import LOCAL
 from contracts.languages import Lang
-from dashboard import scope, words
+from contracts.words.obligations import OBLIGATION_KINDS
+from contracts.words.table import word
+from dashboard import scope
 from dashboard.auth import Principal
+from dashboard.csv_words import HEADERS, YES_NO
 from dashboard.figures import with_status
 from dashboard.names import chinese, english
 from dashboard.sql_args import Args
@@ -60,8 +63,8 @@ class Filter:
         if county is not None and not _COUNTY.match(county):
             raise FilterError("county must be a 6-digit county code")
         kind = query.get("kind") or None
-        if kind is not None and (not _KIND.match(kind) or kind not in words.OBLIGATION_KINDS):
-            raise FilterError(f"kind must be one of {', '.join(words.OBLIGATION_KINDS)}")
+        if kind is not None and (not _KIND.match(kind) or kind not in OBLIGATION_KINDS):
+            raise FilterError(f"kind must be one of {', '.join(OBLIGATION_KINDS)}")
         days = query.get("min_days_overdue") or None
         if days is not None and (not days.isdigit() or int(days) > 10_000):
             raise FilterError("min_days_overdue must be a whole number of days, 0..10000")
@@ -144,43 +147,6 @@ async def page(
 
 # --- CSV -----------------------------------------------------------------------------------------
 
-HEADERS: dict[Lang, tuple[str, ...]] = {
-    "zh": (
-        "事项编号",
-        "人员标识",
-        "事项类型",
-        "责任县区代码",
-        "责任县区",
-        "对方县区代码",
-        "对方县区",
-        "生成时间（北京时间）",
-        "办理期限（北京时间）",
-        "状态",
-        "曾逾期",
-        "已上报督办",
-        "逾期天数",
-        "办结时间（北京时间）",
-        "取消时间（北京时间）",
-    ),
-    "en": (
-        "Obligation",
-        "Person key",
-        "Kind",
-        "Responsible county code",
-        "Responsible county",
-        "Counterpart county code",
-        "Counterpart county",
-        "Opened (UTC+8)",
-        "Due (UTC+8)",
-        "Status",
-        "Breached",
-        "Escalated",
-        "Days overdue",
-        "Fulfilled (UTC+8)",
-        "Cancelled (UTC+8)",
-    ),
-}
-
 
 def _time(value: dt.datetime | None) -> str:
     return "" if value is None else LOCAL.minutes(value)
@@ -198,14 +164,14 @@ def csv_text(records: list[Mapping[str, Any]], lang: Lang) -> str:
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS[lang])
-    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    yes, no = YES_NO[lang]
     for r in records:
         status = vocabulary.count(vocabulary.status(vocabulary.Row.of(r))).label(lang)
         writer.writerow(
             (
                 r["obligation_id"],
                 r["person_key"],
-                words.word(words.OBLIGATION_KINDS, r["kind"] or "", lang),
+                word(OBLIGATION_KINDS, r["kind"] or "", lang),
                 r["responsible_county"],
                 _name(r["responsible_county"], lang),
                 r["counterpart_county"] or "",

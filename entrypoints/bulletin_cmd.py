@@ -7,7 +7,8 @@
 Import-light (argparse only at import): ``entrypoints/cli.py`` calls :func:`configure` while
 building its parser and :func:`run` to dispatch. Bad arguments: one line, exit 2; the log
 cannot give the bulletin (period not closed, positions beyond the log): one line, exit 1;
-``--verify``: exit 1 naming what differs.
+``--verify``: exit 1 naming what differs. The request and the log reader are built by the
+composition root (:mod:`bootstrap.readers`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from entrypoints.arguments import EXIT_USAGE
 if TYPE_CHECKING:
     from agents.assessment_config import AssessmentConfig
     from disclosure.bulletin.build import Bulletin, Request
+    from disclosure.bulletin.inputs import Inputs
     from disclosure.bulletin.log_fold import LogFold
     from disclosure.bulletin.positions import Positions
-    from disclosure.bulletin.verify import Report
     from infra.settings import Settings
 
 EXIT_FAILED = 1
@@ -114,20 +115,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     fmt = args.format or ("pdf" if out.suffix.lower() == ".pdf" else "html")
     if not out.parent.is_dir():
         return _error(f"{out.parent} is not a directory")
+    from bootstrap.readers import bulletin_request
     from infra.kafka.address import resolve_bootstrap
 
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
-    from disclosure.bulletin.build import Request
-
-    request = Request(
+    request = bulletin_request(
+        settings,
         period=args.period,
         scope=args.scope,
         lang=args.lang,
-        edition="public" if args.public else "full",
-        suppress_below=settings.public_suppress_below if args.public else None,
-        region=settings.region_code,
+        public=args.public,
         office=args.office,
     )
     return _write(bootstrap, settings, request, config, weights, args.at_position, out, fmt)
@@ -175,12 +174,9 @@ def _write(
 
 
 def read_log(bootstrap: str, settings: Settings, prefix: str, at: Positions | None) -> LogFold:
-    from disclosure.bulletin import log_reader
-    from infra.kafka.client_security import aiokafka_options
+    from bootstrap.readers import bulletin_log
 
-    return asyncio.run(
-        log_reader.read(bootstrap, prefix, at, client_options=aiokafka_options(settings))
-    )
+    return asyncio.run(bulletin_log(settings, bootstrap, prefix, at))
 
 
 def make(
@@ -195,8 +191,7 @@ def _verify(path: Path, config: AssessmentConfig, weights: Path, settings: Setti
     from aiokafka.errors import KafkaError
 
     from disclosure.bulletin import pdf, verify
-    from disclosure.bulletin.inputs import InputsError, extract, sha256_file
-    from disclosure.bulletin.log_reader import LogError
+    from disclosure.bulletin.inputs import InputsError, sha256_file
     from infra.kafka.address import resolve_bootstrap
 
     try:
@@ -204,35 +199,19 @@ def _verify(path: Path, config: AssessmentConfig, weights: Path, settings: Setti
     except OSError as exc:
         return _error(f"{path}: cannot read: {exc.strerror or exc}")
     try:
-        document, is_pdf = verify.document_html(data)
-        stated = extract(document)
+        document = verify.Document.read(data)
     except (InputsError, pdf.PdfError) as exc:
         return _error(f"{path}: {exc}")
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
-    weights_sha256 = sha256_file(weights)
-    checks = []
+
+    def log_of(stated: Inputs) -> LogFold:
+        return read_log(bootstrap, settings, stated.topic_prefix, stated.positions)
+
     try:
-        log = read_log(bootstrap, settings, stated.topic_prefix, stated.positions)
+        report = verify.recompute(document, log_of, config, sha256_file(weights), str(weights))
     except KafkaError as exc:
         return _error(f"cannot read the log at {bootstrap}: {exc}", EXIT_FAILED)
-    except LogError as exc:
-        checks.append(verify.Check("log", False, str(exc)))
-        checks += verify.input_checks(stated, weights_sha256, str(weights))
-        return _report(verify.Report(stated, tuple(checks)))
-    checks.append(verify.log_check(stated, log))
-    checks += verify.input_checks(stated, weights_sha256, str(weights))
-    more, again = verify.content_checks(stated, document, log, config, weights_sha256)
-    checks += more
-    if is_pdf and again is not None and again.html == document:
-        try:
-            checks.append(verify.pdf_check(data, again))
-        except pdf.PdfError as exc:
-            checks.append(verify.Check("pdf", False, f"cannot print it again: {exc}"))
-    return _report(verify.Report(stated, tuple(checks)))
-
-
-def _report(report: Report) -> int:
     print("\n".join(report.lines()))
     return 0 if report.ok else EXIT_FAILED

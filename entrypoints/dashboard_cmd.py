@@ -1,7 +1,8 @@
 """``liudong dashboard`` (serve) and ``liudong dashboard add-user``: parser and runner.
 
 Import-light on purpose (argparse only at import): ``entrypoints/cli.py`` calls
-``configure_parser`` while building its parser and ``run`` to dispatch.
+``configure_parser`` while building its parser and ``run`` to dispatch. What it serves is
+built by the composition root (:func:`bootstrap.readers.dashboard_config`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import asyncio
 import getpass
 import signal
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from entrypoints.arguments import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from dashboard.server import DashboardConfig
+    from infra.settings import Settings
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -32,21 +37,26 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, settings: Any) -> int:
-    """Dispatch a parsed ``dashboard`` command; ``settings`` is an ``infra.settings.Settings``."""
-    from infra.postgres import resolve_dsn
-
-    dsn = resolve_dsn(settings)
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Dispatch a parsed ``dashboard`` command."""
     if getattr(args, "dashboard_action", None) == "add-user":
+        from infra.postgres import resolve_dsn
+
+        dsn = resolve_dsn(settings)
         try:
             password = read_password(args.password_stdin, sys.stdin)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         return asyncio.run(cmd_add_user(dsn, args.username, password, args.role, args.county))
-    return asyncio.run(
-        cmd_serve(dsn, args.host, args.port, settings.kafka_bootstrap, settings.region_code)
-    )
+    from bootstrap.readers import dashboard_config
+
+    try:
+        config = dashboard_config(settings, host=args.host, port=args.port)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return asyncio.run(cmd_serve(config))
 
 
 def read_password(from_stdin: bool, stdin: TextIO) -> str:
@@ -84,25 +94,16 @@ async def cmd_add_user(
     return 0
 
 
-async def cmd_serve(
-    dsn: str, host: str, port: int, kafka_bootstrap: str | None, region: str = "610900"
-) -> int:
+async def cmd_serve(config: DashboardConfig) -> int:
     """Migrate (when the database is reachable), then serve until SIGINT/SIGTERM."""
     import asyncpg
 
-    from dashboard.server import DashboardConfig, serve
+    from dashboard.server import serve
     from infra.projection.migrate import migrate
     from infra.projection.store import CONNECTION_ERRORS
 
     try:
-        config = DashboardConfig(
-            dsn=dsn, host=host, port=port, kafka_bootstrap=kafka_bootstrap, region=region
-        )
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        conn = await asyncpg.connect(dsn, timeout=5)
+        conn = await asyncpg.connect(config.dsn, timeout=5)
         try:
             await migrate(conn)
         finally:

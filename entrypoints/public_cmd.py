@@ -1,7 +1,8 @@
 """``liudong public [--port P] [--config FILE]``: the public disclosure page, on loopback.
 
 Import-light (argparse only at import). Off unless ``LIUDONG_PUBLIC_PAGE=on``: then it says
-so in one line and exits 2. A log it cannot read: one line, exit 1.
+so in one line and exits 2. A log it cannot read: one line, exit 1. What it serves is built
+by the composition root (:func:`bootstrap.readers.public_config`).
 """
 
 from __future__ import annotations
@@ -63,22 +64,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     from aiokafka.errors import KafkaError
 
-    from disclosure.bulletin.inputs import sha256_file
+    from bootstrap.readers import public_config
     from disclosure.bulletin.log_reader import LogError
-    from disclosure.public.server import PublicConfig
-    from infra.kafka.client_security import aiokafka_options
 
-    public = PublicConfig(
-        bootstrap=bootstrap,
-        prefix=settings.topic_prefix,
-        region=settings.region_code,
-        folder=settings.public_bulletins,
-        config=config,
-        weights_sha256=sha256_file(args.config or cfg.DEFAULT_PATH),
-        threshold=settings.public_suppress_below,
-        port=args.port,
-        client_options=aiokafka_options(settings),
-    )
+    weights = args.config or cfg.DEFAULT_PATH
+    public = public_config(settings, bootstrap, config, weights, port=args.port)
     try:
         return asyncio.run(serve(public))
     except (LogError, OSError) as exc:

@@ -25,7 +25,7 @@ function t(key, vars) {
 }
 // An obligation count's label (contracts/obligation_vocabulary.py, via the server).
 const v = (name) => (state.vocabulary[name] || {})[state.lang] ?? name;
-// A code's word (dashboard/words.py, via /api/words); the code itself if unknown.
+// A code's word (contracts/words/, via /api/words); the code itself if unknown.
 function w(table, code) {
   const entry = state.words && state.words[table] && state.words[table][code];
   return entry ? entry[state.lang] : (code ?? "–");
@@ -45,7 +45,7 @@ const BEIJING = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", ye
 const BEIJING_DATE = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" });
 function fmtTime(iso) { return iso ? `${BEIJING.format(new Date(iso))} ${t("zone")}` : "–"; }
 function fmtDate(iso) { return iso ? BEIJING_DATE.format(new Date(iso)) : "–"; }
-function fmtScore(x) { return x === null || x === undefined ? t("notAssessed") : x.toFixed(2); }
+function fmtScore(x) { return x === null || x === undefined ? w("league", "not_assessed") : x.toFixed(2); }
 function pct(x) { return x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`; }
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -93,6 +93,10 @@ function applyLanguage() {
   document.title = `${t("title")} · liudong`;
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll("[data-count]")) node.textContent = v(node.dataset.count);
+  for (const node of document.querySelectorAll("[data-word]")) {
+    const [table, code] = node.dataset.word.split(".");
+    if (state.words) node.textContent = w(table, code);
+  }
   $("lang").textContent = state.lang === "zh" ? "EN" : "中文";
   renderWho(); updateBanner(); fillKinds();
   if (state.summary) render(state.summary, { force: true });
@@ -322,7 +326,7 @@ function renderLeague(sc) {
   }
   if (sc.table.length) {
     const a = sc.average;
-    body.append(el("tr", { class: "average" }, el("td", {}, ""), el("td", {}, t("regionAverage")),
+    body.append(el("tr", { class: "average" }, el("td", {}, ""), el("td", {}, w("league", "region_average")),
       el("td", { class: "num" }, fmtScore(a.origin)), el("td", { class: "num" }, fmtScore(a.destination)), el("td", { class: "num" }, fmtScore(a.combined))));
   }
   $("league-caption").textContent = sc.period_label && sc.total ? t("leagueCaption", { period: sc.period_label[state.lang], ranked: sc.ranked_count,
@@ -332,13 +336,13 @@ function renderLeague(sc) {
   const labels = sc.period_labels.map((l) => l[state.lang]);
   const series = [
     ...lines.map((r, i) => ({ name: countyName(r.county), color: PALETTE[i % PALETTE.length], data: r.trend, dashed: false })),
-    { name: t("regionAverage"), color: "#333", data: sc.average_trend, dashed: true },
+    { name: w("league", "region_average"), color: "#333", data: sc.average_trend, dashed: true },
   ];
   // The legend is HTML under the chart: it wraps on a phone instead of scrolling out of view.
   $("trend-legend").replaceChildren(...series.map((x) => el("li", {}, el("span", { class: `swatch${x.dashed ? " dashed" : ""}`,
     style: `border-color:${x.color}` }), x.name)));
   setChart("chart-trend", {
-    tooltip: { trigger: "axis", valueFormatter: (x) => (x === null || x === undefined ? t("notAssessed") : x.toFixed(1)) },
+    tooltip: { trigger: "axis", valueFormatter: (x) => (x === null || x === undefined ? w("league", "not_assessed") : x.toFixed(1)) },
     grid: { left: 52, right: 16, top: 16, bottom: 48 },
     xAxis: { type: "category", data: labels, axisLabel: { hideOverlap: true }, ...axisName(t("periodAxis"), 30) },
     yAxis: { type: "value", min: 0, max: 100, ...axisName(t("scoreAxis"), 38) },
@@ -436,7 +440,8 @@ function agreementReason(r) {
     if (r.differing.length) return t("differing", { signed: and(r.signed_by), fields: r.differing.map((f) => w("agreement_fields", f)).join(state.lang === "zh" ? "、" : ", ") });
     return t("awaiting", { signed: and(r.signed_by), awaiting: and(r.awaiting) });
   }
-  return t({ in_force: "inForce", not_yet: "notYet", ended: "ended", revoked: "revoked" }[r.state] || r.state);
+  if (r.state === "ended" || r.state === "revoked") return w("agreement_states", r.state);
+  return t({ in_force: "inForce", not_yet: "notYet" }[r.state] || r.state);
 }
 
 function renderAgreements(body) {
@@ -555,6 +560,10 @@ function render(s, { force = false } = {}) {
   mergeNames(s.names);
   state.vocabulary = s.vocabulary || state.vocabulary;
   for (const node of document.querySelectorAll("[data-count]")) node.textContent = v(node.dataset.count);
+  for (const node of document.querySelectorAll("[data-word]")) {
+    const [table, code] = node.dataset.word.split(".");
+    if (state.words) node.textContent = w(table, code);
+  }
   fillStates(s.obligations.counts);
   renderTiles(s);
   renderObligationChart(s.obligations);
@@ -615,7 +624,7 @@ function renderWorklist(body) {
     .map((c) => el("option", { value: c }, countyName(c))));
   const tbody = $("obligation-table").querySelector("tbody"); tbody.replaceChildren();
   for (const r of body.items) {
-    const flags = [r.escalated ? t("escalatedFlag") : null].filter(Boolean).join(" ");
+    const flags = [r.escalated ? v("escalated") : null].filter(Boolean).join(" ");
     const row = el("tr", { "data-person": r.person_key, "data-obligation": r.obligation_id },
       el("td", {}, fmtTime(r.due_at)), el("td", {}, w("obligation_kinds", r.kind)),
       el("td", {}, countyName(r.responsible_county)), el("td", {}, countyName(r.counterpart_county)),

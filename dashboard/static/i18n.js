@@ -1,6 +1,7 @@
-// The page's own words, Chinese first. The words for the system's codes (event types,
-// obligation kinds, reason codes, ...) come from /api/words, the obligation counts' labels
-// from the vocabulary; county names from the API (GB/T 2260 and its English table).
+// The page's own words (its chrome), Chinese first. The domain words (event types, obligation
+// kinds, reason codes, the league's columns, ...) and the obligation counts' labels come from
+// the server's one home for them, contracts/words/ and the vocabulary, through /api/words;
+// county names from the API (GB/T 2260 and its English table).
 export const LABELS = {
   zh: {
     title: "流动人口区域协作看板", signIn: "登录", username: "用户名", password: "密码", logout: "退出",
@@ -24,14 +25,13 @@ export const LABELS = {
     agreements: "双向管理协议签署情况", agreementPair: "流出地 → 流入地", agreementReason: "说明",
     noAgreements: "没有处于“{state}”的协议", region: "市（区域）",
     awaiting: "已由{signed}签署，待{awaiting}签署", differing: "{signed}签署的{fields}不一致，须签署相同内容",
-    inForce: "双方已签署", notYet: "双方已签署，尚未到生效日期", ended: "已到期", revoked: "已撤销",
+    inForce: "双方已签署", notYet: "双方已签署，尚未到生效日期",
     coverageTitle: "双向管理协议覆盖率", coverageCounties: "各县区覆盖率", coverageMonth: "{month}，目标 {target}",
     coverageAxis: "覆盖率（%）", monthAxis: "月份", target: "目标", scopeRegion: "本区县区", scopeAll: "全部往来县区",
     sortWorst: "最低在前", sortFlows: "流动最多在前", sortCode: "按代码",
     coverageCap: "第 {from}–{to} 个，共 {total} 个县区；低于目标 {target} 的 {below} 个。", flowsCovered: "{covered}/{flows} 次流动有协议",
     outIn: "流出 {out}，流入 {in}",
-    league: "双向考核排行榜", noScorecards: "暂无考核结果", noScorecardsHere: "本期所选范围内没有考核结果", county: "县区", originScore: "流出地得分",
-    destinationScore: "流入地得分", combined: "综合得分", notAssessed: "不参评", regionAverage: "全区平均",
+    league: "双向考核排行榜", noScorecards: "暂无考核结果", noScorecardsHere: "本期所选范围内没有考核结果", county: "县区",
     noRanking: "本期无县区参评，不排名", scoreAxis: "综合得分（分）", periodAxis: "考核期",
     leagueCaption: "{period}：{ranked} 个县区参评排名，共 {total} 个；趋势图为本页前 {lines} 名和全区平均。",
     deadLettersTitle: "拒收报送（按原因）", regionOnly: "仅区域操作员可见", receivedAt: "接收时间",
@@ -49,7 +49,7 @@ export const LABELS = {
     badLogin: "用户名或密码错误", forbidden: "无权查看：本县不是该案件的当事方（403）",
     notFound: "没有该案件", regionScope: "全区", none: "无", clock: "业务时间截至",
     chartsMissing: "图表库缺失：请运行 npm ci", countyOf: "县级操作员", regionOf: "区域操作员",
-    zone: "北京时间", yes: "是", no: "否", escalatedFlag: "已上报督办", breachedFlag: "曾逾期",
+    zone: "北京时间", yes: "是", no: "否",
   },
   en: {
     title: "Migrant population dashboard", signIn: "Sign in", username: "User name", password: "Password", logout: "Sign out",
@@ -73,14 +73,13 @@ export const LABELS = {
     agreements: "Two-way agreements: signatures", agreementPair: "Origin → destination", agreementReason: "Why",
     noAgreements: "No agreement is \u201c{state}\u201d", region: "the region",
     awaiting: "signed by {signed}; awaiting the signature of {awaiting}", differing: "{signed} signed different {fields}: both must sign the same",
-    inForce: "signed by both parties", notYet: "signed by both parties; binds later", ended: "ended", revoked: "revoked",
+    inForce: "signed by both parties", notYet: "signed by both parties; binds later",
     coverageTitle: "Two-way agreement coverage", coverageCounties: "Coverage by county", coverageMonth: "{month}, target {target}",
     coverageAxis: "Coverage (%)", monthAxis: "Month", target: "target", scopeRegion: "Region's counties", scopeAll: "All counties dealt with",
     sortWorst: "lowest first", sortFlows: "most flows first", sortCode: "by code",
     coverageCap: "{from}–{to} of {total} counties; {below} below the {target} target.", flowsCovered: "{covered} of {flows} flows covered",
     outIn: "out {out}, in {in}",
-    league: "Two-way assessment league", noScorecards: "No scorecards yet", noScorecardsHere: "No scorecards for this period in this scope", county: "County", originScore: "As origin",
-    destinationScore: "As destination", combined: "Combined", notAssessed: "not assessed", regionAverage: "Region average",
+    league: "Two-way assessment league", noScorecards: "No scorecards yet", noScorecardsHere: "No scorecards for this period in this scope", county: "County",
     noRanking: "Nobody was assessed in this period: no ranking", scoreAxis: "Combined score (points)", periodAxis: "Period",
     leagueCaption: "{period}: {ranked} counties ranked of {total}; the trend shows this page's first {lines} and the region average.",
     deadLettersTitle: "Refused messages by reason", regionOnly: "Region operators only", receivedAt: "Received",
@@ -98,6 +97,6 @@ export const LABELS = {
     badLogin: "Unknown user or wrong password", forbidden: "Not permitted: your county is not party to this case (403)",
     notFound: "No such case", regionScope: "Region", none: "none", clock: "System time",
     chartsMissing: "Charts library missing: run npm ci", countyOf: "county operator", regionOf: "region operator",
-    zone: "UTC+8", yes: "yes", no: "no", escalatedFlag: "escalated", breachedFlag: "breached",
+    zone: "UTC+8", yes: "yes", no: "no",
   },
 };

@@ -9,6 +9,7 @@ checked through the HTML it carries, and printed again to compare its bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents.assessment_config import AssessmentConfig
@@ -17,6 +18,7 @@ from disclosure.bulletin import inputs as inputs_module
 from disclosure.bulletin.content import NotReady
 from disclosure.bulletin.inputs import Inputs
 from disclosure.bulletin.log_fold import LogFold
+from disclosure.bulletin.log_reader import LogError
 from disclosure.bulletin.positions import TOPICS
 
 CONTEXT = 40
@@ -62,6 +64,51 @@ def document_html(data: bytes) -> tuple[str, bool]:
         raise inputs_module.InputsError(
             "this file is neither a bulletin's HTML nor its PDF"
         ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file to verify: its bytes, the bulletin HTML in them, and the inputs it states."""
+
+    data: bytes
+    html: str
+    is_pdf: bool
+    stated: Inputs
+
+    @classmethod
+    def read(cls, data: bytes) -> Document:
+        """InputsError or pdf.PdfError (one line) when the bytes are not a bulletin."""
+        html, is_pdf = document_html(data)
+        return cls(data, html, is_pdf, inputs_module.extract(html))
+
+
+def recompute(
+    document: Document,
+    read_log: Callable[[Inputs], LogFold],
+    config: AssessmentConfig,
+    weights_sha256: str,
+    weights_name: str,
+) -> Report:
+    """Every check of ``document`` against the log ``read_log`` gives for its stated inputs
+    (a log that cannot give them is a failed check; a cluster that cannot be read raises)."""
+    stated = document.stated
+    try:
+        log = read_log(stated)
+    except LogError as exc:
+        checks = [
+            Check("log", False, str(exc)),
+            *input_checks(stated, weights_sha256, weights_name),
+        ]
+        return Report(stated, tuple(checks))
+    checks = [log_check(stated, log), *input_checks(stated, weights_sha256, weights_name)]
+    more, again = content_checks(stated, document.html, log, config, weights_sha256)
+    checks += more
+    if document.is_pdf and again is not None and again.html == document.html:
+        try:
+            checks.append(pdf_check(document.data, again))
+        except pdf.PdfError as exc:
+            checks.append(Check("pdf", False, f"cannot print it again: {exc}"))
+    return Report(stated, tuple(checks))
 
 
 def log_check(stated: Inputs, log: LogFold) -> Check:

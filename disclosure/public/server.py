@@ -34,9 +34,9 @@ from contracts import periods
 from contracts.languages import LANGS, Lang
 from disclosure.bulletin import build
 from disclosure.bulletin.content import NotReady, closed_periods, newest_closed
-from disclosure.bulletin.labels import word
+from disclosure.bulletin.doc import region_name
 from disclosure.bulletin.log_reader import LogError, LogFollower
-from disclosure.bulletin.render import region_name
+from disclosure.bulletin.words import word
 from disclosure.public import bulletins, view
 
 log = structlog.get_logger(__name__)

@@ -16,16 +16,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from agents import assessment_config as cfg
+from agents.assessment_config import AssessmentConfig
 from contracts import periods
 from contracts.human_time import LOCAL
 from contracts.languages import Lang
+from disclosure.bulletin import activity_sections, score_sections, suppression
 from disclosure.bulletin import positions as positions_module
-from disclosure.bulletin import render, suppression
 from disclosure.bulletin.build import Bulletin
-from disclosure.bulletin.content import Fraction
-from disclosure.bulletin.labels import word
-
-LANG_NAMES = {"zh": "中文", "en": "English"}
+from disclosure.bulletin.content import Content, Fraction
+from disclosure.bulletin.doc import Doc, county_name, table
+from disclosure.bulletin.words import LANG_NAMES, word
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def page(
     region_label: str,
 ) -> str:
     """The public page for one period (a public-edition bulletin's content)."""
-    d = render.Doc(bulletin.content, bulletin.inputs)
+    d = Doc(bulletin.content, bulletin.inputs)
     lang = d.lang
     title = word("public_title", lang, region=region_label)
     c = bulletin.content
@@ -104,13 +104,15 @@ def page(
         + "</header>\n<main>"
         + f'<p class="intro">{d.w("public_intro")}</p><p class="meta" id="meta">{meta}</p>'
         + f'<p class="note">{d.w("suppressed_note", n=n)}</p>\n'
-        + f'<section id="league"><h2>{d.w("s_league")}</h2>{render.league_section(d)}</section>\n'
+        + f'<section id="league"><h2>{d.w("s_league")}</h2>'
+        + f"{score_sections.league_section(d)}</section>\n"
         + f'<section id="coverage"><h2>{d.w("s_coverage")}</h2>'
-        + f"{render.coverage_section(d)}</section>\n"
+        + f"{activity_sections.coverage_section(d)}</section>\n"
         + f'<section id="bulletins"><h2>{d.w("published")}</h2>'
         + _published(published, lang)
         + "</section>\n"
-        + f'<section id="rules"><h2>{d.w("rules")}</h2>{render.weights_section(d)}</section>\n'
+        + f'<section id="rules"><h2>{d.w("rules")}</h2>'
+        + f"{score_sections.weights_section(d)}</section>\n"
         + f'</main><footer class="site"><p class="note">{d.w("public_figures", positions=where)}'
         + f'</p><p><a href="{escape(href(c.period.text, lang, "/data.json"))}">'
         + f"{d.w('data_json')}</a></p></footer></body></html>\n"
@@ -136,7 +138,7 @@ def _published(published: Sequence[Published], lang: Lang) -> str:
         )
         for b in published
     ]
-    return render.table(head, rows, "published")
+    return table(head, rows, "published")
 
 
 def message_page(text: str, closed: Sequence[periods.Period], lang: Lang, region_label: str) -> str:
@@ -163,41 +165,50 @@ def _shown(f: Fraction, threshold: int | None) -> dict[str, Any]:
     }
 
 
-def data(bulletin: Bulletin, published: Sequence[Published]) -> dict[str, Any]:
-    """The page's figures for machines: the same aggregates, the same withholding."""
-    c, i = bulletin.content, bulletin.inputs
-    threshold = i.suppress_below
-    league = [
+def _league(content: Content) -> list[dict[str, Any]]:
+    return [
         {
             "rank": s.rank,
             "county": s.county,
-            "name": render.county_name(s.county),
+            "name": county_name(s.county),
             "origin": s.scores.origin,
             "destination": s.scores.destination,
             "combined": s.scores.combined,
         }
-        for s in c.league.standings
+        for s in content.league.standings
     ]
-    coverage = [
+
+
+def _coverage(content: Content, threshold: int | None) -> list[dict[str, Any]]:
+    return [
         {
             "county": r.county,
-            "name": render.county_name(r.county),
+            "name": county_name(r.county),
             "outflows": _shown(r.outflows, threshold),
             "inflows": _shown(r.inflows, threshold),
         }
-        for r in c.coverage
+        for r in content.coverage
     ]
-    weights = {
+
+
+def _weights(config: AssessmentConfig) -> dict[str, Any]:
+    return {
         side: {
             name: {
-                "weight": c.config.rule(side, name).weight,
-                "target": c.config.rule(side, name).target,
-                "floor": c.config.rule(side, name).floor,
+                "weight": config.rule(side, name).weight,
+                "target": config.rule(side, name).target,
+                "floor": config.rule(side, name).floor,
             }
             for name in cfg.names(side)
         }
         for side in cfg.SIDES
     }
+
+
+def data(bulletin: Bulletin, published: Sequence[Published]) -> dict[str, Any]:
+    """The page's figures for machines: the same aggregates, the same withholding."""
+    c, i = bulletin.content, bulletin.inputs
+    threshold = i.suppress_below
     avg = c.league.average
     return {
         "region": c.region,
@@ -207,16 +218,16 @@ def data(bulletin: Bulletin, published: Sequence[Published]) -> dict[str, Any]:
         "inputs_digest": i.digest(),
         "suppress_below": threshold,
         "ranked": bool(c.league.ranked),
-        "league": league,
+        "league": _league(c),
         "region_average": {
             "origin": avg.origin,
             "destination": avg.destination,
             "combined": avg.combined,
         },
-        "coverage": coverage,
+        "coverage": _coverage(c, threshold),
         "region_coverage": _shown(c.region_coverage, threshold),
         "coverage_target": {side: c.coverage_target(side) for side in cfg.SIDES},
-        "weights": weights,
+        "weights": _weights(c.config),
         "side_weights": {
             "origin": c.config.sides.origin,
             "destination": c.config.sides.destination,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from contracts import campaign_status
-from dashboard import dead_letter_view, figures, flows, worklist
+from dashboard import dead_letter_view, flows, league_view, worklist
 from dashboard.auth import Principal
 
 REGION = Principal("r", "region", None)
@@ -206,20 +206,20 @@ def test_the_league_opens_on_the_latest_period_anyone_was_assessed_in() -> None:
         _card("610921", "2026-03", None),
         _card("440306", "2026-03", 90.0),  # (a county outside the region was)
     ]
-    league = figures.league(rows, region="610900", scope="region")
+    league = league_view.league(rows, region="610900", scope="region")
     assert league["period"] == "2026-02"
     assert [a["period"] for a in league["available"]] == ["2026-03", "2026-02"]
-    march = figures.league(rows, region="610900", scope="region", period="2026-03")
+    march = league_view.league(rows, region="610900", scope="region", period="2026-03")
     assert (march["period"], march["ranked"]) == ("2026-03", False)
     assert march["average_trend"] == [75.0, None]  # February's average, then nobody's
-    everyone = figures.league(rows, region="610900", scope="all")
+    everyone = league_view.league(rows, region="610900", scope="all")
     assert everyone["period"] == "2026-03"
 
 
 def test_the_league_is_paged_with_its_total() -> None:
     ankang = ("610902", "610921", "610922", "610923", "610924", "610925", "610926", "610927")
     rows = [_card(code, "2026-02", float(n)) for n, code in enumerate(ankang)]
-    page = figures.league(rows, region="610900", scope="region", offset=3, limit=3)
+    page = league_view.league(rows, region="610900", scope="region", offset=3, limit=3)
     assert (page["total"], page["ranked_count"], page["offset"]) == (8, 8, 3)
     assert [r["rank"] for r in page["table"]] == [4, 5, 6]
     assert page["table"][0]["county"] == "610924"  # the fifth best of eight

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from contracts import divisions
-from dashboard import figures, names
+from dashboard import case_view, league_view, names
 from dashboard.lag import compute_lag, unavailable
 from dashboard.live import Throughput
 from dashboard.metrics import HttpMetrics, ProjectionMetrics
@@ -75,7 +75,7 @@ def test_league_ranks_the_latest_period_with_trends() -> None:
         _card(xunyang, "2026-02", None, None, None),  # assessed on neither side
         _card(baoan, "2026-02", None, 95.0, 95.0),  # outside the region
     ]
-    league = figures.league(rows, region="610900", scope="region")
+    league = league_view.league(rows, region="610900", scope="region")
     assert league["period"] == "2026-02"
     assert [(r["rank"], r["county"], r["trend"]) for r in league["table"]] == [
         (1, hanyin, [None, 80.0]),
@@ -83,20 +83,20 @@ def test_league_ranks_the_latest_period_with_trends() -> None:
         (None, xunyang, [None, None]),
     ]
     assert league["average"] == {"origin": 75.0, "destination": None, "combined": 75.0}
-    everyone = figures.league(rows, region="610900", scope="all")
+    everyone = league_view.league(rows, region="610900", scope="all")
     assert [r["county"] for r in everyone["table"]][:1] == [baoan]
-    nobody = figures.league(
+    nobody = league_view.league(
         [_card(xunyang, "2026-02", None, None, None)], region="610900", scope="region"
     )
     assert (nobody["ranked"], [r["rank"] for r in nobody["table"]]) == (False, [None])
-    assert figures.league([], region="610900", scope="region")["table"] == []
+    assert league_view.league([], region="610900", scope="region")["table"] == []
     assert league["period_label"] == {"zh": "2026年2月", "en": "February 2026"}
     # A quarter that ends with its last month is the latest period; its trend is quarters.
     with_quarter = [*rows, _card(hanbin, "2026-Q1", 60.0, None, 60.0)]
-    quarterly = figures.league(with_quarter, region="610900", scope="region")
+    quarterly = league_view.league(with_quarter, region="610900", scope="region")
     assert (quarterly["period"], quarterly["periods"]) == ("2026-Q1", ["2026-Q1"])
     later = [*with_quarter, _card(hanbin, "2026-04", 61.0, None, 61.0)]
-    assert figures.league(later, region="610900", scope="region")["period"] == "2026-04"
+    assert league_view.league(later, region="610900", scope="region")["period"] == "2026-04"
 
 
 def test_decisions_attach_lifecycle_events_with_causes() -> None:
@@ -120,7 +120,7 @@ def test_decisions_attach_lifecycle_events_with_causes() -> None:
         },
     ]
     obligations: list[dict[str, Any]] = [{"obligation_id": "x"}, {"obligation_id": "y"}]
-    figures.decisions(events, obligations)
+    case_view.decisions(events, obligations)
     assert obligations[0]["history"] == [
         {"event_type": "obligation_breached", "occurred_at": "t1", "event_id": "e1", "cause": cause}
     ]

@@ -13,6 +13,7 @@ import pytest
 from agents import assessment_config as cfg
 from disclosure.bulletin import build, inputs, pdf, verify
 from disclosure.bulletin.log_fold import LogFold
+from disclosure.bulletin.log_reader import LogError
 from disclosure.public import view
 from tests.unit import bulletin_log
 from tests.unit.agents.test_assessment_rules import HANBIN, REGION, XUNYANG, _fair_scenario
@@ -276,3 +277,29 @@ def test_public_links_keep_the_defaults_out() -> None:
     assert view.href(None, "zh") == "/"
     assert view.href("2026-Q1", "zh") == "/?period=2026-Q1"
     assert view.href("2026-Q1", "en", "/data.json") == "/data.json?period=2026-Q1&lang=en"
+
+
+def test_verify_recomputes_a_document_and_fails_the_log_check_when_the_log_cannot_give_it() -> None:
+    records = bulletin_log.records()
+    b = make(bulletin_log.fold(records))
+    document = verify.Document.read(b.html.encode("utf-8"))
+    assert document.stated == b.inputs
+    same = verify.recompute(document, lambda _: bulletin_log.fold(records), CONFIG, WEIGHTS, "w")
+    assert same.ok, same.lines()
+    assert [c.what for c in same.checks] == [
+        "log",
+        "weight file",
+        "code version",
+        "figures",
+        "document",
+    ]
+
+    def short(_: inputs.Inputs) -> LogFold:
+        raise LogError("the obligations topic holds 3 records in partition 0, not 9")
+
+    missing = verify.recompute(document, short, CONFIG, WEIGHTS, "w")
+    assert not missing.ok
+    assert missing.checks[0] == verify.Check(
+        "log", False, "the obligations topic holds 3 records in partition 0, not 9"
+    )
+    assert [c.what for c in missing.checks] == ["log", "weight file", "code version"]
