@@ -3,7 +3,7 @@ its tasks per assignee county, and the unanswered tasks a county has to act on.
 
 A task is **answered** once its result is reported, and **overdue** while unanswered with
 its verification obligation counted ``overdue`` by the vocabulary (open and past due: the
-campaign's figures of :func:`agents.campaign_rules.progress` say the same). A campaign is
+campaign's figures of :func:`agents.campaign_progress.progress` say the same). A campaign is
 ``overdue_open`` when the logical clock has passed its deadline and it is not closed
 (:mod:`contracts.campaign_status`): the region has to extend it or close it.
 """

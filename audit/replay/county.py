@@ -23,8 +23,10 @@ from audit.replay.scorecards import Card
 from contracts import divisions
 from contracts import obligation_vocabulary as vocabulary
 from contracts.human_time import LOCAL, Zone
+from contracts.words.assessment import LEAGUE
 
-NOT_ASSESSED = "不参评"  # a side with no score: too few settled obligations of its own
+# A side with no score: too few settled obligations of its own.
+NOT_ASSESSED, NOT_ASSESSED_EN = LEAGUE["not_assessed"]
 CASE_STATUS = {
     "active": "在册 active",
     "lost_contact": "失联 lost contact",
@@ -136,7 +138,9 @@ class CountySnapshot:
             scores = [_score(card.origin), _score(card.destination)]
             out.append(_row([card.period, *scores], _score(card.combined), CARD_WIDTHS))
         if any(None in (c.origin, c.destination) for c in self.cards):
-            out.append(f"  {NOT_ASSESSED} = not assessed: too few settled obligations of its own")
+            out.append(
+                f"  {NOT_ASSESSED} = {NOT_ASSESSED_EN}: too few settled obligations of its own"
+            )
         return out
 
 
