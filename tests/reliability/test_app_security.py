@@ -166,7 +166,7 @@ ALLOWED: dict[tuple[str, str], tuple[frozenset[str], str]] = {
         "the vocabulary's count names and predicates, a where fragment of constants and $n "
         "(callers pass scope.Scoped.sql), a group_by checked against _GROUPS",
     ),
-    ("infra/projection/rows.py", "<module>"): (
+    ("infra/projection/obligation_rows.py", "<module>"): (
         frozenset(
             {
                 "vocabulary.guard_sql('reminded')",
