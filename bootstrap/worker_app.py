@@ -75,6 +75,54 @@ def build_app(
     settings: Settings, *, bootstrap_servers: str, region_code: str, region_key: str
 ) -> faust.App:
     """The worker's app. ``region_key`` is the region's public key: the root of trust."""
+    app = _runtime_app(settings, bootstrap_servers)
+    app_topics = AppTopics(*(_topic(app, spec, settings) for spec in topics.CATALOG))
+    client_options = client_security.aiokafka_options(settings)
+    registry = Registry(region_code, signing.load_public_key(region_key))
+    reader = RegistryReader(
+        registry,
+        bootstrap_servers=bootstrap_servers,
+        topic=topics.REGISTRY.full_name(settings.topic_prefix),
+        client_options=client_options,
+    )
+    # Before the runtimes: the gate decides nothing until the registry is read.
+    app.add_dependency(RegistryReaderService(reader))
+    metrics = WorkerMetrics()
+    app.add_dependency(MetricsService(metrics, settings.metrics_port))
+    counts: Counter[str] = Counter()
+    dead = gate.DeadLetters(
+        topics.DEAD_LETTERS.full_name(settings.topic_prefix), region_code, counts, metrics
+    )
+    cases_policy = _cases_policy(settings, region_code, metrics)
+    agents: tuple[tuple[str, faust.TopicT, Policy], ...] = (
+        ("gate", app_topics.county_events, _gate_policy(settings, reader, dead)),
+        ("registry-gate", app_topics.registry, gate.RegistryGatePolicy(reader, dead)),
+        ("cases", app_topics.validated, cases_policy),
+    )
+    for name, source, policy in agents:
+        AgentRuntime(
+            app,
+            name,
+            policy,
+            source=source,
+            table=runtime_table(app, topics.WORKER_TABLES[name], partitions=source.partitions),
+            bootstrap_servers=bootstrap_servers,
+            client_options=client_options,
+            on_batch=_counting(app, metrics, name, source.get_topic_name()),
+        )
+    metrics.cases_due.set_function(cases_policy.cases_due)
+
+    async def report_counts() -> None:
+        if counts:
+            log.info("gate_counts", **dict(counts))
+
+    app.timer(interval=10.0)(report_counts)
+    bound_table_stores(app, settings)
+    return app
+
+
+def _runtime_app(settings: Settings, bootstrap_servers: str) -> RuntimeApp:
+    """The Faust app with this deployment's broker, store, group and timing settings."""
     app = RuntimeApp(
         topics.workers_group(settings.topic_prefix),
         broker=[f"kafka://{server}" for server in bootstrap_servers.split(",")],
@@ -101,31 +149,27 @@ def build_app(
     )
     # Before anything asks for app.transport (declaring topics does).
     app.transport = faust_internals.transport(app, settings.consumer_fetch_wait_ms)
-    t = AppTopics(*(_topic(app, spec, settings) for spec in topics.CATALOG))
-    client_options = client_security.aiokafka_options(settings)
-    registry = Registry(region_code, signing.load_public_key(region_key))
-    reader = RegistryReader(
-        registry,
-        bootstrap_servers=bootstrap_servers,
-        topic=topics.REGISTRY.full_name(settings.topic_prefix),
-        client_options=client_options,
-    )
-    # Before the runtimes: the gate decides nothing until the registry is read.
-    app.add_dependency(RegistryReaderService(reader))
-    metrics = WorkerMetrics()
-    app.add_dependency(MetricsService(metrics, settings.metrics_port))
-    prefix = settings.topic_prefix
-    counts: Counter[str] = Counter()
-    dead = gate.DeadLetters(topics.DEAD_LETTERS.full_name(prefix), region_code, counts, metrics)
-    gate_policy = gate.GatePolicy(
+    return app
+
+
+def _gate_policy(
+    settings: Settings, reader: RegistryReader[Registry], dead: gate.DeadLetters
+) -> gate.GatePolicy:
+    return gate.GatePolicy(
         reader=reader,
         codec=Codec(unions.CountyEvent, max_bytes=settings.max_event_bytes),
         limits=GateLimits(max_clock_skew=dt.timedelta(days=settings.max_clock_skew_days)),
-        validated=topics.VALIDATED.full_name(prefix),
+        validated=topics.VALIDATED.full_name(settings.topic_prefix),
         validated_partitions=topics.VALIDATED.partitions(settings.partitions),
         dead=dead,
     )
-    cases_policy = cases.CasesPolicy(
+
+
+def _cases_policy(
+    settings: Settings, region_code: str, metrics: WorkerMetrics
+) -> cases.CasesPolicy:
+    prefix = settings.topic_prefix
+    return cases.CasesPolicy(
         obligations=topics.OBLIGATIONS.full_name(prefix),
         alerts=topics.ALERTS.full_name(prefix),
         dead_letters=topics.DEAD_LETTERS.full_name(prefix),
@@ -133,32 +177,6 @@ def build_app(
         defaults=Defaults(),
         metrics=metrics,
     )
-    agents: tuple[tuple[str, faust.TopicT, Policy], ...] = (
-        ("gate", t.county_events, gate_policy),
-        ("registry-gate", t.registry, gate.RegistryGatePolicy(reader, dead)),
-        ("cases", t.validated, cases_policy),
-    )
-    for name, source, policy in agents:
-        AgentRuntime(
-            app,
-            name,
-            policy,
-            source=source,
-            table=runtime_table(app, topics.WORKER_TABLES[name], partitions=source.partitions),
-            bootstrap_servers=bootstrap_servers,
-            client_options=client_options,
-            on_batch=_counting(app, metrics, name, source.get_topic_name()),
-        )
-    cases_due = metrics.cases_due
-    cases_due.set_function(cases_policy.cases_due)
-
-    async def report_counts() -> None:
-        if counts:
-            log.info("gate_counts", **dict(counts))
-
-    app.timer(interval=10.0)(report_counts)
-    bound_table_stores(app, settings)
-    return app
 
 
 def _counting(

@@ -30,18 +30,33 @@ from infra.settings import Settings
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
+# Adds one sub-command to ``liudong`` (the ``add_parser`` of its sub-parsers).
+AddParser = Callable[..., argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = UsageParser(prog="liudong", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=UsageParser)
+    for add_family in FAMILIES:
+        add_family(sub.add_parser)
+    return parser
 
-    kafka = sub.add_parser("kafka", help="run Apache Kafka (KRaft) from Maven Central jars")
+
+# One function per command family, each adding its sub-parser(s); the order is the order
+# ``liudong --help`` lists them in.
+
+
+def _kafka(add: AddParser) -> None:
+    kafka = add("kafka", help="run Apache Kafka (KRaft) from Maven Central jars")
     kafka_sub = kafka.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     start = kafka_sub.add_parser("start", help="start a cluster on free loopback ports")
     start.add_argument("--nodes", type=int, choices=(1, 3), default=1)
     kafka_sub.add_parser("stop", help="stop the cluster started by `kafka start`")
     kafka_sub.add_parser("status", help="exit 0 if the cluster is running")
 
-    schema = sub.add_parser("schema", help="JSON Schema and AsyncAPI for county integrators")
+
+def _schema(add: AddParser) -> None:
+    schema = add("schema", help="JSON Schema and AsyncAPI for county integrators")
     schema_sub = schema.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     export = schema_sub.add_parser(
         "export", help="write the schemas, asyncapi.json and vectors.json to DIR"
@@ -49,9 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("directory", type=Path)
     export.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
 
+
+def _contract(add: AddParser) -> None:
     from entrypoints import onboarding_cmd
 
-    contract = sub.add_parser("contract", help="check a county's output against the contract")
+    contract = add("contract", help="check a county's output against the contract")
     contract_sub = contract.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     check = contract_sub.add_parser(
         "check", help="offline: each problem with its line number and the gate's reason code"
@@ -68,29 +85,39 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stationed-in", type=county_code, help="an outposted office's county")
     check.add_argument("source", help="JSON lines: an export or signed messages; - for stdin")
 
-    topics = sub.add_parser("topics", help="the topic catalog on the cluster")
+
+def _topics(add: AddParser) -> None:
+    topics = add("topics", help="the topic catalog on the cluster")
     topics_sub = topics.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     topics_sub.add_parser("ensure", help="create what is missing (idempotent); check partitions")
 
+
+def _onboarding(add: AddParser) -> None:
+    from entrypoints import onboarding_cmd
+
     onboarding_cmd.configure_region(
-        sub.add_parser("region", help="the region's onboarding: counties, publishers, keys"),
+        add("region", help="the region's onboarding: counties, publishers, keys"),
         instant=instant,
         county_code=county_code,
         parser_class=UsageParser,
     )
     onboarding_cmd.configure_county(
-        sub.add_parser("county", help="a county node's own registrations"),
+        add("county", help="a county node's own registrations"),
         instant=instant,
         county_code=county_code,
         parser_class=UsageParser,
     )
 
-    keys = sub.add_parser("keys", help="Ed25519 keys for publishers")
+
+def _keys(add: AddParser) -> None:
+    keys = add("keys", help="Ed25519 keys for publishers")
     keys_sub = keys.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     generate = keys_sub.add_parser("generate", help="write a new private key; print its public key")
     generate.add_argument("file", type=Path)
 
-    publish = sub.add_parser("publish", help="sign and publish a county system's JSON-lines export")
+
+def _publish(add: AddParser) -> None:
+    publish = add("publish", help="sign and publish a county system's JSON-lines export")
     publish.add_argument("--county", type=county_code, required=True)
     publish.add_argument(
         "--key", type=Path, required=True, help="the publisher's private key (PEM)"
@@ -98,30 +125,40 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--publisher", help="publisher id (default: <county>/node)")
     publish.add_argument("source", nargs="?", default="-", help="JSON-lines file, or - for stdin")
 
-    sub.add_parser("worker", help="run a Faust worker with every agent")
 
-    simulate = sub.add_parser("simulate", help="publish simulated counties' events, signed")
+def _worker(add: AddParser) -> None:
+    add("worker", help="run a Faust worker with every agent")
+
+
+def _simulate(add: AddParser) -> None:
+    simulate = add("simulate", help="publish simulated counties' events, signed")
     simulate.add_argument("--counties", type=positive_int, default=10, help="origin counties")
     simulate.add_argument("--persons", type=positive_int, default=1000)
     simulate.add_argument("--months", type=positive_int, default=12)
     simulate.add_argument("--seed", type=int, default=2026)
     simulate.add_argument("--rate", type=positive_float, help="events per second (default: max)")
 
-    sub.add_parser("project", help="keep the PostgreSQL read models up to date")
 
+def _project(add: AddParser) -> None:
+    add("project", help="keep the PostgreSQL read models up to date")
+
+
+def _dashboard(add: AddParser) -> None:
     from entrypoints.dashboard_cmd import configure_parser as configure_dashboard
 
-    configure_dashboard(
-        sub.add_parser("dashboard", help="the operators' dashboard on loopback; add-user")
-    )
+    configure_dashboard(add("dashboard", help="the operators' dashboard on loopback; add-user"))
 
+
+def _replay(add: AddParser) -> None:
     from entrypoints import replay_flags
 
     replay_flags.configure(
-        sub.add_parser("replay", help="rebuild derived state from the log; prove it equals live")
+        add("replay", help="rebuild derived state from the log; prove it equals live")
     )
 
-    audit = sub.add_parser("audit", help="timelines with their causes; reads are audited")
+
+def _audit(add: AddParser) -> None:
+    audit = add("audit", help="timelines with their causes; reads are audited")
     audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     person = audit_sub.add_parser("person", help="a person's events and decisions")
     person.add_argument(
@@ -137,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
         each.add_argument("--format", choices=("table", "json"), default="table")
         utc_flag(each)
 
-    clock = sub.add_parser("clock", help="publish the region's logical clock ticks")
+
+def _clock(add: AddParser) -> None:
+    clock = add("clock", help="publish the region's logical clock ticks")
     clock.add_argument(
         "--every",
         type=positive_float,
@@ -148,39 +187,45 @@ def build_parser() -> argparse.ArgumentParser:
     clock.add_argument("--at", type=instant, help="publish one tick at this ISO instant")
     clock.add_argument("--count", type=int, help="stop after this many ticks")
 
+
+def _campaign(add: AddParser) -> None:
     from entrypoints import campaign_cmd
 
     campaign_cmd.configure(
-        sub.add_parser(
-            "campaign", help="clean-up campaigns (清理清查): open, extend, close, status"
-        ),
+        add("campaign", help="clean-up campaigns (清理清查): open, extend, close, status"),
         instant=instant,
         county_code=county_code,
         parser_class=UsageParser,
     )
 
+
+def _obligations(add: AddParser) -> None:
     from entrypoints import obligations_cmd
 
     obligations_cmd.configure(
-        sub.add_parser("obligations", help="list and count obligations, in the vocabulary's words"),
+        add("obligations", help="list and count obligations, in the vocabulary's words"),
         county_code=county_code,
     )
 
-    from entrypoints import assessment_cmd
 
-    assessment_cmd.configure_assess(sub.add_parser("assess", help="publish the scorecards"))
-    assessment_cmd.configure_scorecard(
-        sub.add_parser("scorecard", help="two-way assessment: league table, explain, what-if")
+def _assessment(add: AddParser) -> None:
+    from entrypoints import assessment_cmd, scorecard_cmd
+
+    assessment_cmd.configure(add("assess", help="publish the scorecards"))
+    scorecard_cmd.configure(
+        add("scorecard", help="two-way assessment: league table, explain, what-if")
     )
 
-    from entrypoints import bulletin_cmd
 
-    bulletin_cmd.configure(sub.add_parser("bulletin", help="a period's bulletin (通报); --verify"))
-    from entrypoints import public_cmd
+def _disclosure(add: AddParser) -> None:
+    from entrypoints import bulletin_cmd, public_cmd
 
-    public_cmd.configure(sub.add_parser("public", help="the public disclosure page (no sign-in)"))
+    bulletin_cmd.configure(add("bulletin", help="a period's bulletin (通报); --verify"))
+    public_cmd.configure(add("public", help="the public disclosure page (no sign-in)"))
 
-    bench = sub.add_parser("bench", help="throughput, latency, replay, scale-out and memory")
+
+def _bench(add: AddParser) -> None:
+    bench = add("bench", help="throughput, latency, replay, scale-out and memory")
     bench.add_argument("--quick", action="store_true", help="smaller counts (about 6-8 minutes)")
     bench.add_argument(
         "--only",
@@ -197,14 +242,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--sample-every", type=positive_float, default=10.0, metavar="SECONDS", help="default 10"
     )
 
-    demo = sub.add_parser("demo", help="broker, database, gate and a small scenario")
+
+def _demo(add: AddParser) -> None:
+    demo = add("demo", help="broker, database, gate and a small scenario")
     demo.add_argument(
         "--duration",
         type=float,
         default=20.0,
         help="seconds to keep running after the scenario (0: until Ctrl-C)",
     )
-    return parser
+
+
+FAMILIES: tuple[Callable[[AddParser], None], ...] = (
+    _kafka,
+    _schema,
+    _contract,
+    _topics,
+    _onboarding,
+    _keys,
+    _publish,
+    _worker,
+    _simulate,
+    _project,
+    _dashboard,
+    _replay,
+    _audit,
+    _clock,
+    _campaign,
+    _obligations,
+    _assessment,
+    _disclosure,
+    _bench,
+    _demo,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,7 +310,7 @@ COMMANDS: dict[str, str] = {
     "campaign": "entrypoints.campaign_cmd",
     "obligations": "entrypoints.obligations_cmd",
     "assess": "entrypoints.assessment_cmd",
-    "scorecard": "entrypoints.assessment_cmd",
+    "scorecard": "entrypoints.scorecard_cmd",
     "bulletin": "entrypoints.bulletin_cmd",
     "public": "entrypoints.public_cmd",
     "bench": "entrypoints.bench_cmd",

@@ -5,14 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.kafka.cluster import (
-    ClusterState,
-    KafkaClusterError,
-    cluster_status,
-    start_cluster,
-    stop_cluster,
-)
+from infra.kafka.detached import cluster_status, start_cluster, stop_cluster
 from infra.kafka.jars import KafkaSetupError
+from infra.kafka.layout import ClusterState, KafkaClusterError
 from infra.settings import Settings
 
 EXIT_OK = 0

@@ -47,26 +47,10 @@ def configure(parser: argparse.ArgumentParser, *, county_code: Callable[[str], s
 def show(args: argparse.Namespace, settings: Settings, bootstrap: str, options: Any) -> int:
     from audit import obligation_view
     from contracts import obligation_vocabulary as vocabulary
-    from contracts import unions
     from contracts.human_time import zone
-    from streams import topics
-    from streams.logical_clock import latest_tick
-    from streams.topic_reader import read_all
-
-    async def read() -> tuple[list[Any], Any]:
-        events = await read_all(
-            bootstrap,
-            topics.OBLIGATIONS.full_name(settings.topic_prefix),
-            unions.ObligationEvent,
-            client_options=options,
-        )
-        clock = await latest_tick(
-            bootstrap, topics.VALIDATED.full_name(settings.topic_prefix), client_options=options
-        )
-        return events, clock
 
     try:
-        events, clock = asyncio.run(read())
+        events, clock = asyncio.run(_read_log(settings, bootstrap, options))
     except LookupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -90,6 +74,35 @@ def show(args: argparse.Namespace, settings: Settings, bootstrap: str, options: 
         }
         print(json.dumps(doc, ensure_ascii=False, indent=1))
         return 0
+    _print_table(chosen, counts, clock, shown, county=args.county)
+    print(f"{len(chosen)} obligation(s)", file=sys.stderr)
+    return 0
+
+
+async def _read_log(settings: Settings, bootstrap: str, options: Any) -> tuple[list[Any], Any]:
+    """The obligations topic, and the logical clock the statuses are judged at."""
+    from contracts import unions
+    from streams import topics
+    from streams.logical_clock import latest_tick
+    from streams.topic_reader import read_all
+
+    events = await read_all(
+        bootstrap,
+        topics.OBLIGATIONS.full_name(settings.topic_prefix),
+        unions.ObligationEvent,
+        client_options=options,
+    )
+    clock = await latest_tick(
+        bootstrap, topics.VALIDATED.full_name(settings.topic_prefix), client_options=options
+    )
+    return events, clock
+
+
+def _print_table(
+    chosen: list[Any], counts: dict[str, int], clock: Any, shown: Any, *, county: str | None
+) -> None:
+    from contracts import obligation_vocabulary as vocabulary
+
     print(
         f"{'due (' + shown.name + ')':<17} {'status':<17} {'kind':<24} {'on':<6} {'for':<6} "
         f"{'flags':<26} person"
@@ -99,16 +112,13 @@ def show(args: argparse.Namespace, settings: Settings, bootstrap: str, options: 
             f"{shown.minutes(r.due_at):<17} {r.status:<17} {r.kind:<24} {r.responsible:<6} "
             f"{r.counterpart:<6} {','.join(r.flags()) or '-':<26} {r.person_key}"
         )
-    where = f"county {args.county}" if args.county else "the region"
+    where = f"county {county}" if county else "the region"
     print(f"counts for {where}, logical clock {shown.show(clock)}:")
     for c in vocabulary.COUNTS:
         print(f"  {c.name:<17} {counts[c.name]:>7}  {c.zh} / {c.en}")
-    print(f"{len(chosen)} obligation(s)", file=sys.stderr)
-    return 0
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE

@@ -45,8 +45,11 @@ async def ensure(
     prefix: str,
     partitions: int,
     replication_factor: int,
+    max_event_bytes: int,
     client_options: Mapping[str, Any],
 ) -> int:
+    """Create what is missing, each topic sized for events of ``max_event_bytes`` (the
+    gate's limit), then check every partition count against ``partitions``."""
     try:
         async with asyncio.timeout(ENSURE_TIMEOUT_S):
             created = await ensure_topics(
@@ -54,6 +57,7 @@ async def ensure(
                 prefix=prefix,
                 partitions=partitions,
                 replication_factor=replication_factor,
+                max_event_bytes=max_event_bytes,
                 client_options=client_options,
             )
         counts = await partition_counts(bootstrap, prefix=prefix, client_options=client_options)
@@ -76,7 +80,6 @@ async def ensure(
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             prefix=settings.topic_prefix,
             partitions=settings.partitions,
             replication_factor=settings.replication_factor,
+            max_event_bytes=settings.max_event_bytes,
             client_options=client_options(settings),
         )
     )

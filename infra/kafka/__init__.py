@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from infra.kafka.cluster import (
-    KafkaCluster,
-    KafkaClusterError,
-    cluster_status,
-    start_cluster,
-    stop_cluster,
-)
+from infra.kafka.cluster import KafkaCluster
+from infra.kafka.detached import cluster_status, start_cluster, stop_cluster
 from infra.kafka.jars import KafkaSetupError, ensure_jars
+from infra.kafka.layout import KafkaClusterError
 
 __all__ = [
     "KafkaCluster",

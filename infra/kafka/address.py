@@ -13,7 +13,7 @@ def resolve_bootstrap(settings: Settings) -> str | None:
     if settings.kafka_bootstrap:
         return settings.kafka_bootstrap
     # Imported here: every command resolves the cluster, few need the cluster's module.
-    from infra.kafka.cluster import cluster_status
+    from infra.kafka.detached import cluster_status
 
     state = cluster_status(settings)
     if state is None:

@@ -44,8 +44,8 @@ from contracts.events.derived import (
     CampaignProgressPublished,
 )
 from contracts.events.migration import PersonEvent
-from entrypoints.demo import publish_bad_examples
 from infra.projection.projector import Projector
+from simulation.forgeries import publish_bad_examples
 from simulation.publisher import (
     CountySigners,
     EventIds,

@@ -16,18 +16,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from entrypoints.kafka_cmd import cmd_kafka_status, cmd_kafka_stop
-from infra.kafka.cluster import (
-    KafkaCluster,
-    KafkaClusterError,
-    Layout,
-    cluster_status,
-    new_cluster_id,
-    new_layout,
-    port_is_free,
-    process_running,
-    process_start_time,
-    server_properties,
-)
+from infra.kafka.cluster import KafkaCluster
+from infra.kafka.detached import cluster_status, process_running, process_start_time
+from infra.kafka.layout import KafkaClusterError, Layout, new_cluster_id, new_layout
+from infra.kafka.node_config import server_properties
+from infra.kafka.ports import port_is_free
 from infra.postgres import EmbeddedPostgres
 from infra.settings import Settings
 

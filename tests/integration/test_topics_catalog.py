@@ -116,3 +116,31 @@ async def test_topics_ensure_creates_the_catalog_once(env: dict[str, str]) -> No
     other = liudong({**env, "LIUDONG_PARTITIONS": "4"}, "topics", "ensure")
     assert other.returncode == 1
     assert f"error: {prefix}.county-events has {PARTITIONS} partitions, not 4" in other.stderr
+
+
+async def test_topics_ensure_sizes_each_topic_for_the_region_s_event_limit(
+    env: dict[str, str],
+) -> None:
+    """Under a larger LIUDONG_MAX_EVENT_BYTES, the broker takes from a county what the gate
+    admits: every topic's max.message.bytes follows the setting, not the default limit."""
+    limit = 3 * 1024 * 1024
+    prefix = env["LIUDONG_TOPIC_PREFIX"]
+    done = liudong({**env, "LIUDONG_MAX_EVENT_BYTES": str(limit)}, "topics", "ensure")
+    assert done.returncode == 0, done.stderr
+    admin = AIOKafkaAdminClient(bootstrap_servers=env["LIUDONG_KAFKA_BOOTSTRAP"])
+    await admin.start()
+    try:
+        configs = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, spec.full_name(prefix)) for spec in CATALOG]
+        )
+    finally:
+        await admin.close()
+    sizes = {
+        resource[3]: {entry[0]: entry[1] for entry in resource[4]}["max.message.bytes"]
+        for response in configs
+        for resource in response.resources
+    }
+    for spec in CATALOG:
+        assert sizes[spec.full_name(prefix)] == str(spec.max_message_bytes(limit)), spec.name
+    county_events = COUNTY_EVENTS.full_name(prefix)
+    assert int(sizes[county_events]) > limit > int(COUNTY_EVENTS.config()["max.message.bytes"])

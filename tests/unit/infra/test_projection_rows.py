@@ -51,7 +51,16 @@ from contracts.events.migration import (
     ReturnedHome,
 )
 from contracts.events.registry import CountyRegistered, PublisherRegistered
-from infra.projection import rows
+from infra.projection import (
+    agreement_rows,
+    archive_rows,
+    campaign_rows,
+    obligation_rows,
+    person_rows,
+    published_rows,
+    registry_rows,
+    rows,
+)
 from infra.projection.rows import Position, Statement
 from tests.unit.factories import COUNTY_A, COUNTY_B, COUNTY_C, PERSON, REGION, T0, unsigned
 
@@ -105,7 +114,7 @@ def test_archive_carries_envelope_position_and_raw_payload() -> None:
     )
     raw = {"event_type": "outflow_registered", "to_county": COUNTY_B, "note": "汉滨"}
     statement = rows.archive(event, raw, AT)
-    assert statement.sql == rows.ARCHIVE
+    assert statement.sql == archive_rows.ARCHIVE
     check_arity((statement,))
     args = statement.args
     assert args[:6] == (event.event_id, "liudong.validated", 1, 42, "outflow_registered", 2)
@@ -123,7 +132,7 @@ def test_archive_of_an_event_without_a_person_has_no_person_key() -> None:
 
 def test_save_offset() -> None:
     statement = rows.save_offset("t", 3, 17)
-    assert statement == Statement(rows.SAVE_OFFSET, ("t", 3, 17))
+    assert statement == Statement(archive_rows.SAVE_OFFSET, ("t", 3, 17))
     check_arity((statement,))
 
 
@@ -134,7 +143,7 @@ def test_undecodable_message_is_a_dead_letter_with_a_position_derived_id() -> No
     other = rows.undecodable(Position(AT.topic, 1, 43), b"\xff", "not_utf8", "x", when)
     assert first == again
     assert first.args[0] != other.args[0]
-    assert first.sql == rows.DEAD_LETTER
+    assert first.sql == archive_rows.DEAD_LETTER
     assert first.args[1:] == (
         "not_utf8",
         "invalid UTF-8 at byte 0",
@@ -161,7 +170,7 @@ def test_gate_dead_letter_decodes_the_raw_bytes() -> None:
         source_offset=9,
     )
     statement = only(rows.changes(event))
-    assert statement.sql == rows.DEAD_LETTER
+    assert statement.sql == archive_rows.DEAD_LETTER
     assert statement.args == (
         event.event_id,
         "bad_signature",
@@ -195,7 +204,9 @@ def test_gate_dead_letter_with_raw_that_is_not_base64_keeps_the_text() -> None:
 def test_county_registered() -> None:
     event = ev(CountyRegistered, REGION, county=COUNTY_A, name="汉滨区", public_key=KEY)
     statement = only(rows.changes(event))
-    assert statement == Statement(rows.COUNTY, (COUNTY_A, "汉滨区", KEY, T0, event.event_id))
+    assert statement == Statement(
+        registry_rows.COUNTY, (COUNTY_A, "汉滨区", KEY, T0, event.event_id)
+    )
 
 
 def test_publisher_registered() -> None:
@@ -209,7 +220,7 @@ def test_publisher_registered() -> None:
         stationed_in=COUNTY_B,
     )
     statement = only(rows.changes(event))
-    assert statement.sql == rows.PUBLISHER
+    assert statement.sql == registry_rows.PUBLISHER
     assert statement.args == (
         f"{COUNTY_A}/office-{COUNTY_B}",
         COUNTY_A,
@@ -235,7 +246,7 @@ def test_agreement_lifecycle() -> None:
         terms=AgreementTerms(arrival_days=20),
     )
     statement = only(rows.changes(signed))
-    assert statement.sql == rows.AGREEMENT_SIGNED
+    assert statement.sql == agreement_rows.AGREEMENT_SIGNED
     assert statement.args[:5] == ("agr-1", COUNTY_A, COUNTY_B, T0, None)
     assert json.loads(statement.args[5])["arrival_days"] == 20
     assert statement.args[6:] == (T0, signed.event_id)
@@ -247,14 +258,14 @@ def test_agreement_lifecycle() -> None:
         terms=AgreementTerms(arrival_days=25),
     )
     statement = only(rows.changes(amended))
-    assert statement.sql == rows.AGREEMENT_AMENDED
+    assert statement.sql == agreement_rows.AGREEMENT_AMENDED
     assert statement.args[0] == "agr-1"
     assert json.loads(statement.args[1])["arrival_days"] == 25
     assert statement.args[2:] == (T0 + DAY, amended.event_id)
 
     revoked = ev(AgreementRevoked, agreement_id="agr-1", effective_at=T0 + 2 * DAY)
     assert only(rows.changes(revoked)) == Statement(
-        rows.AGREEMENT_REVOKED, ("agr-1", T0 + 2 * DAY, revoked.event_id)
+        agreement_rows.AGREEMENT_REVOKED, ("agr-1", T0 + 2 * DAY, revoked.event_id)
     )
 
 
@@ -270,13 +281,15 @@ def test_campaign_lifecycle() -> None:
         checks=("stale", "duplicate"),
     )
     assert only(rows.changes(opened_)) == Statement(
-        rows.CAMPAIGN_OPENED,
+        campaign_rows.CAMPAIGN_OPENED,
         ("c-1", [COUNTY_A, COUNTY_B], T0, T0 + DAY, T0 + 9 * DAY, ["stale", "duplicate"], T0),
     )
     extended = ev(CampaignExtended, REGION, campaign_id="c-1", deadline=T0 + 12 * DAY)
-    assert only(rows.changes(extended)) == Statement(rows.CAMPAIGN_EXTENDED, ("c-1", T0 + 12 * DAY))
+    assert only(rows.changes(extended)) == Statement(
+        campaign_rows.CAMPAIGN_EXTENDED, ("c-1", T0 + 12 * DAY)
+    )
     closed = ev(CampaignClosed, REGION, campaign_id="c-1", early=True)
-    assert only(rows.changes(closed)) == Statement(rows.CAMPAIGN_CLOSED, ("c-1", T0, True))
+    assert only(rows.changes(closed)) == Statement(campaign_rows.CAMPAIGN_CLOSED, ("c-1", T0, True))
 
 
 # --- persons ------------------------------------------------------------------------------------
@@ -358,7 +371,7 @@ def test_campaign_lifecycle() -> None:
 )
 def test_reported_person_events_mark_the_person_seen(event: Any, county: str | None) -> None:
     statement = rows.changes(event)[-1]
-    assert statement.sql == rows.PERSON_SEEN
+    assert statement.sql == person_rows.PERSON_SEEN
     at = T0 if county is not None else None
     assert statement.args == (PERSON, T0, county, at)
     check_arity(rows.changes(event))
@@ -366,12 +379,12 @@ def test_reported_person_events_mark_the_person_seen(event: Any, county: str | N
 
 def test_derived_person_events_do_not_mark_the_person_seen() -> None:
     for statement in rows.changes(opened()):
-        assert statement.sql != rows.PERSON_SEEN
+        assert statement.sql != person_rows.PERSON_SEEN
 
 
 def test_records_split_only_marks_the_person_seen() -> None:
     event = ev(RecordsSplit, person_key=PERSON, merged_into="other", task_id="t-1")
-    assert only(rows.changes(event)).sql == rows.PERSON_SEEN
+    assert only(rows.changes(event)).sql == person_rows.PERSON_SEEN
 
 
 # --- obligations --------------------------------------------------------------------------------
@@ -380,7 +393,7 @@ def test_records_split_only_marks_the_person_seen() -> None:
 def test_obligation_opened() -> None:
     event = opened()
     statement = only(rows.changes(event))
-    assert statement.sql == rows.OBLIGATION_OPENED
+    assert statement.sql == obligation_rows.OBLIGATION_OPENED
     assert statement.args == (
         "obl-1",
         PERSON,
@@ -407,27 +420,27 @@ def _update(cls: type[E], **fields: Any) -> E:
     [
         (
             _update(ObligationReminded, due_at=T0 + 30 * DAY),
-            rows.OBLIGATION_REMINDED,
+            obligation_rows.OBLIGATION_REMINDED,
             (T0 + 30 * DAY, T0 + 31 * DAY),
         ),
         (
             _update(ObligationFulfilled, late=True, fulfilled_by_publisher=f"{COUNTY_B}/node"),
-            rows.OBLIGATION_FULFILLED,
+            obligation_rows.OBLIGATION_FULFILLED,
             (T0 + 31 * DAY, f"{COUNTY_B}/node", True),
         ),
         (
             _update(ObligationBreached, due_at=T0 + 30 * DAY),
-            rows.OBLIGATION_BREACHED,
+            obligation_rows.OBLIGATION_BREACHED,
             (T0 + 30 * DAY, T0 + 31 * DAY),
         ),
         (
             _update(ObligationEscalated, escalated_to=f"{REGION}/region"),
-            rows.OBLIGATION_ESCALATED,
+            obligation_rows.OBLIGATION_ESCALATED,
             (T0 + 31 * DAY, f"{REGION}/region"),
         ),
         (
             _update(ObligationCancelled, reason="moved on"),
-            rows.OBLIGATION_CANCELLED,
+            obligation_rows.OBLIGATION_CANCELLED,
             (T0 + 31 * DAY, "moved on"),
         ),
     ],
@@ -457,7 +470,7 @@ def test_verification_task_assigned_and_reported() -> None:
         due_at=T0 + 9 * DAY,
     )
     assert only(rows.changes(assigned)) == Statement(
-        rows.TASK_ASSIGNED, ("t-1", "c-1", PERSON, "stale", COUNTY_B, T0 + 9 * DAY, T0)
+        campaign_rows.TASK_ASSIGNED, ("t-1", "c-1", PERSON, "stale", COUNTY_B, T0 + 9 * DAY, T0)
     )
     reported = ev(
         VerificationResultReported,
@@ -468,8 +481,10 @@ def test_verification_task_assigned_and_reported() -> None:
         duplicate_of="t-0",
     )
     task, seen = rows.changes(reported)
-    assert task == Statement(rows.TASK_REPORTED, ("t-1", PERSON, "duplicate", None, "t-0", T0))
-    assert seen.sql == rows.PERSON_SEEN
+    assert task == Statement(
+        campaign_rows.TASK_REPORTED, ("t-1", PERSON, "duplicate", None, "t-0", T0)
+    )
+    assert seen.sql == person_rows.PERSON_SEEN
 
 
 def test_alert_raised() -> None:
@@ -483,7 +498,7 @@ def test_alert_raised() -> None:
         detail="no agreement",
     )
     assert only(rows.changes(event)) == Statement(
-        rows.ALERT,
+        published_rows.ALERT,
         (
             "al-1",
             "agreement_missing",
@@ -518,8 +533,8 @@ def test_coverage_gives_one_row_per_figure() -> None:
     region = ("2024-03", 3, "region", 10, 8, None, None, None, None, T0, event.event_id)
     county = ("2024-03", 3, COUNTY_A, 4, 4, 3, 3, 1, 1, T0, event.event_id)
     assert rows.changes(event) == (
-        Statement(rows.COVERAGE, region),
-        Statement(rows.COVERAGE, county),
+        Statement(published_rows.COVERAGE, region),
+        Statement(published_rows.COVERAGE, county),
     )
     assert (
         rows.changes(ev(AgreementCoveragePublished, REGION, period="p", partition=0, figures=()))
@@ -542,7 +557,7 @@ def test_scorecard_published() -> None:
         combined_score=82.5,
     )
     statement = only(rows.changes(event))
-    assert statement.sql == rows.SCORECARD
+    assert statement.sql == published_rows.SCORECARD
     assert statement.args[:7] == (COUNTY_A, "2024-Q1", 2, "late receipt", 75.0, 90.0, 82.5)
     assert json.loads(statement.args[7]) == {
         "indicators": [{"name": "receipt_rate", "side": "origin", "numerator": 3, "denominator": 4}]
@@ -551,7 +566,22 @@ def test_scorecard_published() -> None:
 
 
 def test_every_statement_constant_is_parameterized_only() -> None:
-    constants = [v for k, v in vars(rows).items() if k.isupper() and isinstance(v, str)]
+    families = (
+        archive_rows,
+        registry_rows,
+        agreement_rows,
+        campaign_rows,
+        person_rows,
+        obligation_rows,
+        published_rows,
+        rows,
+    )
+    constants = [
+        v
+        for family in families
+        for k, v in vars(family).items()
+        if k.isupper() and isinstance(v, str)
+    ]
     assert len(constants) >= 20
     for sql in constants:
         assert "{" not in sql, sql
