@@ -11,14 +11,15 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from contracts.words.assessment import LEAGUE
 from entrypoints.scorecard_docs import county_name
 
 if TYPE_CHECKING:
     from contracts.events.derived import ScorecardPublished
     from contracts.league import Scores, Standing
 
-NOT_ASSESSED = "不参评"  # shown for a side with no score (JSON: null)
-NOT_ASSESSED_EN = "not assessed"
+# Shown for a side with no score (JSON: null).
+NOT_ASSESSED, NOT_ASSESSED_EN = LEAGUE["not_assessed"]
 
 
 def table_lines(

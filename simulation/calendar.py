@@ -6,19 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from contracts.agreement_terms import Defaults
+
 DAY = 86_400
 OFFICE_OPEN = 1_800  # 00:30 UTC = 08:30 Beijing time
 OFFICE_CLOSE = 34_200  # 09:30 UTC = 17:30 Beijing time
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
-# The rules' default deadlines, in days (contracts.agreement_terms.Defaults): what "on time" means.
-ARRIVAL_DAYS = 30
-ORIGIN_CONFIRMATION_DAYS = 15
-INQUIRY_DAYS = {"certificate": 7, "urgent": 15, "other": 30}
-RECEIPT_DAYS = 30
-RECEIPT_URGENT_DAYS = 15
-HANDOVER_DAYS = 30
-URGENT_SERVICES = frozenset({"pregnancy", "birth"})
+# The rules' default deadlines, in days: what "on time" means for the simulated offices.
+_RULES = Defaults()
+ARRIVAL_DAYS = _RULES.arrival_days
+ORIGIN_CONFIRMATION_DAYS = _RULES.origin_confirmation_days
+INQUIRY_DAYS = {
+    "certificate": _RULES.inquiry_certificate_days,
+    "urgent": _RULES.inquiry_urgent_days,
+    "other": _RULES.inquiry_other_days,
+}
+RECEIPT_DAYS = _RULES.receipt_days
+RECEIPT_URGENT_DAYS = _RULES.receipt_urgent_days
+HANDOVER_DAYS = _RULES.handover_days
 
 # 春节 (first day of the lunar year), Gregorian dates.
 SPRING_FESTIVAL = {

@@ -14,6 +14,7 @@ import random
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from contracts.agreement_terms import URGENT_SERVICES
 from contracts.envelope import Envelope
 from contracts.events.cooperation import (
     InquiryAnswered,
@@ -42,7 +43,6 @@ from simulation.calendar import (
     RECEIPT_DAYS,
     RECEIPT_URGENT_DAYS,
     RETURN_WAVE_DAYS,
-    URGENT_SERVICES,
     WAVE_WEIGHTS,
     office,
     within,
