@@ -176,6 +176,7 @@ def _cases_policy(
         region=region_code,
         defaults=Defaults(),
         metrics=metrics,
+        codec=Codec(unions.CountyEvent, max_bytes=topics.read_limit(settings.max_event_bytes)),
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bootstrap.worker_app import build_app, group_instance_id
 from infra.settings import Settings
 from streams import topics
+from streams.codec import DecodeError
 from streams.runtime.faust_ports import RuntimeApp
 from streams.signing import public_key_b64
 
@@ -52,3 +54,20 @@ def test_a_worker_is_a_static_member_with_one_id_per_home(tmp_path: Path) -> Non
     dynamic = Settings(home=tmp_path, group_instance_id="none")
     assert group_instance_id(dynamic) is None
     assert app_for(dynamic).conf.consumer_group_instance_id is None
+
+
+def test_the_gate_and_the_cases_agent_read_events_as_large_as_the_setting_allows(
+    tmp_path: Path,
+) -> None:
+    large = 12 * 1024 * 1024  # above the catalog's 10 MiB read limit
+    app = app_for(Settings(home=tmp_path, max_event_bytes=large))
+    by_name = {agent.name: agent for agent in app.runtimes}
+    body = b"{" + b" " * (large - 2) + b"}"
+    for name in ("gate", "cases"):
+        codec = by_name[name].policy.codec  # type: ignore[attr-defined]
+        with pytest.raises(DecodeError) as refused:
+            codec.decode(body)
+        assert refused.value.code != "oversize", name  # refused for its content, not its size
+        with pytest.raises(DecodeError) as too_large:
+            codec.decode(body + b" " * (1024 * 1024))
+        assert too_large.value.code == "oversize", name
