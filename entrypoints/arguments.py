@@ -6,11 +6,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import NoReturn
 
 from contracts import divisions
 
 EXIT_USAGE = 2
+
+# Adds one sub-command to ``liudong``: the ``add_parser`` of its sub-parsers, which each
+# command family's ``add_parser`` is given.
+AddParser = Callable[..., argparse.ArgumentParser]
 
 
 class UsageParser(argparse.ArgumentParser):

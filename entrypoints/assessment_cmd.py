@@ -1,7 +1,7 @@
 """``liudong assess``: the assessment service, publishing each county's scorecards when a
 period closes (``liudong scorecard`` shows them: :mod:`entrypoints.scorecard_cmd`).
 
-Import-light (argparse only at import): ``entrypoints/cli.py`` calls :func:`configure` while
+Import-light (argparse only at import): ``entrypoints/cli.py`` calls :func:`add_parser` while
 building its parser and :func:`run` to dispatch. A bad weight file: one line, exit 2.
 """
 
@@ -14,10 +14,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser
 
 if TYPE_CHECKING:
     from infra.settings import Settings
+
+
+def add_parser(add: AddParser) -> None:
+    configure(add("assess", help="publish the scorecards"))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -27,8 +27,35 @@ from audit.history_reports import CountyReport, PersonReport, jsonable
 from contracts import obligation_vocabulary as vocabulary
 from contracts import periods
 from contracts.human_time import LOCAL, Zone
+from entrypoints.arguments import (
+    AddParser,
+    UsageParser,
+    county_code,
+    instant,
+    period,
+    positive_int,
+    utc_flag,
+)
 from infra.projection import reads
 from infra.settings import Settings
+
+
+def add_parser(add: AddParser) -> None:
+    audit = add("audit", help="timelines with their causes; reads are audited")
+    audit_sub = audit.add_subparsers(dest="action", required=True, parser_class=UsageParser)
+    person = audit_sub.add_parser("person", help="a person's events and decisions")
+    person.add_argument(
+        "subject", help="a national ID number, a person key or a unique prefix (8+ hex) of one"
+    )
+    person.add_argument("--as-of", type=instant)
+    county = audit_sub.add_parser("county", help="a county's obligations in a period")
+    county.add_argument("county", type=county_code)
+    county.add_argument("--period", required=True, type=period, help="2026-03, 2026-Q1 or 2026")
+    audit_log = audit_sub.add_parser("log", help="who read which personal data, when")
+    audit_log.add_argument("--limit", type=positive_int, default=50)
+    for each in (person, county, audit_log):
+        each.add_argument("--format", choices=("table", "json"), default="table")
+        utc_flag(each)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,7 +4,7 @@
   [--config FILE] [--at-position POS] [--office NAME] OUT``
 * ``bulletin --verify FILE [--config FILE]``
 
-Import-light (argparse only at import): ``entrypoints/cli.py`` calls :func:`configure` while
+Import-light (argparse only at import): ``entrypoints/cli.py`` calls :func:`add_parser` while
 building its parser and :func:`run` to dispatch. Bad arguments: one line, exit 2; the log
 cannot give the bulletin (period not closed, positions beyond the log): one line, exit 1;
 ``--verify``: exit 1 naming what differs. The request and the log reader are built by the
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser
 
 if TYPE_CHECKING:
     from agents.assessment_config import AssessmentConfig
@@ -56,6 +56,10 @@ def _office(value: str) -> str:
     if not text or len(text) > 80 or any(ch in text for ch in "\n\r\t"):
         raise argparse.ArgumentTypeError("the office is a name on one line, 1-80 characters")
     return text
+
+
+def add_parser(add: AddParser) -> None:
+    configure(add("bulletin", help="a period's bulletin (通报); --verify"))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, get_args
 
@@ -28,7 +28,7 @@ from contracts.events.campaigns import CampaignClosed, CampaignExtended, Campaig
 from contracts.events.clock import ClockTicked
 from contracts.human_time import LOCAL, Zone, zone
 from contracts.types import CheckKind
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser, county_code, instant
 from entrypoints.preflight import region_node
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
@@ -37,14 +37,12 @@ from streams.county_node import CountyNode
 CHECKS: tuple[str, ...] = get_args(CheckKind)
 
 
-def configure(
-    parser: argparse.ArgumentParser,
-    *,
-    instant: Callable[[str], dt.datetime],
-    county_code: Callable[[str], str],
-    parser_class: type[argparse.ArgumentParser],
-) -> None:
-    sub = parser.add_subparsers(dest="action", required=True, parser_class=parser_class)
+def add_parser(add: AddParser) -> None:
+    configure(add("campaign", help="clean-up campaigns (清理清查): open, extend, close, status"))
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=UsageParser)
 
     def codes(value: str) -> tuple[str, ...]:
         return tuple(county_code(code.strip()) for code in value.split(",") if code.strip())

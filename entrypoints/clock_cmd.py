@@ -14,10 +14,23 @@ import sys
 from collections.abc import Callable
 
 from contracts.events.clock import ClockTicked
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, instant, positive_float
 from entrypoints.preflight import region_node
 from infra.settings import Settings
 from streams.county_node import CountyNode
+
+
+def add_parser(add: AddParser) -> None:
+    clock = add("clock", help="publish the region's logical clock ticks")
+    clock.add_argument(
+        "--every",
+        type=positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds between ticks (default 60)",
+    )
+    clock.add_argument("--at", type=instant, help="publish one tick at this ISO instant")
+    clock.add_argument("--count", type=int, help="stop after this many ticks")
 
 
 async def run_clock(

@@ -1,7 +1,7 @@
 """``liudong dashboard`` (serve) and ``liudong dashboard add-user``: parser and runner.
 
 Import-light on purpose (argparse only at import): ``entrypoints/cli.py`` calls
-``configure_parser`` while building its parser and ``run`` to dispatch. What it serves is
+``add_parser`` while building its parser and ``run`` to dispatch. What it serves is
 built by the composition root (:func:`bootstrap.readers.dashboard_config`).
 """
 
@@ -14,11 +14,15 @@ import signal
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser
 
 if TYPE_CHECKING:
     from dashboard.server import DashboardConfig
     from infra.settings import Settings
+
+
+def add_parser(add: AddParser) -> None:
+    configure_parser(add("dashboard", help="the operators' dashboard on loopback; add-user"))
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

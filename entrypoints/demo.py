@@ -8,7 +8,6 @@ exit, Ctrl-C included.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -184,8 +183,3 @@ class Demo:
             self.say(f"running for {self.duration:.0f} s more; Ctrl-C stops earlier")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), self.duration if self.duration > 0 else None)
-
-
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    """``liudong demo [--duration SECONDS]``."""
-    return Demo(settings, args.duration).run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from entrypoints.arguments import AddParser, UsageParser
 from infra.kafka.detached import cluster_status, start_cluster, stop_cluster
 from infra.kafka.jars import KafkaSetupError
 from infra.kafka.layout import ClusterState, KafkaClusterError
@@ -13,6 +14,15 @@ from infra.settings import Settings
 EXIT_OK = 0
 EXIT_NOT_RUNNING = 1
 EXIT_ERROR = 2
+
+
+def add_parser(add: AddParser) -> None:
+    kafka = add("kafka", help="run Apache Kafka (KRaft) from Maven Central jars")
+    kafka_sub = kafka.add_subparsers(dest="action", required=True, parser_class=UsageParser)
+    start = kafka_sub.add_parser("start", help="start a cluster on free loopback ports")
+    start.add_argument("--nodes", type=int, choices=(1, 3), default=1)
+    kafka_sub.add_parser("stop", help="stop the cluster started by `kafka start`")
+    kafka_sub.add_parser("status", help="exit 0 if the cluster is running")
 
 
 def cmd_kafka_start(settings: Settings, nodes: int = 1) -> int:

@@ -6,8 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser
 from infra.settings import Settings
+
+
+def add_parser(add: AddParser) -> None:
+    keys = add("keys", help="Ed25519 keys for publishers")
+    keys_sub = keys.add_subparsers(dest="action", required=True, parser_class=UsageParser)
+    generate = keys_sub.add_parser("generate", help="write a new private key; print its public key")
+    generate.add_argument("file", type=Path)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,7 +7,7 @@ every count for the county (or the region). Times are Beijing time unless ``--ut
 ``{"clock", "county", "state", "counts", "obligations"}``, each obligation with its status,
 flags and its opened, due, reminded, breached, escalated, fulfilled and cancelled instants.
 
-Import-light (argparse only at import): ``entrypoints/cli.py`` calls :func:`configure` while
+Import-light (argparse only at import): ``entrypoints/cli.py`` calls :func:`add_parser` while
 building its parser and :func:`run` to dispatch.
 """
 
@@ -17,11 +17,10 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bootstrap import client_options
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, county_code
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
 
@@ -31,7 +30,11 @@ if TYPE_CHECKING:
 EXIT_NOTHING = 1
 
 
-def configure(parser: argparse.ArgumentParser, *, county_code: Callable[[str], str]) -> None:
+def add_parser(add: AddParser) -> None:
+    configure(add("obligations", help="list and count obligations, in the vocabulary's words"))
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
     from contracts import obligation_vocabulary as vocabulary
 
     parser.add_argument("--county", type=county_code)

@@ -31,13 +31,18 @@ from contracts.events.registry import (
 )
 from contracts.publishers import NODE_EVENT_TYPES
 from contracts.types import PublisherRole
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser, county_code, instant
 from entrypoints.preflight import catalog_ready
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
 from streams.county_node import CountyNode
 
 DELEGATE_ROLES = tuple(r for r in get_args(PublisherRole) if r not in ("node", "region"))
+
+
+def add_parser(add: AddParser) -> None:
+    configure_region(add("region", help="the region's onboarding: counties, publishers, keys"))
+    configure_county(add("county", help="a county node's own registrations"))
 
 
 def event_types_arg(value: str) -> tuple[str, ...]:
@@ -50,9 +55,7 @@ def event_types_arg(value: str) -> tuple[str, ...]:
     return wanted
 
 
-def _publisher_arguments(
-    parser: argparse.ArgumentParser, county_code: Callable[[str], str]
-) -> None:
+def _publisher_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("publisher", help="its id, <county>/<name>, e.g. 610902/police")
     parser.add_argument("--role", choices=DELEGATE_ROLES, required=True)
     parser.add_argument(
@@ -64,14 +67,8 @@ def _publisher_arguments(
     )
 
 
-def configure_region(
-    parser: argparse.ArgumentParser,
-    *,
-    instant: Callable[[str], dt.datetime],
-    county_code: Callable[[str], str],
-    parser_class: type[argparse.ArgumentParser],
-) -> None:
-    sub = parser.add_subparsers(dest="action", required=True, parser_class=parser_class)
+def configure_region(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     key_help = "the region's private key (default: $LIUDONG_HOME/keys/region.pem)"
     at_help = "the registration's instant (default: now)"
     county = sub.add_parser("register-county", help="admit a county node with its public key")
@@ -81,7 +78,7 @@ def configure_region(
     publisher = sub.add_parser(
         "register-publisher", help="admit a county's department or outposted office"
     )
-    _publisher_arguments(publisher, county_code)
+    _publisher_arguments(publisher)
     rotate = sub.add_parser("rotate-key", help="replace a publisher's key from an instant on")
     rotate.add_argument("publisher", help="<county>/node or <county>/<name>")
     rotate.add_argument("--public-key", required=True, help="the new public key (base64)")
@@ -99,18 +96,12 @@ def configure_region(
         command.add_argument("--at", type=instant, help=at_help)
 
 
-def configure_county(
-    parser: argparse.ArgumentParser,
-    *,
-    instant: Callable[[str], dt.datetime],
-    county_code: Callable[[str], str],
-    parser_class: type[argparse.ArgumentParser],
-) -> None:
-    sub = parser.add_subparsers(dest="action", required=True, parser_class=parser_class)
+def configure_county(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True, parser_class=UsageParser)
     publisher = sub.add_parser(
         "register-publisher", help="admit one of the county's departments or offices"
     )
-    _publisher_arguments(publisher, county_code)
+    _publisher_arguments(publisher)
     publisher.add_argument("--key", type=Path, required=True, help="the county node's key (PEM)")
     publisher.add_argument("--at", type=instant, help="the registration's instant (default: now)")
 

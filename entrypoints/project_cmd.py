@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser
 from entrypoints.preflight import catalog_ready
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
+
+
+def add_parser(add: AddParser) -> None:
+    add("project", help="keep the PostgreSQL read models up to date")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser
 
 if TYPE_CHECKING:
     from disclosure.public.server import PublicConfig
@@ -31,6 +31,10 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
     return port
+
+
+def add_parser(add: AddParser) -> None:
+    configure(add("public", help="the public disclosure page (no sign-in)"))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -7,12 +7,13 @@ import asyncio
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from aiokafka.errors import KafkaError
 
 from contracts.envelope import Envelope
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, county_code
 from entrypoints.preflight import catalog_ready
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
@@ -26,6 +27,16 @@ PROGRESS_EVERY = 500
 class PublishReport:
     published: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def add_parser(add: AddParser) -> None:
+    publish = add("publish", help="sign and publish a county system's JSON-lines export")
+    publish.add_argument("--county", type=county_code, required=True)
+    publish.add_argument(
+        "--key", type=Path, required=True, help="the publisher's private key (PEM)"
+    )
+    publish.add_argument("--publisher", help="publisher id (default: <county>/node)")
+    publish.add_argument("source", nargs="?", default="-", help="JSON-lines file, or - for stdin")
 
 
 async def publish_export(

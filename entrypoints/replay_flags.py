@@ -1,7 +1,7 @@
 """``liudong replay``'s flags, and the hand-over to :mod:`audit.replay.command`.
 
 Import-light (argparse and the position parser only): ``entrypoints/cli.py`` calls
-:func:`configure` while it builds its parser, for every command, and :func:`run` to
+:func:`add_parser` while it builds its parser, for every command, and :func:`run` to
 dispatch. A bad value is refused by argparse: one line, exit 2.
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit.replay.positions import PositionError, parse_position
+from entrypoints.arguments import AddParser
 
 if TYPE_CHECKING:
     from infra.settings import Settings
@@ -43,6 +44,10 @@ def prefix_arg(value: str) -> str:
             f"{value!r} is not a topic prefix (letters, digits, '.', '_' and '-')"
         )
     return value
+
+
+def add_parser(add: AddParser) -> None:
+    configure(add("replay", help="rebuild derived state from the log; prove it equals live"))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

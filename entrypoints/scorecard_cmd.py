@@ -11,7 +11,7 @@
   gives under another weight file, against the base one; nothing is published.
 
 Periods are :mod:`contracts.periods` (a month or a quarter). Import-light (argparse only at
-import): ``entrypoints/cli.py`` calls :func:`configure` while building its parser, and
+import): ``entrypoints/cli.py`` calls :func:`add_parser` while building its parser, and
 :func:`run` to dispatch. Bad arguments: one line, exit 2; nothing to show (no scorecard for
 the period or the county, a period not yet closed): one line, exit 1.
 """
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser
 from entrypoints.scorecard_docs import SIDES
 
 if TYPE_CHECKING:
@@ -51,6 +51,10 @@ def county_arg(value: str) -> str:
     if divisions.county(value) is None:
         raise argparse.ArgumentTypeError(f"{value!r} is not a current GB/T 2260 county-level code")
     return value
+
+
+def add_parser(add: AddParser) -> None:
+    configure(add("scorecard", help="two-way assessment: league table, explain, what-if"))
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

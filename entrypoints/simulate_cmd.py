@@ -7,9 +7,18 @@ import asyncio
 import sys
 
 from bootstrap import client_options
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, positive_float, positive_int
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
+
+
+def add_parser(add: AddParser) -> None:
+    simulate = add("simulate", help="publish simulated counties' events, signed")
+    simulate.add_argument("--counties", type=positive_int, default=10, help="origin counties")
+    simulate.add_argument("--persons", type=positive_int, default=1000)
+    simulate.add_argument("--months", type=positive_int, default=12)
+    simulate.add_argument("--seed", type=int, default=2026)
+    simulate.add_argument("--rate", type=positive_float, help="events per second (default: max)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

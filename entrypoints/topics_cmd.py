@@ -12,13 +12,19 @@ from typing import Any
 from aiokafka.errors import KafkaError
 
 from bootstrap import client_options
-from entrypoints.arguments import EXIT_USAGE
+from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
 from streams.admin import CatalogError, ensure_topics, partition_counts
 from streams.topics import CATALOG, changelog_partitions
 
 ENSURE_TIMEOUT_S = 60.0
+
+
+def add_parser(add: AddParser) -> None:
+    topics = add("topics", help="the topic catalog on the cluster")
+    topics_sub = topics.add_subparsers(dest="action", required=True, parser_class=UsageParser)
+    topics_sub.add_parser("ensure", help="create what is missing (idempotent); check partitions")
 
 
 def expected_partitions(prefix: str, partitions: int) -> dict[str, int]:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import argparse
 
+from entrypoints.arguments import AddParser
 from entrypoints.preflight import catalog_ready
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
+
+
+def add_parser(add: AddParser) -> None:
+    add("worker", help="run a Faust worker with every agent")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
