@@ -79,5 +79,16 @@ def period(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def assessed_period(value: str) -> str:
+    """A period the assessment scores: a month or a quarter."""
+    from agents.assessment_state import ASSESSED_KINDS
+    from contracts import periods
+
+    try:
+        return periods.parse(value, ASSESSED_KINDS).text
+    except periods.PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def utc_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")

@@ -14,32 +14,15 @@ composition root (:mod:`bootstrap.readers`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrypoints.arguments import EXIT_USAGE, AddParser
+from entrypoints.arguments import EXIT_USAGE, AddParser, assessed_period
 
 if TYPE_CHECKING:
-    from agents.assessment_config import AssessmentConfig
-    from disclosure.bulletin.build import Bulletin, Request
-    from disclosure.bulletin.inputs import Inputs
-    from disclosure.bulletin.log_fold import LogFold
     from disclosure.bulletin.positions import Positions
     from infra.settings import Settings
-
-EXIT_FAILED = 1
-
-
-def _period(value: str) -> str:
-    from agents.assessment_state import ASSESSED_KINDS
-    from contracts import periods
-
-    try:
-        return periods.parse(value, ASSESSED_KINDS).text
-    except periods.PeriodError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positions(value: str) -> Positions:
@@ -63,7 +46,9 @@ def add_parser(add: AddParser) -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--period", type=_period, help="a month (2026-03) or quarter (2026-Q1)")
+    parser.add_argument(
+        "--period", type=assessed_period, help="a month (2026-03) or quarter (2026-Q1)"
+    )
     parser.add_argument(
         "--scope",
         choices=("region", "all"),
@@ -113,13 +98,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _error(str(exc))
     weights = args.config or cfg.DEFAULT_PATH
     if args.verify is not None:
-        return _verify(args.verify, config, weights, settings)
+        from entrypoints.bulletin_actions import verify_file
+
+        return verify_file(args.verify, config, weights, settings)
     if out is None:
         return _error("bulletin needs OUT")
     fmt = args.format or ("pdf" if out.suffix.lower() == ".pdf" else "html")
     if not out.parent.is_dir():
         return _error(f"{out.parent} is not a directory")
     from bootstrap.readers import bulletin_request
+    from entrypoints.bulletin_actions import write
     from infra.kafka.address import resolve_bootstrap
 
     bootstrap = resolve_bootstrap(settings)
@@ -133,89 +121,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         public=args.public,
         office=args.office,
     )
-    return _write(bootstrap, settings, request, config, weights, args.at_position, out, fmt)
-
-
-def _write(
-    bootstrap: str,
-    settings: Settings,
-    request: Request,
-    config: AssessmentConfig,
-    weights: Path,
-    at: Positions | None,
-    out: Path,
-    fmt: str,
-) -> int:
-    from aiokafka.errors import KafkaError
-
-    from disclosure.bulletin import pdf
-    from disclosure.bulletin.content import NotReady
-    from disclosure.bulletin.inputs import sha256_file
-    from disclosure.bulletin.log_reader import LogError
-
-    try:
-        log = read_log(bootstrap, settings, settings.topic_prefix, at)
-        bulletin = make(log, request, config, sha256_file(weights), settings.topic_prefix)
-    except (LogError, NotReady) as exc:
-        return _error(str(exc), EXIT_FAILED)
-    except KafkaError as exc:
-        return _error(f"cannot read the log at {bootstrap}: {exc}", EXIT_FAILED)
-    try:
-        data = (
-            pdf.print_html(bulletin.html, bulletin.content.clock)
-            if fmt == "pdf"
-            else bulletin.html.encode("utf-8")
-        )
-    except pdf.PdfError as exc:
-        return _error(str(exc), EXIT_FAILED)
-    out.write_bytes(data)
-    print(f"bulletin {bulletin.inputs.period} written to {out} ({fmt}, {len(data)} bytes)")
-    print(f"  inputs digest {bulletin.inputs.digest()}")
-    from disclosure.bulletin.positions import text
-
-    print(f"  positions {text(bulletin.inputs.positions)}")
-    return 0
-
-
-def read_log(bootstrap: str, settings: Settings, prefix: str, at: Positions | None) -> LogFold:
-    from bootstrap.readers import bulletin_log
-
-    return asyncio.run(bulletin_log(settings, bootstrap, prefix, at))
-
-
-def make(
-    log: LogFold, request: Request, config: AssessmentConfig, weights_sha256: str, prefix: str
-) -> Bulletin:
-    from disclosure.bulletin import build
-
-    return build.make(log, request, config, weights_sha256=weights_sha256, topic_prefix=prefix)
-
-
-def _verify(path: Path, config: AssessmentConfig, weights: Path, settings: Settings) -> int:
-    from aiokafka.errors import KafkaError
-
-    from disclosure.bulletin import pdf, verify
-    from disclosure.bulletin.inputs import InputsError, sha256_file
-    from infra.kafka.address import resolve_bootstrap
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _error(f"{path}: cannot read: {exc.strerror or exc}")
-    try:
-        document = verify.Document.read(data)
-    except (InputsError, pdf.PdfError) as exc:
-        return _error(f"{path}: {exc}")
-    bootstrap = resolve_bootstrap(settings)
-    if bootstrap is None:
-        return EXIT_USAGE
-
-    def log_of(stated: Inputs) -> LogFold:
-        return read_log(bootstrap, settings, stated.topic_prefix, stated.positions)
-
-    try:
-        report = verify.recompute(document, log_of, config, sha256_file(weights), str(weights))
-    except KafkaError as exc:
-        return _error(f"cannot read the log at {bootstrap}: {exc}", EXIT_FAILED)
-    print("\n".join(report.lines()))
-    return 0 if report.ok else EXIT_FAILED
+    return write(bootstrap, settings, request, config, weights, args.at_position, out, fmt)

@@ -12,23 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from bootstrap import client_options
 from contracts import unions
-from contracts.campaign_status import progress, state_of
+from contracts.campaign_book import book
+from contracts.campaign_status import progress
 from contracts.envelope import Envelope
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
-from contracts.events.clock import ClockTicked
-from contracts.human_time import LOCAL, Zone, zone
+from contracts.human_time import zone
 from contracts.types import CheckKind
 from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser, county_code, instant
+from entrypoints.campaign_text import status_json, status_lines
 from entrypoints.preflight import region_node
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
@@ -111,118 +109,6 @@ async def publish(region: CountyNode, args: argparse.Namespace) -> int:
         await region.publish(event)
     print(f"{event.event_type} {args.id} at {event.occurred_at.isoformat()}")
     return 0
-
-
-@dataclass(frozen=True, slots=True)
-class Campaign:
-    """What the region published about a campaign: its counties, period and deadline."""
-
-    campaign_id: str
-    counties: tuple[str, ...]
-    period_start: dt.datetime
-    period_end: dt.datetime
-    deadline: dt.datetime
-    closed: bool = False
-    early: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Book:
-    campaigns: dict[str, Campaign]
-    clock: dt.datetime | None  # the logical clock: the newest tick
-
-
-def book(events: Sequence[Any]) -> Book:
-    """The campaigns as the region's events left them, and the logical clock (pure)."""
-    campaigns: dict[str, Campaign] = {}
-    clock: dt.datetime | None = None
-    for e in events:
-        if isinstance(e, ClockTicked):
-            clock = e.occurred_at if clock is None else max(clock, e.occurred_at)
-        elif isinstance(e, CampaignOpened) and e.campaign_id not in campaigns:
-            campaigns[e.campaign_id] = Campaign(
-                e.campaign_id, e.counties, e.period_start, e.period_end, e.deadline
-            )
-        elif isinstance(e, CampaignExtended) and e.campaign_id in campaigns:
-            c = campaigns[e.campaign_id]
-            if e.deadline > c.deadline and not c.closed:
-                campaigns[e.campaign_id] = replace(c, deadline=e.deadline)
-        elif isinstance(e, CampaignClosed) and e.campaign_id in campaigns:
-            campaigns[e.campaign_id] = replace(campaigns[e.campaign_id], closed=True, early=e.early)
-    return Book(campaigns, clock)
-
-
-STATE_WORDS = {
-    "open": "open",
-    "overdue_open": "OPEN PAST ITS DEADLINE: extend or close it",
-    "closed": "closed",
-}
-
-
-def _state(doc: dict[str, Any], known: Campaign | None, clock: dt.datetime | None) -> str:
-    closed = doc["closed"] or (known is not None and known.closed)
-    return state_of(closed, None if known is None else known.deadline, clock)
-
-
-def status_lines(
-    report: dict[str, dict[str, Any]], books: Book | None = None, shown: Zone = LOCAL
-) -> list[str]:
-    if not report:
-        return ["no campaign progress published yet"]
-    known = books or Book({}, None)
-    lines = []
-    for cid, doc in report.items():
-        rows = doc["figures"]
-        total = [sum(r[i] for r in rows.values()) for i in range(3)]
-        campaign = known.campaigns.get(cid)
-        state = _state(doc, campaign, known.clock)
-        head = f"{cid} ({STATE_WORDS[state]})"
-        if state == "overdue_open" and campaign is not None and known.clock is not None:
-            late = (known.clock - campaign.deadline).days
-            head = f"{cid} (OPEN PAST ITS DEADLINE by {late} days: extend or close it)"
-        lines.append(f"{head}: {total[0]} assigned, {total[1]} answered, {total[2]} overdue")
-        if campaign is not None:
-            lines.append(
-                f"  period   {shown.minutes(campaign.period_start)} to "
-                f"{shown.minutes(campaign.period_end)} {shown.name}"
-            )
-            lines.append(
-                f"  deadline {shown.show(campaign.deadline)}"
-                f" (logical clock {shown.show(known.clock)})"
-            )
-        lines.append(
-            f"  {'county':<6}  {'check':<18}  {'assigned':>8}  {'answered':>8}  {'overdue':>7}"
-        )
-        for (county, check), (assigned, answered, overdue) in sorted(rows.items()):
-            lines.append(f"  {county:<6}  {check:<18}  {assigned:>8}  {answered:>8}  {overdue:>7}")
-    return lines
-
-
-def status_json(
-    report: dict[str, dict[str, Any]], books: Book | None = None, shown: Zone = LOCAL
-) -> str:
-    known = books or Book({}, None)
-    doc = {}
-    for cid, d in report.items():
-        campaign = known.campaigns.get(cid)
-        figures = [
-            {"county": c, "check": k, "assigned": a, "answered": n, "overdue": o}
-            for (c, k), (a, n, o) in sorted(d["figures"].items())
-        ]
-        doc[cid] = {
-            "closed": d["closed"] or (campaign is not None and campaign.closed),
-            "state": _state(d, campaign, known.clock),
-            "clock": shown.iso(known.clock),
-            "period_start": None if campaign is None else shown.iso(campaign.period_start),
-            "period_end": None if campaign is None else shown.iso(campaign.period_end),
-            "deadline": None if campaign is None else shown.iso(campaign.deadline),
-            "counties": [] if campaign is None else list(campaign.counties),
-            "assigned": sum(f["assigned"] for f in figures),
-            "answered": sum(f["answered"] for f in figures),
-            "overdue": sum(f["overdue"] for f in figures),
-            "figures": figures,
-        }
-    return json.dumps(doc, ensure_ascii=False, indent=1)
 
 
 # The region's events a status needs from the validated topic (a byte test before decoding).

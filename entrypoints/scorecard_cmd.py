@@ -19,38 +19,17 @@ the period or the county, a period not yet closed): one line, exit 1.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from entrypoints.arguments import EXIT_USAGE, AddParser
+from entrypoints.arguments import EXIT_USAGE, AddParser, assessed_period, county_code
 from entrypoints.scorecard_docs import SIDES
 
 if TYPE_CHECKING:
-    from agents.assessment_config import AssessmentConfig
-    from contracts.human_time import Zone
     from infra.settings import Settings
 
 EXIT_NOTHING = 1
-
-
-def period_arg(value: str) -> str:
-    from agents.assessment_state import ASSESSED_KINDS
-    from contracts import periods
-
-    try:
-        return periods.parse(value, ASSESSED_KINDS).text
-    except periods.PeriodError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def county_arg(value: str) -> str:
-    from contracts import divisions
-
-    if divisions.county(value) is None:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a current GB/T 2260 county-level code")
-    return value
 
 
 def add_parser(add: AddParser) -> None:
@@ -60,8 +39,10 @@ def add_parser(add: AddParser) -> None:
 def configure(parser: argparse.ArgumentParser) -> None:
     from contracts.league import SCOPES
 
-    parser.add_argument("--period", type=period_arg, help="a month (2026-03) or quarter (2026-Q1)")
-    parser.add_argument("--county", type=county_arg)
+    parser.add_argument(
+        "--period", type=assessed_period, help="a month (2026-03) or quarter (2026-Q1)"
+    )
+    parser.add_argument("--county", type=county_code)
     parser.add_argument(
         "--scope",
         choices=SCOPES,
@@ -84,8 +65,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def _configure_explain(explain: argparse.ArgumentParser) -> None:
     from agents.assessment_config import INDICATORS
 
-    explain.add_argument("--county", type=county_arg, required=True)
-    explain.add_argument("--period", type=period_arg, required=True)
+    explain.add_argument("--county", type=county_code, required=True)
+    explain.add_argument("--period", type=assessed_period, required=True)
     explain.add_argument("--indicator", choices=[i.name for i in INDICATORS], required=True)
     explain.add_argument("--side", choices=SIDES, help="default: every side it applies to")
     explain.add_argument("--format", choices=("table", "json"), default="table")
@@ -94,7 +75,7 @@ def _configure_explain(explain: argparse.ArgumentParser) -> None:
 def _configure_whatif(whatif: argparse.ArgumentParser) -> None:
     from contracts.league import SCOPES
 
-    whatif.add_argument("--period", type=period_arg, required=True)
+    whatif.add_argument("--period", type=assessed_period, required=True)
     whatif.add_argument("--config", type=Path, required=True, help="the weight file to try")
     whatif.add_argument("--base", type=Path, help="compare with (default: the shipped file)")
     whatif.add_argument("--scope", choices=SCOPES, default="region")
@@ -104,10 +85,6 @@ def _configure_whatif(whatif: argparse.ArgumentParser) -> None:
 def _error(message: str, code: int = EXIT_USAGE) -> int:
     print(f"error: {message}", file=sys.stderr)
     return code
-
-
-class NothingToShow(LookupError):
-    """The log holds nothing for what was asked; the message is one line (exit 1)."""
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -132,118 +109,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     bootstrap = resolve_bootstrap(settings)
     if bootstrap is None:
         return EXIT_USAGE
+    from entrypoints.scorecard_actions import NothingToShow, explain, league, whatif
+
     try:
         if action == "explain":
-            return cmd_explain(bootstrap, settings, args)
+            return explain(bootstrap, settings, args)
         if action == "whatif":
             trial, base = configs
-            return cmd_whatif(bootstrap, settings, args, trial=trial, base=base)
-        return cmd_list(bootstrap, settings, args)
+            return whatif(bootstrap, settings, args, trial=trial, base=base)
+        return league(bootstrap, settings, args)
     except NothingToShow as exc:
         return _error(str(exc), EXIT_NOTHING)
     except LookupError as exc:
         return _error(str(exc))
-
-
-def cmd_list(bootstrap: str, settings: Settings, args: argparse.Namespace) -> int:
-    from agents import assessment_config as cfg
-    from bootstrap.scorecards import log_clock, newest_cards
-    from entrypoints.scorecard_docs import card_json, league_of, nothing_for, scores_json
-    from entrypoints.scorecard_text import table_lines
-
-    shown_zone = _zone(args)
-    newest = newest_cards(bootstrap, settings.topic_prefix)
-    cards = {c.county: c for (_, period), c in newest.items() if period == args.period}
-    if not cards:
-        clock = log_clock(bootstrap, settings)
-        raise NothingToShow(nothing_for(args.period, clock, shown_zone, cfg.load()))
-    table = league_of(list(cards.values()), region=settings.region_code, scope=args.scope)
-    shown = [s for s in table.standings if args.county is None or s.county == args.county]
-    if args.county is not None and not shown:
-        where = "in the region's league" if args.scope == "region" else "for it"
-        raise NothingToShow(
-            f"county {args.county} has no scorecard for {args.period} {where}"
-            + (" (try --scope all)" if args.scope == "region" else "")
-        )
-    if args.format == "json":
-        doc = {
-            "period": args.period,
-            "scope": args.scope,
-            "ranked": bool(table.ranked),
-            "region_average": scores_json(table.average),
-            "scorecards": [card_json(s, cards[s.county], shown_zone) for s in shown],
-        }
-        print(json.dumps(doc, ensure_ascii=False, indent=1))
-    else:
-        print("\n".join(table_lines(shown, table.average, cards, ranked=bool(table.ranked))))
-    print(f"{len(shown)} scorecard(s) for {args.period} ({args.scope})", file=sys.stderr)
-    return 0
-
-
-def cmd_explain(bootstrap: str, settings: Settings, args: argparse.Namespace) -> int:
-    from agents import assessment_config as cfg
-    from agents.assessment import AssessmentError
-    from bootstrap.scorecards import fold_log, replayed_flows
-    from entrypoints.scorecard_docs import explanation
-    from entrypoints.scorecard_text import explanation_lines
-
-    sides = [args.side] if args.side else list(cfg.BY_NAME[args.indicator].sides)
-    try:
-        state = fold_log(bootstrap, settings, cfg.load())
-    except AssessmentError as exc:
-        return _error(str(exc))
-    flows = replayed_flows(bootstrap, settings) if args.indicator == "agreement_coverage" else None
-    docs = [
-        explanation(state, args.county, args.period, side, args.indicator, flows=flows)
-        for side in sides
-    ]
-    if args.format == "json":
-        print(json.dumps(docs, ensure_ascii=False, indent=1))
-        return 0
-    for doc in docs:
-        print("\n".join(explanation_lines(doc)))
-    return 0
-
-
-def cmd_whatif(
-    bootstrap: str,
-    settings: Settings,
-    args: argparse.Namespace,
-    *,
-    trial: AssessmentConfig,
-    base: AssessmentConfig,
-) -> int:
-    from agents import assessment_rules as rules
-    from agents.assessment import AssessmentError
-    from bootstrap.scorecards import fold_log, log_clock
-    from entrypoints.scorecard_docs import nothing_for, whatif_rows
-    from entrypoints.scorecard_text import whatif_lines
-
-    try:
-        state = fold_log(bootstrap, settings, base)
-    except AssessmentError as exc:
-        return _error(str(exc))
-    scope = args.scope
-    region = settings.region_code
-    rows = whatif_rows(
-        rules.standings(state, args.period, base, region=region, scope=scope).standings,
-        rules.standings(state, args.period, trial, region=region, scope=scope).standings,
-    )
-    if not rows:
-        clock = log_clock(bootstrap, settings)
-        raise NothingToShow(nothing_for(args.period, clock, _zone(args), base))
-    if args.format == "json":
-        doc = {"period": args.period, "scope": scope, "rows": rows}
-        print(json.dumps(doc, ensure_ascii=False, indent=1))
-    else:
-        print("\n".join(whatif_lines(rows)))
-        print(
-            f"what-if for {args.period} under {args.config}: nothing was published", file=sys.stderr
-        )
-    return 0
-
-
-def _zone(args: argparse.Namespace) -> Zone:
-    from contracts.human_time import zone
-
-    return zone(getattr(args, "utc", False))

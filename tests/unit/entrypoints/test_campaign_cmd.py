@@ -10,12 +10,12 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from contracts import campaign_status
+from contracts import campaign_book, campaign_status
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import CampaignProgressPublished, ProgressFigure
 from contracts.human_time import LOCAL, UTC
-from entrypoints import campaign_cmd
+from entrypoints import campaign_cmd, campaign_text
 from streams.county_node import CountyNode
 
 T = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -98,7 +98,7 @@ def test_status_sums_the_newest_figures_of_each_partition() -> None:
     ]
     report = campaign_status.progress(events, None)
     assert report["qingcha-2026"]["figures"] == {("440306", "lost_contact"): [8, 5, 1]}
-    lines = campaign_cmd.status_lines(report)
+    lines = campaign_text.status_lines(report)
     assert lines[0] == "qingcha-2026 (open): 8 assigned, 5 answered, 1 overdue"
     assert campaign_status.progress(events, "other") == {}
 
@@ -120,16 +120,16 @@ def region_events(*extra: object) -> list[object]:
 
 
 def test_status_shows_period_deadline_and_an_open_campaign_past_its_deadline() -> None:
-    books = campaign_cmd.book(region_events())
+    books = campaign_book.book(region_events())
     report = campaign_status.progress([figures(0, T, 5, 0, 5)], None)
-    lines = campaign_cmd.status_lines(report, books, LOCAL)
+    lines = campaign_text.status_lines(report, books, LOCAL)
     assert lines[0] == (
         "qingcha-2026 (OPEN PAST ITS DEADLINE by 30 days: extend or close it): "
         "5 assigned, 0 answered, 5 overdue"
     )
     assert lines[1] == "  period   2026-03-03 08:00 to 2026-06-01 08:00 UTC+8"
     assert lines[2] == "  deadline 2026-07-01 08:00 UTC+8 (logical clock 2026-07-31 08:00 UTC+8)"
-    doc = json.loads(campaign_cmd.status_json(report, books, UTC))
+    doc = json.loads(campaign_text.status_json(report, books, UTC))
     assert doc["qingcha-2026"]["state"] == "overdue_open"
     assert doc["qingcha-2026"]["deadline"] == "2026-07-01T00:00:00+00:00"
     assert (doc["qingcha-2026"]["assigned"], doc["qingcha-2026"]["overdue"]) == (5, 5)
@@ -142,11 +142,11 @@ def test_an_extended_or_closed_campaign_is_not_past_its_deadline() -> None:
         CampaignExtended, occurred_at=T + dt.timedelta(days=20), campaign_id="qingcha-2026",
         deadline=later,
     )  # fmt: skip
-    books = campaign_cmd.book(region_events(extended))
+    books = campaign_book.book(region_events(extended))
     assert books.campaigns["qingcha-2026"].deadline == later
     report = campaign_status.progress([figures(0, T, 5, 0, 0)], None)
-    assert campaign_cmd.status_lines(report, books)[0].startswith("qingcha-2026 (open)")
+    assert campaign_text.status_lines(report, books)[0].startswith("qingcha-2026 (open)")
     closed = node.build(CampaignClosed, occurred_at=T, campaign_id="qingcha-2026")
-    books = campaign_cmd.book(region_events(closed))
-    assert campaign_cmd.status_lines(report, books)[0].startswith("qingcha-2026 (closed)")
-    assert campaign_cmd.book([]).clock is None
+    books = campaign_book.book(region_events(closed))
+    assert campaign_text.status_lines(report, books)[0].startswith("qingcha-2026 (closed)")
+    assert campaign_book.book([]).clock is None
