@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 
 from infra.kafka.cluster import KafkaCluster
@@ -130,3 +131,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def wait_until_up(url: str, timeout_s: float = 60.0) -> bool:
+    """Whether the page at ``url`` answers within ``timeout_s`` (a server just started)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    async with aiohttp.ClientSession() as session:
+        while loop.time() < deadline:
+            try:
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return True
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.5)  # not listening yet
+                continue
+            await asyncio.sleep(0.5)
+    return False

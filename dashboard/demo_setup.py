@@ -31,9 +31,15 @@ async def start_demo_dashboard(
     county: str = "610902",
     region: str = "610900",
 ) -> DemoDashboard:
+    """A started dashboard over ``dsn`` with the demo's operators (:func:`start_with_operators`)."""
+    config = DashboardConfig(dsn=dsn, port=port, kafka_bootstrap=kafka_bootstrap, region=region)
+    return await start_with_operators(config, county=county)
+
+
+async def start_with_operators(config: DashboardConfig, *, county: str = "610902") -> DemoDashboard:
     """A started dashboard with a region operator ``region`` and a county operator
     ``county-<code>``, each with a fresh random password; stop it with ``server.stop()``."""
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(config.dsn)
     passwords = {"region": secrets.token_urlsafe(9), f"county-{county}": secrets.token_urlsafe(9)}
     try:
         await migrate(conn)
@@ -41,8 +47,6 @@ async def start_demo_dashboard(
         await add_user(conn, f"county-{county}", passwords[f"county-{county}"], "county", county)
     finally:
         await conn.close()
-    server = DashboardServer(
-        DashboardConfig(dsn=dsn, port=port, kafka_bootstrap=kafka_bootstrap, region=region)
-    )
+    server = DashboardServer(config)
     await server.start()
     return DemoDashboard(server, passwords)

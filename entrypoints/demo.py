@@ -15,14 +15,19 @@ import shlex
 import shutil
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from bootstrap import demo_stack
-from dashboard.demo_setup import start_demo_dashboard
+from bootstrap.readers import dashboard_config
+from dashboard.demo_setup import start_with_operators
 from entrypoints import demo_report
 from infra.region import region_private_key
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from disclosure.bulletin.build import Request
 from simulation.forgeries import publish_bad_examples
 from simulation.publisher import SimulationProgress, run_simulation
 from simulation.scenario import SimulationConfig
@@ -65,7 +70,8 @@ class Demo:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         conn = await demo_stack.connect_when_ready(dsn)
-        dashboard = await start_demo_dashboard(dsn, bootstrap, region=self.settings.region_code)
+        served = self.settings.model_copy(update={"pg_dsn": dsn, "kafka_bootstrap": bootstrap})
+        dashboard = await start_with_operators(dashboard_config(served, host="127.0.0.1", port=0))
         for line in dashboard.lines():
             self.say(line)
         try:
@@ -153,16 +159,21 @@ class Demo:
 
     async def _bulletin(self, bootstrap: str, env: dict[str, str]) -> None:
         """The quarter's bulletin (通报), both editions; the public page serving the public one."""
+        from bootstrap.readers import bulletin_log, bulletin_request
         from disclosure.bulletin.issue import issue_newest
-        from entrypoints.public_cmd import wait_until_up
 
+        def request_for(period: str, public: bool) -> Request:
+            return bulletin_request(
+                self.settings, period=period, scope="region", lang="zh", public=public, office=None
+            )
+
+        log = await bulletin_log(self.settings, bootstrap, "liudong", None)
         issued = await issue_newest(
-            bootstrap,
+            log,
+            request_for,
             "liudong",
-            region=self.settings.region_code,
             offices=self.root / "bulletins",
             public=self.settings.public_bulletins,
-            threshold=self.settings.public_suppress_below,
         )
         if issued is None:
             self.say("bulletin: no closed period yet (`liudong bulletin --period P OUT` later)")
@@ -173,7 +184,7 @@ class Demo:
         port = demo_stack.free_port()
         self.processes.spawn("public", dict(env, LIUDONG_PUBLIC_PAGE="on"), "--port", str(port))
         url = f"http://127.0.0.1:{port}/"
-        up = await wait_until_up(url)
+        up = await demo_stack.wait_until_up(url)
         self.say(f"public page at {url} (no sign-in)" + ("" if up else ": not answering yet"))
 
     async def _linger(self, stop: asyncio.Event) -> None:

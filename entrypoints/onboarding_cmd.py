@@ -16,23 +16,17 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from contracts.events.registry import (
-    CountyRegistered,
-    KeyRotated,
-    PublisherRegistered,
-    PublisherRevoked,
-    RegistryChange,
-)
 from contracts.publishers import NODE_EVENT_TYPES
 from contracts.types import PublisherRole
 from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser, county_code, instant
 from entrypoints.preflight import catalog_ready
+from entrypoints.registry_change import build_change, county_of, describe, first_error
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
 from streams.county_node import CountyNode
@@ -104,67 +98,6 @@ def configure_county(parser: argparse.ArgumentParser) -> None:
     _publisher_arguments(publisher)
     publisher.add_argument("--key", type=Path, required=True, help="the county node's key (PEM)")
     publisher.add_argument("--at", type=instant, help="the registration's instant (default: now)")
-
-
-def county_of(publisher_id: str) -> str:
-    return publisher_id.partition("/")[0]
-
-
-def build_change(signer: CountyNode, args: argparse.Namespace, now: dt.datetime) -> RegistryChange:
-    """The registry change the command publishes; ValidationError when a field is invalid."""
-    at = args.at or now
-    fields: Mapping[str, Any]
-    cls: type[RegistryChange]
-    if args.action == "register-county":
-        cls = CountyRegistered
-        fields = {"county": args.county, "name": args.name, "public_key": args.public_key}
-    elif args.action == "register-publisher":
-        cls = PublisherRegistered
-        fields = {
-            "county": county_of(args.publisher),
-            "publisher": args.publisher,
-            "role": args.role,
-            "public_key": args.public_key,
-            "event_types": args.event_types,
-            "stationed_in": args.stationed_in,
-        }
-    elif args.action == "rotate-key":
-        cls = KeyRotated
-        fields = {
-            "county": county_of(args.publisher),
-            "publisher": args.publisher,
-            "public_key": args.public_key,
-            "effective_at": args.effective,
-        }
-    else:
-        cls = PublisherRevoked
-        fields = {
-            "county": county_of(args.publisher),
-            "publisher": args.publisher,
-            "effective_at": args.effective,
-            "reason": args.reason,
-        }
-    return signer.build(cls, occurred_at=at, **fields)
-
-
-def first_error(exc: ValidationError) -> str:
-    error = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in error["loc"])
-    return f"{where}: {error['msg']}" if where else str(error["msg"])
-
-
-def describe(change: RegistryChange) -> str:
-    """One line saying what was published."""
-    if isinstance(change, CountyRegistered):
-        return f"county_registered {change.county} ({change.name}): node {change.county}/node"
-    if isinstance(change, PublisherRegistered):
-        scope = ",".join(change.event_types)
-        return f"publisher_registered {change.publisher} ({change.role}): {scope}"
-    if isinstance(change, KeyRotated):
-        return f"key_rotated {change.publisher}: old key retired {change.effective_at.isoformat()}"
-    if isinstance(change, PublisherRevoked):
-        return f"publisher_revoked {change.publisher} from {change.effective_at.isoformat()}"
-    return change.event_type
 
 
 async def submit(

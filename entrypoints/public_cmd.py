@@ -98,22 +98,3 @@ async def serve(config: PublicConfig) -> int:
     finally:
         await server.stop()
     return 0
-
-
-async def wait_until_up(url: str, timeout_s: float = 60.0) -> bool:
-    """Whether the page at ``url`` answers within ``timeout_s`` (a server just started)."""
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    async with aiohttp.ClientSession() as session:
-        while loop.time() < deadline:
-            try:
-                async with session.get(url) as response:
-                    if response.status < 500:
-                        return True
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.5)  # not listening yet
-                continue
-            await asyncio.sleep(0.5)
-    return False

@@ -2,18 +2,24 @@
 
 What ``liudong demo`` does at the end of its simulated quarter; an office does the same with
 ``liudong bulletin`` (twice, once with ``--public``), putting the public edition in the
-public page's folder.
+public page's folder. The log and each edition's request come from the composition root
+(:mod:`bootstrap.readers`), as for ``liudong bulletin``.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from agents import assessment_config as cfg
-from disclosure.bulletin import build, content, log_reader, pdf
+from disclosure.bulletin import build, content, pdf
 from disclosure.bulletin.inputs import sha256_file
+from disclosure.bulletin.log_fold import LogFold
+
+# The request for a period's bulletin: the public edition when the flag is set.
+RequestFor = Callable[[str, bool], build.Request]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,30 +29,18 @@ class Issued:
 
 
 async def issue_newest(
-    bootstrap: str,
-    prefix: str,
-    *,
-    region: str,
-    offices: Path,
-    public: Path,
-    threshold: int,
+    log: LogFold, request_for: RequestFor, prefix: str, *, offices: Path, public: Path
 ) -> Issued | None:
-    """The newest closed quarter's (else month's) bulletin, both editions, written to
-    ``offices`` and ``public``; None when the log has closed no period yet."""
-    log = await log_reader.read(bootstrap, prefix)
+    """The newest closed quarter's (else month's) bulletin of ``log``, both editions, written
+    to ``offices`` and ``public``; None when the log has closed no period yet."""
     config = cfg.load()
     period = content.newest_closed(log.assessment, config)
     if period is None:
         return None
     weights = sha256_file(cfg.DEFAULT_PATH)
     files: list[Path] = []
-    for folder, edition in ((offices, "full"), (public, "public")):
-        request = build.Request(
-            period=period.text,
-            edition="public" if edition == "public" else "full",
-            suppress_below=threshold if edition == "public" else None,
-            region=region,
-        )
+    for folder, is_public in ((offices, False), (public, True)):
+        request = request_for(period.text, is_public)
         bulletin = build.make(log, request, config, weights_sha256=weights, topic_prefix=prefix)
         folder.mkdir(parents=True, exist_ok=True)
         html = folder / f"{period.text}.html"
