@@ -11,26 +11,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import sys
-from typing import Any, get_args
+from typing import TYPE_CHECKING, get_args
 
-from pydantic import ValidationError
-
-from bootstrap import client_options
-from contracts import unions
-from contracts.campaign_book import book
-from contracts.campaign_status import progress
-from contracts.envelope import Envelope
-from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened
-from contracts.human_time import zone
 from contracts.types import CheckKind
-from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser, county_code, instant
-from entrypoints.campaign_text import status_json, status_lines
-from entrypoints.preflight import region_node
-from infra.kafka.address import resolve_bootstrap
-from infra.settings import Settings
-from streams.county_node import CountyNode
+from entrypoints.arguments import (
+    EXIT_USAGE,
+    AddParser,
+    UsageParser,
+    county_code,
+    instant,
+    utc_flag,
+)
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
 
 CHECKS: tuple[str, ...] = get_args(CheckKind)
 
@@ -74,75 +68,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     status = sub.add_parser("status", help="tasks assigned, answered and overdue")
     status.add_argument("--id", help="one campaign (default: all)")
     status.add_argument("--format", choices=("table", "json"), default="table")
-    status.add_argument("--utc", action="store_true", help="times in UTC (default: UTC+8)")
-
-
-def build_event(region: CountyNode, args: argparse.Namespace, now: dt.datetime) -> Envelope:
-    """The region event for ``open``/``extend``/``close``; ValidationError if inconsistent."""
-    at = args.at or now
-    if args.action == "open":
-        return region.build(
-            CampaignOpened,
-            occurred_at=at,
-            campaign_id=args.id,
-            counties=args.counties,
-            period_start=args.start,
-            period_end=args.end,
-            deadline=args.deadline,
-            checks=args.checks,
-        )
-    if args.action == "extend":
-        return region.build(
-            CampaignExtended, occurred_at=at, campaign_id=args.id, deadline=args.deadline
-        )
-    return region.build(CampaignClosed, occurred_at=at, campaign_id=args.id, early=args.early)
-
-
-async def publish(region: CountyNode, args: argparse.Namespace) -> int:
-    try:
-        event = build_event(region, args, dt.datetime.now(dt.UTC))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        print(f"error: {first['msg']}", file=sys.stderr)
-        return EXIT_USAGE
-    async with region:
-        await region.publish(event)
-    print(f"{event.event_type} {args.id} at {event.occurred_at.isoformat()}")
-    return 0
-
-
-# The region's events a status needs from the validated topic (a byte test before decoding).
-REGION_EVENTS = (
-    b'"campaign_opened"',
-    b'"campaign_extended"',
-    b'"campaign_closed"',
-    b'"clock_ticked"',
-)
-
-
-async def status(
-    bootstrap: str, topic: str, args: argparse.Namespace, validated: str, **options: Any
-) -> int:
-    from streams.topic_reader import read_all
-
-    events = await read_all(bootstrap, topic, unions.AlertEvent, client_options=options)
-    report = progress(events, args.id)
-    if args.id is not None and not report:
-        print(f"error: no campaign {args.id!r} in the log (no progress published)", file=sys.stderr)
-        return 1
-    region = await read_all(
-        bootstrap, validated, unions.CountyEvent, client_options=options, wanted=REGION_EVENTS
-    )
-    books = book(region)
-    shown = zone(getattr(args, "utc", False))
-    if args.format == "json":
-        print(status_json(report, books, shown))
-    else:
-        print("\n".join(status_lines(report, books, shown)))
-    return 0
+    utc_flag(status)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bootstrap import client_options
+    from entrypoints.campaign_actions import publish, status
+    from entrypoints.preflight import region_node
+    from infra.kafka.address import resolve_bootstrap
     from streams import topics
 
     if args.action == "status":

@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, get_args
-
-from pydantic import ValidationError
+from typing import get_args
 
 from contracts.publishers import NODE_EVENT_TYPES
 from contracts.types import PublisherRole
 from entrypoints.arguments import EXIT_USAGE, AddParser, UsageParser, county_code, instant
 from entrypoints.preflight import catalog_ready
-from entrypoints.registry_change import build_change, county_of, describe, first_error
+from entrypoints.registry_change import county_of, submit
 from infra.kafka.address import resolve_bootstrap
 from infra.settings import Settings
-from streams.county_node import CountyNode
 
 DELEGATE_ROLES = tuple(r for r in get_args(PublisherRole) if r not in ("node", "region"))
 
@@ -98,36 +93,6 @@ def configure_county(parser: argparse.ArgumentParser) -> None:
     _publisher_arguments(publisher)
     publisher.add_argument("--key", type=Path, required=True, help="the county node's key (PEM)")
     publisher.add_argument("--at", type=instant, help="the registration's instant (default: now)")
-
-
-async def submit(
-    signer: CountyNode,
-    args: argparse.Namespace,
-    *,
-    read_registry: Callable[[], Any],
-    registry_topic: str,
-) -> int:
-    """Build, check against the registry as it stands, then publish the change."""
-    from agents.registry import RegistryRejection
-
-    try:
-        change = build_change(signer, args, dt.datetime.now(dt.UTC))
-    except ValidationError as exc:
-        print(f"error: {first_error(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    registry = await read_registry()
-    try:
-        registry.apply(change, change.model_dump(mode="json"))
-    except RegistryRejection as exc:
-        print(
-            f"error: the registry would refuse it, nothing published: {exc.code}: {exc.reason}",
-            file=sys.stderr,
-        )
-        return 1
-    async with signer:
-        await signer.publish(change)
-    print(f"{describe(change)}; published to {registry_topic}")
-    return 0
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

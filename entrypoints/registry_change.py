@@ -1,11 +1,13 @@
 """The registry change ``liudong region ...`` and ``liudong county register-publisher``
-publish, built from their arguments, and the one line that says what was published."""
+publish: built from their arguments, checked against the registry as it stands, published, and
+the one line that says what was published."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,6 +19,7 @@ from contracts.events.registry import (
     PublisherRevoked,
     RegistryChange,
 )
+from entrypoints.arguments import EXIT_USAGE
 from streams.county_node import CountyNode
 
 
@@ -79,3 +82,33 @@ def describe(change: RegistryChange) -> str:
     if isinstance(change, PublisherRevoked):
         return f"publisher_revoked {change.publisher} from {change.effective_at.isoformat()}"
     return change.event_type
+
+
+async def submit(
+    signer: CountyNode,
+    args: argparse.Namespace,
+    *,
+    read_registry: Callable[[], Any],
+    registry_topic: str,
+) -> int:
+    """Build, check against the registry as it stands, then publish the change."""
+    from agents.registry import RegistryRejection
+
+    try:
+        change = build_change(signer, args, dt.datetime.now(dt.UTC))
+    except ValidationError as exc:
+        print(f"error: {first_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    registry = await read_registry()
+    try:
+        registry.apply(change, change.model_dump(mode="json"))
+    except RegistryRejection as exc:
+        print(
+            f"error: the registry would refuse it, nothing published: {exc.code}: {exc.reason}",
+            file=sys.stderr,
+        )
+        return 1
+    async with signer:
+        await signer.publish(change)
+    print(f"{describe(change)}; published to {registry_topic}")
+    return 0

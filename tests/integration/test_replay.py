@@ -38,7 +38,7 @@ from audit.replay.runner import Job, replay
 from audit.replay.verify import Request, verify
 from contracts.human_time import UTC
 from contracts.identity import person_key
-from entrypoints import audit_cmd
+from entrypoints.audit_actions import cmd_audit_county, cmd_audit_log, cmd_audit_person
 from infra.projection.projector import Projector
 from infra.settings import Settings
 from tests.integration import obligation_scenario as script
@@ -357,7 +357,7 @@ def test_audit_person_prints_the_timeline_with_causes_and_is_audited(
         sql(live.dsn, "SELECT count(*) AS n FROM events WHERE person_key = $1", key)
     )
 
-    assert audit_cmd.cmd_audit_person(live.settings(), raw_id) == 0
+    assert cmd_audit_person(live.settings(), raw_id) == 0
     out = capsys.readouterr().out
     assert key in out
     assert raw_id not in out
@@ -366,16 +366,14 @@ def test_audit_person_prints_the_timeline_with_causes_and_is_audited(
     assert "caused by outflow_registered" in out
     assert "caused by clock_ticked" in out  # a tick's decision (reminder or breach)
 
-    assert audit_cmd.cmd_audit_person(live.settings(), key, as_of=AS_OF[0], fmt="json") == 0
+    assert cmd_audit_person(live.settings(), key, as_of=AS_OF[0], fmt="json") == 0
     report = json.loads(capsys.readouterr().out)
     assert report["timeline"]
     assert all(dt.datetime.fromisoformat(e["occurred_at"]) <= AS_OF[0] for e in report["timeline"])
     derived = [e for e in report["timeline"] if e["derived"]]
     assert all(e["causation_chain"] for e in derived)
 
-    assert (
-        audit_cmd.cmd_audit_county(live.settings(), script.DESTINATIONS[0], period="2026-Q1") == 0
-    )
+    assert cmd_audit_county(live.settings(), script.DESTINATIONS[0], period="2026-Q1") == 0
     assert "arrival_registration" in capsys.readouterr().out
 
     log = asyncio.run(sql(live.dsn, "SELECT * FROM audit_log ORDER BY seq"))
@@ -389,7 +387,7 @@ def test_audit_person_prints_the_timeline_with_causes_and_is_audited(
     assert log[1]["rows_returned"] == len(report["timeline"])
     assert log[2]["period"] == "2026-Q1"
 
-    assert audit_cmd.cmd_audit_log(live.settings(), limit=10) == 0
+    assert cmd_audit_log(live.settings(), limit=10) == 0
     shown = capsys.readouterr().out.splitlines()
     assert len(shown) == 1 + 3
     assert all("auditor-7" in line for line in shown[1:])
@@ -402,11 +400,11 @@ def test_audit_refuses_what_is_neither_a_key_nor_an_id(
 ) -> None:
     count = "SELECT count(*) AS n FROM audit_log"
     before = asyncio.run(sql(live.dsn, count))[0]["n"]
-    assert audit_cmd.cmd_audit_person(live.settings(), "110105194912310021") == 2  # bad check digit
+    assert cmd_audit_person(live.settings(), "110105194912310021") == 2  # bad check digit
     assert "neither a person key" in capsys.readouterr().err
-    assert audit_cmd.cmd_audit_person(live.settings(), "abc") == 2  # too short for a prefix
+    assert cmd_audit_person(live.settings(), "abc") == 2  # too short for a prefix
     assert "at least 8 hex characters" in capsys.readouterr().err
-    assert audit_cmd.cmd_audit_county(live.settings(), "440306", period="2026-13") == 2
+    assert cmd_audit_county(live.settings(), "440306", period="2026-13") == 2
     assert asyncio.run(sql(live.dsn, count))[0]["n"] == before  # refused: nothing read or logged
 
 
@@ -417,11 +415,11 @@ def test_a_unique_key_prefix_finds_the_person_and_an_ambiguous_one_lists_the_key
     live: Live, capsys: pytest.CaptureFixture[str]
 ) -> None:
     key = person_key(script.national_id(0, script.ORIGINS[0]), SECRET)
-    assert audit_cmd.cmd_audit_person(live.settings(), key[:8]) == 0
+    assert cmd_audit_person(live.settings(), key[:8]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"person {key}")  # the full key, to copy
     assert "(UTC+8)" in out  # Beijing time, the zone named
-    assert audit_cmd.cmd_audit_person(live.settings(), key[:8].upper(), fmt="json", zone=UTC) == 0
+    assert cmd_audit_person(live.settings(), key[:8].upper(), fmt="json", zone=UTC) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["person_key"] == key
     assert report["timeline"][0]["occurred_at"].endswith("+00:00")
@@ -431,7 +429,7 @@ def test_a_unique_key_prefix_finds_the_person_and_an_ambiguous_one_lists_the_key
     for twin in twins:
         asyncio.run(sql(live.dsn, insert, twin, script.T0))
     try:
-        assert audit_cmd.cmd_audit_person(live.settings(), "abcdef01") == 1
+        assert cmd_audit_person(live.settings(), "abcdef01") == 1
         err = capsys.readouterr().err.strip()
         assert (
             err == f"error: abcdef01 is ambiguous: it starts 2 person keys: {twins[0]}, {twins[1]}"
@@ -443,16 +441,16 @@ def test_a_unique_key_prefix_finds_the_person_and_an_ambiguous_one_lists_the_key
 def test_an_unknown_person_or_an_instant_before_them_is_an_error(
     live: Live, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert audit_cmd.cmd_audit_person(live.settings(), "0" * 64) == 1
+    assert cmd_audit_person(live.settings(), "0" * 64) == 1
     assert capsys.readouterr().err.strip() == f"error: no person with key {'0' * 64} in the log"
-    assert audit_cmd.cmd_audit_person(live.settings(), "00000000") == 1
+    assert cmd_audit_person(live.settings(), "00000000") == 1
     assert "no person in the log has a key starting 00000000" in capsys.readouterr().err
     key = person_key(script.national_id(0, script.ORIGINS[0]), SECRET)
     before = script.T0 - 30 * DAY
-    assert audit_cmd.cmd_audit_person(live.settings(), key, as_of=before) == 1
+    assert cmd_audit_person(live.settings(), key, as_of=before) == 1
     err = capsys.readouterr().err
     assert "has no events by 2026-01-30 08:00 UTC+8: the first is at" in err
-    assert audit_cmd.cmd_audit_person(live.settings(), key, as_of=FAR - DAY) == 0
+    assert cmd_audit_person(live.settings(), key, as_of=FAR - DAY) == 0
     assert "is after the log's last event" in capsys.readouterr().err
 
 
@@ -460,12 +458,12 @@ def test_audit_county_beyond_the_log_or_unknown_is_an_error(
     live: Live, capsys: pytest.CaptureFixture[str]
 ) -> None:
     county = script.DESTINATIONS[0]
-    assert audit_cmd.cmd_audit_county(live.settings(), county, period="2027") == 1
+    assert cmd_audit_county(live.settings(), county, period="2027") == 1
     err = capsys.readouterr().err
     assert err.startswith("error: period 2027 begins after the log's clock (")
-    assert audit_cmd.cmd_audit_county(live.settings(), "110101", period="2026-Q1") == 1
+    assert cmd_audit_county(live.settings(), "110101", period="2026-Q1") == 1
     assert "county 110101 is party to no obligation in the log" in capsys.readouterr().err
-    assert audit_cmd.cmd_audit_county(live.settings(), county, period="2026-05") == 0
+    assert cmd_audit_county(live.settings(), county, period="2026-05") == 0
     captured = capsys.readouterr()
     assert "note: period 2026-05 is not over: the log's clock is at" in captured.err
     assert f"county {county}  period 2026-05" in captured.out

@@ -15,7 +15,7 @@ from contracts.events.campaigns import CampaignClosed, CampaignExtended, Campaig
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import CampaignProgressPublished, ProgressFigure
 from contracts.human_time import LOCAL, UTC
-from entrypoints import campaign_cmd, campaign_text
+from entrypoints import campaign_actions, campaign_text
 from streams.county_node import CountyNode
 
 T = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -49,7 +49,7 @@ def opening(**changes: object) -> argparse.Namespace:
 
 
 def test_open_builds_a_signed_region_event() -> None:
-    event = campaign_cmd.build_event(region(), opening(), now=T + dt.timedelta(days=1))
+    event = campaign_actions.build_event(region(), opening(), now=T + dt.timedelta(days=1))
     assert isinstance(event, CampaignOpened)
     assert event.occurred_at == T  # --at wins over now
     assert event.counties == ("610902", "610921")
@@ -61,7 +61,7 @@ async def test_an_inconsistent_period_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     args = opening(deadline=T - dt.timedelta(days=1))  # before the period's end
-    assert await campaign_cmd.publish(region(), args) == 2
+    assert await campaign_actions.publish(region(), args) == 2
     err = capsys.readouterr().err.strip()
     assert err == "error: Value error, need period_start < period_end <= deadline"
 
