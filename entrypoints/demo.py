@@ -25,13 +25,13 @@ from dashboard.demo_setup import start_with_operators
 from entrypoints import demo_report
 from infra.region import region_private_key
 from infra.settings import Settings
-
-if TYPE_CHECKING:
-    from disclosure.bulletin.build import Request
 from simulation.forgeries import publish_bad_examples
 from simulation.publisher import SimulationProgress, run_simulation
 from simulation.scenario import SimulationConfig
 from streams.keys import person_key_secret
+
+if TYPE_CHECKING:
+    from disclosure.bulletin.build import Request
 
 
 class Demo:
