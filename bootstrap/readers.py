@@ -22,6 +22,7 @@ from disclosure.bulletin.positions import Positions
 from disclosure.public.server import PublicConfig
 from infra.postgres import resolve_dsn
 from infra.settings import Settings
+from streams import topics
 
 
 def dashboard_config(settings: Settings, *, host: str, port: int) -> DashboardConfig:
@@ -51,6 +52,7 @@ def public_config(
         threshold=settings.public_suppress_below,
         port=port,
         client_options=client_options(settings),
+        max_record_bytes=topics.read_limit(settings.max_event_bytes),
     )
 
 
@@ -81,4 +83,10 @@ async def bulletin_log(
 ) -> LogFold:
     """The log a bulletin reads, up to ``at`` (default: its end now); ``prefix`` is the
     deployment's, or the one a bulletin being verified states."""
-    return await log_reader.read(kafka, prefix, at, client_options=client_options(settings))
+    return await log_reader.read(
+        kafka,
+        prefix,
+        at,
+        client_options=client_options(settings),
+        max_record_bytes=topics.read_limit(settings.max_event_bytes),
+    )

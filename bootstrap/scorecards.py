@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from infra.settings import Settings
 
 
-def newest_cards(bootstrap: str, prefix: str) -> dict[tuple[str, str], ScorecardPublished]:
+def newest_cards(bootstrap: str, settings: Settings) -> dict[tuple[str, str], ScorecardPublished]:
     """The newest revision of every (county, period) on the scorecards topic."""
     from agents import assessment_rules as rules
     from contracts import unions
@@ -23,7 +23,12 @@ def newest_cards(bootstrap: str, prefix: str) -> dict[tuple[str, str], Scorecard
     from streams.topic_reader import read_all
 
     cards = asyncio.run(
-        read_all(bootstrap, topics.SCORECARDS.full_name(prefix), unions.ScorecardEvent)
+        read_all(
+            bootstrap,
+            topics.SCORECARDS.full_name(settings.topic_prefix),
+            unions.ScorecardEvent,
+            client_options=client_options(settings),
+        )
     )
     return rules.newest(cards)
 
@@ -54,6 +59,7 @@ def replayed_flows(bootstrap: str, settings: Settings) -> list[tuple[str, Any]]:
     the audit replay (the cases agent's own decisions).
     """
     from audit.replay import replay_log
+    from streams import topics
 
     replay = asyncio.run(
         replay_log(
@@ -61,6 +67,7 @@ def replayed_flows(bootstrap: str, settings: Settings) -> list[tuple[str, Any]]:
             settings.topic_prefix,
             region=settings.region_code,
             client_options=client_options(settings),
+            max_record_bytes=topics.read_limit(settings.max_event_bytes),
         )
     )
     return [(case.person_key, flow) for case in replay.cases() for flow in case.flows]

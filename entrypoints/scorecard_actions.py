@@ -33,7 +33,7 @@ def league(bootstrap: str, settings: Settings, args: argparse.Namespace) -> int:
     from entrypoints.scorecard_text import table_lines
 
     shown_zone = _zone(args)
-    newest = newest_cards(bootstrap, settings.topic_prefix)
+    newest = newest_cards(bootstrap, settings)
     cards = {c.county: c for (_, period), c in newest.items() if period == args.period}
     if not cards:
         clock = log_clock(bootstrap, settings)

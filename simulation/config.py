@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from contracts.envelope import Envelope
-from simulation.calendar import SPRING_FESTIVAL, START
 from simulation.geography import REGION
+from simulation.scenario_time import SPRING_FESTIVAL, START
 
 # Persons are numbered in this many bits in the generator's heap (at most 134 million).
 PERSON_INDEX_BITS = 27

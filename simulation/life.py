@@ -31,7 +31,9 @@ from contracts.events.migration import (
     OutflowRegistered,
     ReturnedHome,
 )
-from simulation.calendar import (
+from simulation.config import CountyRates, SimulationConfig
+from simulation.geography import Geography
+from simulation.scenario_time import (
     ARRIVAL_DAYS,
     DAY,
     DEPARTURE_WAVE_DAYS,
@@ -47,8 +49,6 @@ from simulation.calendar import (
     office,
     within,
 )
-from simulation.config import CountyRates, SimulationConfig
-from simulation.geography import Geography
 
 
 class Person(NamedTuple):

@@ -29,15 +29,6 @@ from contracts.events.agreements import AgreementSigned
 from contracts.events.campaigns import CampaignOpened
 from contracts.events.clock import ClockTicked
 from contracts.identity import check_char
-from simulation.calendar import (
-    DAY,
-    DEPARTURE_WAVE_DAYS,
-    INQUIRY_DAYS,
-    MONTH_WEIGHT,
-    RETURN_WAVE_DAYS,
-    SPRING_FESTIVAL,
-    office,
-)
 from simulation.config import (
     PERSON_INDEX_BITS,
     AnomalyRates,
@@ -50,6 +41,15 @@ from simulation.config import (
 )
 from simulation.geography import Geography, build_geography
 from simulation.life import Life, Person, Plan, Step
+from simulation.scenario_time import (
+    DAY,
+    DEPARTURE_WAVE_DAYS,
+    INQUIRY_DAYS,
+    MONTH_WEIGHT,
+    RETURN_WAVE_DAYS,
+    SPRING_FESTIVAL,
+    office,
+)
 
 # The scenario's words, importable from here with the generator.
 __all__ = [

@@ -16,7 +16,7 @@ from audit.replay.positions import show
 from audit.replay.runner import Job, replay
 from infra.kafka.client_security import aiokafka_options
 from infra.settings import Settings
-from streams import signing
+from streams import signing, topics
 from streams.keys import KeyFileError
 
 
@@ -64,6 +64,7 @@ def check_report(settings: Settings, o: Options, path: Path, config: AssessmentC
             as_of=records.as_of_of(doc),
             digests=True,
             config=config,
+            max_record_bytes=topics.read_limit(settings.max_event_bytes),
         )
         outcome = replay(job, o.workers, client_options=aiokafka_options(settings))
     except (records.ReportError, *ENVIRONMENT_ERRORS) as exc:

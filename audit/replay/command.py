@@ -124,6 +124,7 @@ def _replay(settings: Settings, o: Options, config: AssessmentConfig, bootstrap:
         as_of=o.as_of,
         config=config if o.county is not None else None,
         county=o.county,
+        max_record_bytes=topics.read_limit(settings.max_event_bytes),
     )
     return replay(job, o.workers, client_options=options, progress=sys.stderr)
 
@@ -224,6 +225,7 @@ def _verify(
         workers=o.workers,
         wait_s=o.wait_s,
         client_options=aiokafka_options(settings),
+        max_record_bytes=topics.read_limit(settings.max_event_bytes),
     )
     v = verify(request, progress=sys.stderr)
     summary = v.outcome.summary()

@@ -94,12 +94,14 @@ class Replay:
         keep_outputs: bool = False,
         derivation: Derivation | None = None,
         assess: bool = False,
+        max_record_bytes: int = topics.READ_LIMIT_BYTES,
     ) -> None:
         self.region = region
         self.defaults = defaults or Defaults()
         self.as_of = as_of
         self.partitions: dict[int, PartitionReplay] = {}
-        self.codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=topics.READ_LIMIT_BYTES)
+        self.codec: Codec[Any] = Codec(unions.CountyEvent, max_bytes=max_record_bytes)
+        self.max_record_bytes = max_record_bytes
         self._events: TypeAdapter[Any] = TypeAdapter(unions.CountyEvent)
         self.positions: dict[int, int] = {}
         self.read = 0
@@ -155,7 +157,7 @@ class Replay:
         verified each event before writing it to the validated topic.
         """
         event: Envelope
-        if value is not None and len(value) <= topics.READ_LIMIT_BYTES:
+        if value is not None and len(value) <= self.max_record_bytes:
             try:
                 event = self._events.validate_json(value)
             except ValidationError:

@@ -56,6 +56,8 @@ class Job:
     county: str | None = None  # keep the cases of this county
     keep: bool = False  # keep every derived entry with its bytes (to name a difference)
     batch_records: int = BATCH_RECORDS
+    # The largest record read: topics.read_limit of the deployment's LIUDONG_MAX_EVENT_BYTES.
+    max_record_bytes: int = topics.READ_LIMIT_BYTES
 
 
 async def replay_log(
@@ -73,6 +75,7 @@ async def replay_log(
     only: Sequence[int] | None = None,
     derivation: Derivation | None = None,
     assess: bool = False,
+    max_record_bytes: int = topics.READ_LIMIT_BYTES,
 ) -> Replay:
     """Replay the validated topic from the earliest offset up to ``ends`` (default: the end
     offsets now), each partition in offset order, in this process; ``only``: just these
@@ -84,6 +87,7 @@ async def replay_log(
         keep_outputs=keep_outputs,
         derivation=derivation,
         assess=assess,
+        max_record_bytes=max_record_bytes,
     )
     reader = ValidatedReader(
         bootstrap_servers,
@@ -124,6 +128,7 @@ async def replay_job(job: Job, *, progress: TextIO | None = None) -> Replay:
         only=job.partitions,
         derivation=Derivation(keep=job.keep) if job.digests or job.keep else None,
         assess=job.config is not None,
+        max_record_bytes=job.max_record_bytes,
     )
 
 

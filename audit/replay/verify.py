@@ -75,6 +75,7 @@ class Request:
     wait_s: float = 10.0
     defaults: Defaults = field(default_factory=Defaults)
     client_options: Mapping[str, Any] | None = None
+    max_record_bytes: int = topics.READ_LIMIT_BYTES  # topics.read_limit of the deployment
 
     @property
     def derived_from(self) -> str:
@@ -178,6 +179,7 @@ def verify(request: Request, *, progress: TextIO | None = None) -> Verification:
         request.as_of,
         digests=True,
         config=request.config,
+        max_record_bytes=request.max_record_bytes,
     )
     outcome = replay(job, request.workers, client_options=request.client_options, progress=progress)
     reached = {p: outcome.positions.get(p, 0) for p in partitions}
@@ -306,6 +308,7 @@ async def _first_difference(
         as_of=request.as_of,
         ends={partition: position[partition]},
         client_options=request.client_options,
+        max_record_bytes=request.max_record_bytes,
         only=[partition],
         derivation=kept,
     )
@@ -394,6 +397,7 @@ async def _rows(
         defaults=request.defaults,
         ends={p: position[p] for p in partitions},
         client_options=request.client_options,
+        max_record_bytes=request.max_record_bytes,
         only=partitions,
     )
     return again.rows()

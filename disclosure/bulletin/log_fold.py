@@ -108,6 +108,8 @@ class LogFold:
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     hashes: dict[tuple[str, int], Any] = field(default_factory=dict)  # running sha256
     undecodable: int = 0
+    # The largest record decoded: topics.read_limit of the deployment's LIUDONG_MAX_EVENT_BYTES.
+    max_record_bytes: int = topics.READ_LIMIT_BYTES
     _codecs: dict[str, Codec[Any]] = field(default_factory=dict)
 
     def absorb(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
@@ -126,7 +128,7 @@ class LogFold:
             return
         codec = self._codecs.get(topic)
         if codec is None:
-            codec = self._codecs[topic] = Codec(_UNIONS[topic], max_bytes=topics.READ_LIMIT_BYTES)
+            codec = self._codecs[topic] = Codec(_UNIONS[topic], max_bytes=self.max_record_bytes)
         try:
             event = codec.decode(value).event
         except DecodeError:

@@ -18,6 +18,7 @@ from aiokafka import TopicPartition
 
 from disclosure.bulletin.log_fold import LogFold
 from disclosure.bulletin.positions import TOPICS, Positions
+from streams import topics
 from streams.read_bounds import ReadBounds
 from streams.topic_reader import TopicReader, TopicsNotFound
 
@@ -43,10 +44,11 @@ class LogFollower:
         *,
         client_options: Mapping[str, Any] | None = None,
         wait_s: float = 5.0,
+        max_record_bytes: int = topics.READ_LIMIT_BYTES,
     ) -> None:
         self.names = {topic_name(prefix, t): t for t in TOPICS}
         self.wait_s = wait_s
-        self.fold = LogFold()
+        self.fold = LogFold(max_record_bytes=max_record_bytes)
         self._reader = TopicReader(bootstrap, client_options=client_options)
         self._partitions: list[TopicPartition] = []
 
@@ -113,9 +115,16 @@ async def read(
     *,
     client_options: Mapping[str, Any] | None = None,
     wait_s: float = 5.0,
+    max_record_bytes: int = topics.READ_LIMIT_BYTES,
 ) -> LogFold:
     """The log folded up to ``positions`` (default: the end offsets now)."""
-    follower = LogFollower(bootstrap, prefix, client_options=client_options, wait_s=wait_s)
+    follower = LogFollower(
+        bootstrap,
+        prefix,
+        client_options=client_options,
+        wait_s=wait_s,
+        max_record_bytes=max_record_bytes,
+    )
     await follower.start()
     try:
         return await follower.catch_up(positions)

@@ -38,6 +38,7 @@ from disclosure.bulletin.doc import region_name
 from disclosure.bulletin.log_reader import LogError, LogFollower
 from disclosure.bulletin.words import word
 from disclosure.public import bulletins, view
+from streams import topics
 
 log = structlog.get_logger(__name__)
 
@@ -76,6 +77,7 @@ class PublicConfig:
     port: int = 0
     refresh_s: float = 10.0
     client_options: Mapping[str, Any] = field(default_factory=dict)
+    max_record_bytes: int = topics.READ_LIMIT_BYTES  # topics.read_limit of the deployment
 
     def __post_init__(self) -> None:
         import ipaddress
@@ -90,7 +92,10 @@ class PublicSite:
     def __init__(self, config: PublicConfig) -> None:
         self.config = config
         self.follower = LogFollower(
-            config.bootstrap, config.prefix, client_options=config.client_options
+            config.bootstrap,
+            config.prefix,
+            client_options=config.client_options,
+            max_record_bytes=config.max_record_bytes,
         )
         self.served = bulletins.Served((), {})
         self._cache: dict[tuple[str, Lang], build.Bulletin] = {}

@@ -11,6 +11,7 @@ from agents import assessment_config as cfg
 from bootstrap import readers
 from disclosure.bulletin.inputs import sha256_file
 from infra.settings import Settings
+from streams import topics
 
 DSN = "postgresql://reader@127.0.0.1:1/liudong"
 
@@ -43,6 +44,17 @@ def test_the_public_page_serves_the_deployment_s_folder_with_its_threshold(
     assert (public.threshold, public.prefix, public.region) == (7, "county", given.region_code)
     assert public.weights_sha256 == sha256_file(cfg.DEFAULT_PATH)
     assert public.config is config
+
+
+def test_the_public_page_reads_events_as_large_as_the_deployment_admits(tmp_path: Path) -> None:
+    large = 12 * 1024 * 1024  # above the catalog's 10 MiB floor
+    config = cfg.load()
+    floor = readers.public_config(
+        settings(tmp_path), "127.0.0.1:9", config, cfg.DEFAULT_PATH, port=0
+    )
+    given = settings(tmp_path, max_event_bytes=large)
+    public = readers.public_config(given, "127.0.0.1:9", config, cfg.DEFAULT_PATH, port=0)
+    assert (floor.max_record_bytes, public.max_record_bytes) == (topics.READ_LIMIT_BYTES, large)
 
 
 def test_only_the_public_edition_of_a_bulletin_withholds(tmp_path: Path) -> None:

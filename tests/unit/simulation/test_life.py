@@ -9,10 +9,10 @@ import datetime as dt
 import random
 
 from contracts.events.migration import InflowRegistered, OriginAnswered, OutflowRegistered
-from simulation.calendar import DAY, OFFICE_OPEN
 from simulation.config import AnomalyRates, CountyRates, ResponseRates, SimulationConfig
 from simulation.geography import build_geography
 from simulation.life import Life, Person, Plan
+from simulation.scenario_time import DAY, OFFICE_OPEN
 
 ORIGIN_ID = "610902198001010011"
 
