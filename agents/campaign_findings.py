@@ -21,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from agents.campaign_book import Campaign
 from agents.case_state import CaseState, Registration
 from contracts.agreement_terms import AgreementBook
+from contracts.campaign_book import Campaign
 from contracts.types import CheckKind
 
 

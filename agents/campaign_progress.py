@@ -9,10 +9,10 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 
-from agents.campaign_book import Campaign
 from agents.campaign_rules import NAMESPACE
 from agents.case_state import CaseState
 from agents.derivation import envelope_of
+from contracts.campaign_book import Campaign
 from contracts.envelope import Envelope
 from contracts.events.derived import CampaignProgressPublished, ProgressFigure
 from contracts.types import CheckKind

@@ -6,18 +6,18 @@
   tasks' obligations at the new deadline (the old ones are cancelled, their breach, if any,
   stands); closing the campaign cancels the unanswered ones.
 - The answers to tasks: :mod:`agents.campaign_results`; the campaign's progress figures:
-  :mod:`agents.campaign_progress`; the campaigns themselves: :mod:`agents.campaign_book`.
+  :mod:`agents.campaign_progress`; the campaigns themselves: :mod:`contracts.campaign_book`.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from agents.campaign_book import Campaign
 from agents.campaign_findings import CampaignRules, Finding, findings
 from agents.case_state import CaseState, Derived, Task
 from agents.case_step import CaseStep
 from contracts.agreement_terms import AgreementBook, Defaults
+from contracts.campaign_book import Campaign
 from contracts.events.campaigns import (
     CampaignClosed,
     CampaignExtended,

@@ -32,11 +32,11 @@ from typing import Any
 import structlog
 
 from agents import refusals
-from agents.campaign_book import CAMPAIGN_EVENTS
 from agents.case_state import CaseState
 from agents.partition_cases import AGREEMENT_EVENTS, DerivedEvent, PartitionCases
 from contracts import event_ids, unions
 from contracts.agreement_terms import Defaults
+from contracts.campaign_book import CAMPAIGN_EVENTS
 from contracts.events.derived import (
     AgreementCoveragePublished,
     AlertRaised,

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agents import campaign_progress, campaign_rules, case_rules, coverage_rules
-from agents.campaign_book import CAMPAIGN_EVENTS, CampaignBook
 from agents.campaign_findings import CampaignRules
 from agents.case_state import CaseState, Derived
 from contracts import event_ids
 from contracts.agreement_terms import AgreementBook, Defaults
+from contracts.campaign_book import CAMPAIGN_EVENTS, CampaignBook
 from contracts.envelope import Envelope
 from contracts.events.agreements import AgreementAmended, AgreementRevoked, AgreementSigned
 from contracts.events.campaigns import CampaignClosed, CampaignExtended, CampaignOpened

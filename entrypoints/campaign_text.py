@@ -74,7 +74,7 @@ def status_json(
             "period_start": None if campaign is None else shown.iso(campaign.period_start),
             "period_end": None if campaign is None else shown.iso(campaign.period_end),
             "deadline": None if campaign is None else shown.iso(campaign.deadline),
-            "counties": [] if campaign is None else list(campaign.counties),
+            "counties": [] if campaign is None else sorted(campaign.counties),
             "assigned": sum(f["assigned"] for f in figures),
             "answered": sum(f["answered"] for f in figures),
             "overdue": sum(f["overdue"] for f in figures),

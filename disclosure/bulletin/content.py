@@ -24,9 +24,10 @@ from agents.assessment_config import AssessmentConfig, Side
 from contracts import league as league_module
 from contracts import obligation_vocabulary as vocabulary
 from contracts import periods
+from contracts.campaign_book import Campaign
 from contracts.campaign_status import progress as campaign_progress
 from contracts.events.derived import ObligationKind
-from disclosure.bulletin.log_fold import CampaignRecord, LogFold
+from disclosure.bulletin.log_fold import LogFold
 
 KINDS: tuple[str, ...] = get_args(ObligationKind)
 COUNTED: tuple[vocabulary.CountName, ...] = ("breached", "escalated")
@@ -79,7 +80,7 @@ class BreachRow:
 
 @dataclass(frozen=True, slots=True)
 class CampaignSummary:
-    record: CampaignRecord
+    record: Campaign
     closed: bool
     by_check: tuple[tuple[str, int, int, int], ...]  # check, assigned, answered, overdue
     by_county: tuple[tuple[str, int, int, int], ...]  # county, assigned, answered, overdue

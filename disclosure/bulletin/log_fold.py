@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,13 +31,8 @@ from agents import assessment_rules
 from agents.assessment import WANTED as ASSESSMENT_WANTED
 from agents.assessment_state import AssessmentState
 from contracts import unions
-from contracts.events.campaigns import (
-    CampaignClosed,
-    CampaignExtended,
-    CampaignOpened,
-    VerificationResultReported,
-    VerificationTaskAssigned,
-)
+from contracts.campaign_book import CAMPAIGN_EVENTS, Campaign, CampaignBook
+from contracts.events.campaigns import VerificationResultReported, VerificationTaskAssigned
 from contracts.events.clock import ClockTicked
 from contracts.events.derived import CampaignProgressPublished
 from disclosure.bulletin.positions import TOPICS, Positions
@@ -69,21 +65,6 @@ def wanted(topic: str) -> tuple[bytes, ...] | None:
     return base + _EXTRA.get(topic, ())
 
 
-@dataclass(slots=True)
-class CampaignRecord:
-    """One campaign as the log tells it (the region's events, broadcast: folded once)."""
-
-    campaign_id: str
-    opened_at: dt.datetime
-    counties: tuple[str, ...]
-    checks: tuple[str, ...]
-    period_start: dt.datetime
-    period_end: dt.datetime
-    deadline: dt.datetime
-    closed_at: dt.datetime | None = None
-    early: bool = False
-
-
 @dataclass(frozen=True, slots=True)
 class TaskRecord:
     campaign_id: str
@@ -93,11 +74,15 @@ class TaskRecord:
 
 @dataclass(slots=True)
 class Campaigns:
-    campaigns: dict[str, CampaignRecord] = field(default_factory=dict)
+    # The campaigns' life cycle, folded by the one rule (broadcast copies once, by event id).
+    book: CampaignBook = field(default_factory=CampaignBook)
     tasks: dict[str, TaskRecord] = field(default_factory=dict)  # task id -> its assignment
     results: dict[str, str] = field(default_factory=dict)  # task id -> first result reported
     progress: list[CampaignProgressPublished] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)  # region event ids (broadcast copies)
+
+    @property
+    def campaigns(self) -> Mapping[str, Campaign]:
+        return self.book.campaigns
 
 
 @dataclass(slots=True)
@@ -148,8 +133,8 @@ class LogFold:
             if self.clock is None or event.occurred_at > self.clock:
                 self.clock = event.occurred_at
             return
-        if isinstance(event, CampaignOpened | CampaignExtended | CampaignClosed):
-            self._campaign(event)
+        if isinstance(event, CAMPAIGN_EVENTS):
+            self.campaigns.book = self.campaigns.book.apply(event)
             return
         if isinstance(event, VerificationTaskAssigned):
             self.campaigns.tasks.setdefault(
@@ -162,34 +147,6 @@ class LogFold:
             self.campaigns.progress.append(event)
             return
         assessment_rules.fold(self.assessment, event)
-
-    def _campaign(self, event: CampaignOpened | CampaignExtended | CampaignClosed) -> None:
-        c = self.campaigns
-        event_id = str(event.event_id)
-        if event_id in c.seen:
-            return
-        c.seen.add(event_id)
-        if isinstance(event, CampaignOpened):
-            c.campaigns.setdefault(
-                event.campaign_id,
-                CampaignRecord(
-                    campaign_id=event.campaign_id,
-                    opened_at=event.occurred_at,
-                    counties=tuple(sorted(event.counties)),
-                    checks=tuple(event.checks),
-                    period_start=event.period_start,
-                    period_end=event.period_end,
-                    deadline=event.deadline,
-                ),
-            )
-            return
-        record = c.campaigns.get(event.campaign_id)
-        if record is None:
-            return  # the gate admits these only for a known campaign
-        if isinstance(event, CampaignExtended):
-            record.deadline = max(record.deadline, event.deadline)
-        elif record.closed_at is None or event.occurred_at < record.closed_at:
-            record.closed_at, record.early = event.occurred_at, event.early
 
     # --- what was read ---------------------------------------------------------------------
 

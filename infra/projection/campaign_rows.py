@@ -22,10 +22,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, 'open')
 ON CONFLICT (campaign_id) DO NOTHING
 """
 
-CAMPAIGN_EXTENDED = "UPDATE campaigns SET deadline = $2 WHERE campaign_id = $1"
+# The campaigns' one life cycle (contracts.campaign_book): an extension moves the deadline
+# only later and only while open; the first close stands. The same guards make every
+# broadcast copy and every re-delivery after the first change nothing.
+CAMPAIGN_EXTENDED = """
+UPDATE campaigns SET deadline = $2
+WHERE campaign_id = $1 AND state = 'open' AND deadline < $2
+"""
 
 CAMPAIGN_CLOSED = """
-UPDATE campaigns SET state = 'closed', closed_at = $2, closed_early = $3 WHERE campaign_id = $1
+UPDATE campaigns SET state = 'closed', closed_at = $2, closed_early = $3
+WHERE campaign_id = $1 AND state = 'open'
 """
 
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from agents.campaign_book import CampaignBook
 from agents.case_state import CaseState
 from agents.partition_cases import DerivedEvent, PartitionCases
 from audit.replay.digest import digest, rows_of_cases
+from contracts.campaign_book import CampaignBook
 from contracts.envelope import Envelope
 from contracts.events.campaigns import (
     CampaignClosed,
