@@ -42,25 +42,22 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "contracts" / "data" / "
 class Indicator:
     name: str
     sides: tuple[Side, ...]
-    better: Better
-    title: str
+    better: Better  # its words: contracts.words.assessment.INDICATORS
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("registration_coverage", BOTH, "higher", "registration coverage 登记覆盖率"),
-    Indicator("registration_timeliness", BOTH, "higher", "registered on time 登记及时率"),
-    Indicator(
-        "certificate_answers_on_time", BOTH, "higher", "certificate checks on time 证明查验及时率"
-    ),
-    Indicator("inquiry_answers_on_time", BOTH, "higher", "inquiries answered on time 协查及时率"),
-    Indicator("feedback_rate", BOTH, "higher", "feedback rate 信息反馈率"),
-    Indicator("receipt_rate", ("origin",), "higher", "receipt rate 签收率"),
-    Indicator("service_coverage", ("destination",), "higher", "service coverage 服务覆盖率"),
-    Indicator("verification_on_time", BOTH, "higher", "verification on time 核查按时完成率"),
-    Indicator("breaches", BOTH, "lower", "breach rate 超时率"),
-    Indicator("escalations", BOTH, "lower", "escalation rate 上报率"),
-    Indicator("partner_breaches", BOTH, "lower", "partner's breaches 一地问题两地有责"),
-    Indicator("agreement_coverage", BOTH, "higher", "agreement coverage 协议覆盖率"),
+    Indicator("registration_coverage", BOTH, "higher"),
+    Indicator("registration_timeliness", BOTH, "higher"),
+    Indicator("certificate_answers_on_time", BOTH, "higher"),
+    Indicator("inquiry_answers_on_time", BOTH, "higher"),
+    Indicator("feedback_rate", BOTH, "higher"),
+    Indicator("receipt_rate", ("origin",), "higher"),
+    Indicator("service_coverage", ("destination",), "higher"),
+    Indicator("verification_on_time", BOTH, "higher"),
+    Indicator("breaches", BOTH, "lower"),
+    Indicator("escalations", BOTH, "lower"),
+    Indicator("partner_breaches", BOTH, "lower"),
+    Indicator("agreement_coverage", BOTH, "higher"),
 )
 BY_NAME: dict[str, Indicator] = {i.name: i for i in INDICATORS}
 # Its denominator is every settled obligation a county was responsible for on a side: the

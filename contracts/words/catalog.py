@@ -24,6 +24,7 @@ TABLES: MappingProxyType[str, Words] = MappingProxyType(
         "agreement_fields": agreements.AGREEMENT_FIELDS,
         "sides": assessment.SIDES,
         "league": assessment.LEAGUE,
+        "indicators": assessment.INDICATORS,
     }
 )
 

@@ -1,7 +1,7 @@
 """What each indicator of the two-way assessment is called and counts, and the general
 rules, in words for readers outside the offices (``docs/assessment.md`` is the authority; this
-is its public wording). Indicator names come from the catalog
-(:data:`agents.assessment_config.INDICATORS`, whose titles carry both languages); the
+is its public wording). Indicator names are the
+assessment's words (:data:`contracts.words.assessment.INDICATORS`); the
 obligation words (办结, 逾期, 上报督办, and 已计分 for what the scores count) and the kinds'
 names are the vocabulary's (:mod:`contracts.obligation_vocabulary`,
 :mod:`contracts.words.obligations`).
@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from agents.assessment_config import BY_NAME, Side
+from agents.assessment_config import Side
 from contracts import obligation_vocabulary as vocabulary
 from contracts.languages import Lang, pick
+from contracts.words.assessment import INDICATORS
+from contracts.words.table import word
 
 
 def indicator(name: str, lang: Lang) -> str:
-    """The catalog's title in one language: ``登记覆盖率`` or ``registration coverage``."""
-    title = BY_NAME[name].title
-    english, _, chinese = title.rpartition(" ")
-    return chinese if lang == "zh" else english
+    """The indicator's name in one language: ``登记覆盖率`` or ``registration coverage``."""
+    return word(INDICATORS, name, lang)
 
 
 # What each indicator counts, per side: (denominator, numerator), Chinese then English.
@@ -123,7 +123,7 @@ DEFINITION: MappingProxyType[tuple[Side, str], tuple[tuple[str, str], tuple[str,
                 ),
             ),
             ("origin", "escalations"): (
-                ("分母：同超时率", "as for the breach rate"),
+                ("分母：同逾期率", "as for the breach rate"),
                 ("分子：其中已上报督办的；越低越好", "those escalated; lower is better"),
             ),
             ("origin", "partner_breaches"): (

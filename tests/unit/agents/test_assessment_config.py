@@ -161,3 +161,14 @@ def test_the_minimum_is_a_positive_whole_number(value: str) -> None:
     )
     with pytest.raises(cfg.ConfigError, match="min_settled_obligations"):
         cfg.parse(text)
+
+
+def test_every_indicator_has_its_words_in_both_languages_and_no_others() -> None:
+    from contracts.words.assessment import INDICATORS
+
+    assert set(INDICATORS) == {i.name for i in cfg.INDICATORS}
+    for name, (zh, en) in INDICATORS.items():
+        assert zh, name
+        assert en.isascii(), name
+        assert not zh.isascii(), name
+    assert INDICATORS["breaches"][0] == "逾期率"  # the vocabulary's 逾期, not 超时
