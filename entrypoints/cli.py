@@ -32,7 +32,7 @@ FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("entrypoints.simulate_cmd", ("simulate",)),
     ("entrypoints.project_cmd", ("project",)),
     ("entrypoints.dashboard_cmd", ("dashboard",)),
-    ("entrypoints.replay_flags", ("replay",)),
+    ("entrypoints.replay_cmd", ("replay",)),
     ("entrypoints.audit_cmd", ("audit",)),
     ("entrypoints.clock_cmd", ("clock",)),
     ("entrypoints.campaign_cmd", ("campaign",)),

@@ -13,7 +13,7 @@
 - :mod:`audit.replay.report`: the signed audit record and its check.
 - :mod:`audit.replay.county`: one county's snapshot at an instant.
 - :mod:`audit.replay.digest`: the canonical obligation rows and their SHA-256.
-- :mod:`entrypoints.replay_flags` and :mod:`audit.replay.command`: the command; its flags'
+- :mod:`entrypoints.replay_cmd` and :mod:`audit.replay.command`: the command; its flags'
   combinations (:mod:`audit.replay.options`), exit codes (:mod:`audit.replay.exits`),
   ``--check-report`` (:mod:`audit.replay.check_report`) and a verification in words
   (:mod:`audit.replay.verification_text`).
