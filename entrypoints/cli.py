@@ -11,12 +11,16 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
+from aiokafka.errors import KafkaError
+
 from bootstrap import load_settings
 from entrypoints.arguments import EXIT_USAGE, UsageParser
 from infra.logging import configure_logging
 from infra.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
+# What a command exits with when the broker or the database cannot be reached.
+EXIT_ENVIRONMENT = 2
 
 # Each command family's module and the commands it adds (its ``add_parser``) and runs (its
 # ``run``); the order is the order ``liudong --help`` lists them in.
@@ -73,7 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
     command: Command = importlib.import_module(COMMANDS[args.command]).run
-    return command(args, settings)
+    try:
+        return command(args, settings)
+    except (KafkaError, OSError) as exc:
+        # A broker or a database out of reach is the environment, not a bug: one line, as
+        # every command's own handling says it, whichever command met it first.
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
 
 
 if __name__ == "__main__":
