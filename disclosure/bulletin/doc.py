@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from html import escape
 
-from contracts import divisions
+from contracts import divisions, periods
 from contracts.languages import Lang
 from contracts.words import table as code_words
 from contracts.words.assessment import LEAGUE
@@ -43,9 +43,9 @@ class Doc:
         """A code's shared word (:mod:`contracts.words`), escaped."""
         return escape(code_words.word(table, code, self.lang))
 
-    def period(self, period: object = None) -> str:
+    def period(self, period: periods.Period | None = None) -> str:
         p = self.c.period if period is None else period
-        return escape(p.label(self.lang))  # type: ignore[attr-defined]
+        return escape(p.label(self.lang))
 
     def count(self, n: int) -> str:
         return escape(suppression.count(n, self.threshold).text)

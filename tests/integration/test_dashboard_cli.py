@@ -7,6 +7,7 @@ import socket
 import struct
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -104,10 +105,12 @@ async def test_lag_is_unavailable_from_a_broker_that_never_answers() -> None:
     """The probe gives up within its own timeouts and leaves no connection open behind it
     (a client start cancelled while it waits for the bootstrap metadata would leave that
     connection open, one socket per probe while the broker is slow)."""
-    ended: list[asyncio.Task[None]] = []
+    ended: list[asyncio.Task[Any]] = []
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        ended.append(asyncio.current_task())  # type: ignore[arg-type]
+        task = asyncio.current_task()
+        assert task is not None  # a handler always runs in a task
+        ended.append(task)
         try:
             await _answer_versions_then_stay_silent(reader, writer)
         finally:
